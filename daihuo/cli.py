@@ -1,0 +1,306 @@
+"""The ``daihuo`` command line: a thin shell over the library (no SQL or parsing here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+
+from storage.config import database_url, redact
+
+
+def _echo_json(obj: object) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="daihuo")
+def main() -> None:
+    """daihuo (带货): crawl, clean, tag and search Chinese live-commerce news.
+
+    \b
+    Start here:   daihuo demo            (crawls a bundled local site, no network)
+    Then:         daihuo search 直播带货  (searches what was stored)
+    The store is SQLite in $DAIHUO_HOME (default: your data directory), or any
+    database given as DAIHUO_DATABASE_URL (e.g. postgresql+psycopg://host/db).
+    """
+
+
+# -- demo ------------------------------------------------------------------------------------
+@main.command()
+@click.option("--serve", is_flag=True, help="Keep the demo site running after the crawl (Ctrl-C stops).")
+def demo(serve: bool) -> None:
+    """Crawl the bundled demo site into the store, then run sample searches.
+
+    Serves the demo site on 127.0.0.1 (a free port), crawls it with the real spider and
+    pipelines, and prints what happened. Demo sources (demo-*) are replaced on each run;
+    nothing else in the store is touched.
+    """
+    from crawlers.registry import parse_source
+    from daihuo.crawl import run_crawl
+    from daihuo.demosite import DemoServer, demo_sources
+    from storage.store import Store
+
+    url = database_url()
+    click.echo(f"store: {redact(url)}")
+    t0 = time.perf_counter()
+    with DemoServer() as server:
+        click.echo(f"demo site: {server.base_url}/")
+        sources = [parse_source(s) for s in demo_sources(server.base_url)]
+        store = Store.open(url)
+        store.delete_sources(s.name for s in sources)
+        store.close()
+        summary = run_crawl(sources, db_url=url, trigger="demo", progress=True)
+        elapsed = time.perf_counter() - t0
+        _print_summary(summary, elapsed)
+        click.echo("\nsample searches:")
+        for q, platform in (("直播带货", None), ("产业带", None), ("主播", "快手"), ("私域流量", None)):
+            label = f"{q}" + (f" --platform {platform}" if platform else "")
+            click.echo(f"\n$ daihuo search {label}")
+            _run_search(q, platform=platform, since=None, limit=3, as_json=False)
+        if serve:
+            click.echo(f"\nserving {server.base_url}/ — Ctrl-C to stop")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+
+
+def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
+    s = summary.get
+    click.echo(f"\nrun #{summary.run_id} {summary.status} in {elapsed:.1f}s")
+    click.echo(f"  pages fetched:    {s('response_received_count')}"
+               f" (robots.txt forbidden: {s('downloader/exception_type_count/scrapy.exceptions.IgnoreRequest')})")
+    click.echo(f"  articles stored:  {s('daihuo/stored')} new, {s('daihuo/updated')} updated")
+    dropped = summary.prefixed("daihuo/dropped/")
+    click.echo(f"  dropped:          {s('daihuo/dropped')}"
+               + (" (" + ", ".join(f"{k}: {v}" for k, v in dropped.items()) + ")" if dropped else ""))
+    failed = summary.prefixed("daihuo/failed/")
+    click.echo(f"  kept as failed:   {s('daihuo/failed')}"
+               + (" (" + ", ".join(f"at {k}: {v}" for k, v in failed.items()) + ")" if failed else ""))
+    timings = summary.prefixed("daihuo/time_ms/")
+    if timings:
+        click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    if s("daihuo/spooled"):
+        click.echo(f"  spooled (store unavailable, will be replayed): {s('daihuo/spooled')}")
+
+
+# -- crawl -----------------------------------------------------------------------------------
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Crawl every enabled source in the registry.")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Source registry file (default: crawlers/sources.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, verbose: bool) -> None:
+    """Crawl registry SOURCES (by name) into the store, recording the run."""
+    from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
+    from daihuo.crawl import run_crawl
+
+    try:
+        known = load_registry(registry or DEFAULT_REGISTRY)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    by_name = {s.name: s for s in known}
+    if all_:
+        chosen = [s for s in known if s.enabled]
+    else:
+        missing = [n for n in sources if n not in by_name]
+        if missing or not sources:
+            hint = ", ".join(sorted(by_name)) or "(none)"
+            raise click.UsageError(f"unknown source {missing[0]!r}; known: {hint}" if missing
+                                   else f"name sources to crawl or use --all; known: {hint}")
+        chosen = [by_name[n] for n in sources]
+    if not chosen:
+        raise click.ClickException("no enabled sources to crawl")
+    t0 = time.perf_counter()
+    summary = run_crawl(chosen, progress=not verbose, log_level="INFO" if verbose else "WARNING")
+    _print_summary(summary, time.perf_counter() - t0)
+    if summary.status != "finished":
+        sys.exit(1)
+
+
+# -- parse -----------------------------------------------------------------------------------
+def _iter_files(paths: tuple[Path, ...]):  # noqa: ANN202
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file()
+                              and p.suffix.lower() in (".html", ".htm", ".txt", ".shtml", ".xhtml"))
+        else:
+            yield path
+
+
+def page_from_file(path: Path, url: str | None):  # noqa: ANN201
+    """A saved page as a Page. A plain-text dump (no markup) becomes one <p> per line."""
+    import html as htmlmod
+
+    from nlp.document import Page
+
+    body = path.read_bytes()
+    if b"<" not in body[:4096] and path.suffix.lower() == ".txt":
+        text = body.decode("utf-8", "replace")
+        paras = "".join(f"<p>{htmlmod.escape(line)}</p>\n" for line in text.splitlines())
+        body = f'<html><head><meta charset="utf-8"></head><body>{paras}</body></html>'.encode()
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    return Page(url=url or path.resolve().as_uri(), body=body, fetched_at=mtime)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="The page's URL (for one file): resolves links, picks the region.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write <name>.json and <name>.txt (title line, then body) here instead of stdout.")
+def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
+    """Run saved pages through the whole pipeline, no crawl and no store.
+
+    Prints one JSON object per page (url, title, published, authors, body, script,
+    platforms, keywords, flags, ...). Bytes are decoded with the page's own charset.
+    """
+    from nlp.document import process_page
+    from pipelines.convert import document_to_json
+
+    paths = list(_iter_files(files))
+    if url and len(paths) > 1:
+        raise click.UsageError("--url applies to a single file")
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        result = document_to_json(process_page(page_from_file(path, url)))
+        if out:
+            (out / f"{path.stem}.json").write_text(
+                json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+            (out / f"{path.stem}.txt").write_text(
+                (result["title"] or "") + "\n" + result["body"] + "\n", encoding="utf-8")
+        else:
+            _echo_json(result)
+        if result["error"]:
+            click.echo(f"{path}: {result['error_stage']}: {result['error']}", err=True)
+
+
+# -- search ----------------------------------------------------------------------------------
+def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,
+                as_json: bool) -> None:
+    from daihuo.searching import query_terms
+    from storage.db import make_engine
+    from storage.search import QueryError, search
+
+    engine = make_engine(database_url())
+    try:
+        hits = search(engine, query_terms(query), platform=platform,
+                      since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
+                      limit=limit)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        for h in hits:
+            _echo_json({**h.__dict__, "published_at": h.published_at.isoformat() if h.published_at else None})
+        return
+    if not hits:
+        click.echo("  (no results)")
+    for i, h in enumerate(hits, 1):
+        day = h.published_at.date().isoformat() if h.published_at else "----------"
+        plats = " ".join(f"#{p}" for p in h.platforms)
+        click.echo(f"{i:>3}. {h.title or '(untitled)'}")
+        click.echo(f"     {day}  {h.source or '-'}  {plats}  {h.url}")
+        click.echo(f"     {h.snippet}")
+
+
+@main.command(name="search")
+@click.argument("query")
+@click.option("--platform", help="Only articles tagged with this platform (e.g. 快手).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def search_cmd(query: str, platform: str | None, since: datetime | None, limit: int, as_json: bool) -> None:
+    """Full-text search of stored articles, best match first.
+
+    The query is segmented like the articles (Traditional input is converted); every
+    word must match. Matched words are marked 【like this】 in the snippet.
+    """
+    _run_search(query, platform=platform, since=since.date() if since else None, limit=limit,
+                as_json=as_json)
+
+
+# -- reprocess -------------------------------------------------------------------------------
+@main.command()
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
+def reprocess(batch: int) -> None:
+    """Re-run the pipeline over every stored raw page (no re-crawl).
+
+    Use it after improving the cleaner or the lexicons: articles are updated in place,
+    pages that failed before get another chance.
+    """
+    from nlp.document import Page, process_page
+    from pipelines.convert import document_to_record
+    from storage.store import Store
+
+    store = Store.open(database_url())
+    total = store.counts()["raw_pages"]
+    counts: dict[str, int] = {}
+    pending = []
+    done = 0
+
+    def flush() -> None:
+        for o in store.write(pending):
+            counts[o.status] = counts.get(o.status, 0) + 1
+        pending.clear()
+
+    with click.progressbar(length=total, label="reprocessing", file=sys.stderr) as bar:
+        for raw_id, url, status, fetched_at, headers, source, html in store.iter_raw_pages():
+            src_cfg = {}
+            page = Page(url=url, body=html, status=status, headers=headers, fetched_at=fetched_at,
+                        source=source, raw_page_id=raw_id, **src_cfg)
+            pending.append(document_to_record(process_page(page)))
+            done += 1
+            bar.update(1)
+            if len(pending) >= batch:
+                flush()
+        flush()
+    store.close()
+    click.echo(f"reprocessed {done} pages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+# -- sources ---------------------------------------------------------------------------------
+@main.group()
+def sources() -> None:
+    """Inspect the source registry."""
+
+
+@sources.command(name="check")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def sources_check(registry: Path | None) -> None:
+    """Validate the registry file and list its sources."""
+    from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
+
+    try:
+        items = load_registry(registry or DEFAULT_REGISTRY)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    for s in items:
+        state = "enabled" if s.enabled else "disabled"
+        click.echo(f"{s.name:<24} {s.kind:<9} {state:<9} delay {s.delay:g}s ×{s.concurrency}  {s.start_urls[0]}")
+    click.echo(f"{len(items)} sources OK")
+
+
+@main.command()
+def info() -> None:
+    """Show where the store is and what it holds."""
+    from storage.store import Store
+
+    url = database_url()
+    store = Store.open(url)
+    click.echo(f"store: {redact(url)}")
+    for key, value in store.counts().items():
+        click.echo(f"  {key:<10} {value}")
+    store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,71 @@
+"""From a processed Document to what leaves the pipeline: store records and parse JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from nlp import segment as seg
+from nlp.document import Document
+from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
+
+
+def tag_records(doc: Document) -> list[TagRecord]:
+    tags = doc.tags
+    if tags is None:
+        return []
+    out = [TagRecord("platform", p.name, p.score, p.count, p.first_pos, p.in_title)
+           for p in tags.platforms]
+    out += [TagRecord("topic", t.name, t.score) for t in tags.topics]
+    out += [TagRecord("keyword", w, s) for w, s in tags.keywords]
+    out += [TagRecord("entity", f"{e.kind}:{e.name}", e.confidence, e.count) for e in tags.entities]
+    return out
+
+
+def document_to_record(doc: Document) -> PageRecord:
+    page = doc.page
+    raw = RawRecord(url=page.url, status=page.status, fetched_at=page.fetched_at, html=page.body,
+                    headers=page.headers, charset=doc.charset, error=doc.error,
+                    error_stage=doc.error_stage, source=page.source, run_id=page.run_id,
+                    raw_page_id=page.raw_page_id)
+    if not doc.ok:
+        return PageRecord(raw=raw)
+    ex = doc.extraction
+    body_terms = seg.search_terms(w for w, _ in doc.pos_tokens)
+    article = ArticleRecord(
+        url=page.url, canonical_url=doc.canonical_url or page.url, title=doc.title,
+        published_at=ex.published if ex else None, body=doc.body, script=doc.script,
+        content_hash=doc.content_hash or "", authors=doc.authors, editor=doc.editor,
+        original_source=ex.original_source if ex else None, lead=doc.lead,
+        blocks=[{"kind": b.kind, "text": b.text} for b in doc.blocks], flags=dict(doc.flags),
+        title_terms=" ".join(seg.search_terms(doc.title_tokens)), body_terms=" ".join(body_terms),
+        tags=tag_records(doc),
+    )
+    return PageRecord(raw=raw, article=article)
+
+
+def document_to_json(doc: Document) -> dict:
+    """``daihuo parse`` output; field names are a stable interface for benchmarks."""
+    ex = doc.extraction
+    tags = doc.tags
+    return {
+        "url": doc.page.url,
+        "canonical_url": doc.canonical_url,
+        "title": doc.title,
+        "published": ex.published.isoformat() if ex and ex.published else None,
+        "authors": doc.authors,
+        "editor": doc.editor,
+        "original_source": ex.original_source if ex else None,
+        "lead": doc.lead,
+        "body": doc.body if doc.ok else "",
+        "blocks": [asdict(b) for b in doc.blocks] if doc.ok else [],
+        "script": doc.script,
+        "charset": doc.charset,
+        "platforms": [p.name for p in tags.platforms] if tags else [],
+        "topics": [t.name for t in tags.topics] if tags else [],
+        "keywords": [w for w, _ in tags.keywords] if tags else [],
+        "entities": [{"name": e.name, "kind": e.kind, "confidence": e.confidence}
+                     for e in tags.entities] if tags else [],
+        "flags": doc.flags,
+        "error": doc.error,
+        "error_stage": doc.error_stage,
+    }

@@ -1,0 +1,65 @@
+"""Write processed pages to the store in batches; a batch the store refuses (an outage, a
+lock) is spooled to disk and replayed on the next flush, so no scraped item is lost."""
+
+from __future__ import annotations
+
+import logging
+
+from nlp.document import Document
+from pipelines.convert import document_to_record
+from storage.config import data_dir
+from storage.records import PageRecord
+from storage.store import Outcome, Spool, Store
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, store: Store, spool: Spool, batch_size: int = 100, stats=None) -> None:  # noqa: ANN001
+        self.store = store
+        self.spool = spool
+        self.batch_size = batch_size
+        self.stats = stats
+        self.pending: list[PageRecord] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
+        s = crawler.settings
+        store = Store.open(s.get("DAIHUO_DATABASE_URL") or None)
+        return cls(store, Spool(data_dir() / "spool"), s.getint("DAIHUO_STORE_BATCH", 100),
+                   crawler.stats)
+
+    def process_item(self, item):  # noqa: ANN001, ANN201
+        if isinstance(item, Document):
+            self.pending.append(document_to_record(item))
+            if len(self.pending) >= self.batch_size:
+                self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+        self.store.close()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            self.count(self.spool.replay(self.store))
+            self.count(self.store.write(batch))
+        except Exception as exc:  # the store is down or refused the batch: keep it on disk
+            path = self.spool.put(batch)
+            log.error("store write failed (%s); %d pages spooled to %s", type(exc).__name__,
+                      len(batch), path)
+            if self.stats:
+                self.stats.inc_value("daihuo/spooled", len(batch))
+
+    def count(self, outcomes: list[Outcome]) -> None:
+        if not self.stats:
+            return
+        for o in outcomes:
+            if o.status in ("duplicate", "unchanged"):
+                self.stats.inc_value("daihuo/dropped")
+                self.stats.inc_value(f"daihuo/dropped/{o.status}")
+            else:
+                self.stats.inc_value(f"daihuo/{o.status}")

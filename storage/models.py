@@ -1,0 +1,113 @@
+"""SQLAlchemy models. The schema itself is created by Alembic migrations (storage/migrations).
+
+Tables are plain and documented so the SQLite file stays useful to analysts' own tools:
+lists are JSON text, raw HTML is zlib-compressed bytes (kept only for reprocessing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    """A site we crawl; synced from the registry file (crawlers/sources.toml)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # news | listings
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sources: Mapped[list] = mapped_column(JSON, default=list)  # source names
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RawPage(Base):
+    """Every fetched page, kept compressed so ``daihuo reprocess`` can re-run the pipeline."""
+
+    __tablename__ = "raw_pages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    charset: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    html_z: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    __table_args__ = (Index("ix_raw_pages_url", "url"),)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_pages.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    authors: Mapped[list] = mapped_column(JSON, default=list)
+    editor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    original_source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lead: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list] = mapped_column(JSON, default=list)
+    script: Mapped[str] = mapped_column(String(20))  # original script: simplified|traditional|mixed
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    flags: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Search tokens (jieba search-mode terms, space separated): indexed by FTS5 / tsvector.
+    title_terms: Mapped[str] = mapped_column(Text, default="")
+    body_terms: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tags: Mapped[list[Tag]] = relationship(back_populates="article", cascade="all, delete-orphan")
+    __table_args__ = (Index("ix_articles_published_at", "published_at"),)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # platform | topic | keyword | entity
+    value: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_pos: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+    article: Mapped[Article] = relationship(back_populates="tags")
+    __table_args__ = (
+        Index("ix_tags_kind_value", "kind", "value"),
+        Index("ix_tags_article", "article_id"),
+    )

@@ -1,0 +1,83 @@
+"""Plain records handed to the store: what a processed page becomes. JSON-serialisable, so
+a batch that cannot be written can be spooled to disk and replayed (nothing is lost)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class RawRecord:
+    url: str
+    status: int
+    fetched_at: datetime
+    html: bytes
+    headers: dict = field(default_factory=dict)
+    charset: str | None = None
+    error: str | None = None
+    error_stage: str | None = None
+    source: str | None = None
+    run_id: int | None = None
+    raw_page_id: int | None = None  # set when reprocessing an already stored page
+
+
+@dataclass
+class TagRecord:
+    kind: str
+    value: str
+    score: float = 0.0
+    count: int = 0
+    first_pos: int | None = None
+    in_title: bool = False
+
+
+@dataclass
+class ArticleRecord:
+    url: str
+    canonical_url: str
+    title: str | None
+    published_at: datetime | None
+    body: str
+    script: str
+    content_hash: str
+    authors: list = field(default_factory=list)
+    editor: str | None = None
+    original_source: str | None = None
+    lead: str | None = None
+    blocks: list = field(default_factory=list)
+    flags: dict = field(default_factory=dict)
+    title_terms: str = ""
+    body_terms: str = ""
+    tags: list[TagRecord] = field(default_factory=list)
+
+
+@dataclass
+class PageRecord:
+    raw: RawRecord
+    article: ArticleRecord | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["raw"]["html"] = base64.b64encode(self.raw.html).decode("ascii")
+        for obj in (data["raw"], data["article"] or {}):
+            for key, value in obj.items():
+                if isinstance(value, datetime):
+                    obj[key] = value.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageRecord:
+        raw = dict(data["raw"])
+        raw["html"] = base64.b64decode(raw["html"])
+        raw["fetched_at"] = datetime.fromisoformat(raw["fetched_at"])
+        art = data.get("article")
+        article = None
+        if art:
+            art = dict(art)
+            if art.get("published_at"):
+                art["published_at"] = datetime.fromisoformat(art["published_at"])
+            art["tags"] = [TagRecord(**t) for t in art.get("tags", [])]
+            article = ArticleRecord(**art)
+        return cls(raw=RawRecord(**raw), article=article)

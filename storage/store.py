@@ -1,0 +1,263 @@
+"""The store's write side: sources, runs, and batched page/article writes.
+
+Writes go through SQLAlchemy Core in one transaction per batch (an ORM commit per row costs
+~1 ms; a 100-row executemany ~0.06 ms a row). Exact duplicates are merged here, at insert:
+an article whose canonical URL is known is updated only when its content changed, and one
+whose body hash is already stored under another URL is dropped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from storage.db import make_engine, migrate
+from storage.models import Article, CrawlRun, RawPage, Source, Tag
+from storage.records import PageRecord
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_utc(dt: datetime | None) -> datetime | None:
+    """Datetimes are stored in UTC (SQLite keeps no offset); naive means UTC already."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def db_param(dt: datetime, dialect: str) -> datetime | str:
+    """A datetime as a raw-SQL parameter comparable with stored values."""
+    dt = to_utc(dt)
+    if dialect == "sqlite":  # stored as naive UTC text by SQLAlchemy
+        return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return dt
+
+
+def from_db(dt: datetime | str | None) -> datetime | None:
+    """A stored datetime back as aware UTC (raw SQL on SQLite returns it as text)."""
+    if dt is None:
+        return None
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class Outcome:
+    """What the store did with one page: stored | updated | unchanged | duplicate | failed."""
+
+    status: str
+    url: str
+    article_id: int | None = None
+    reason: str | None = None
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._source_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and migrate) the store at ``url``, default the configured one."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sources ---------------------------------------------------------------------------
+    def sync_sources(self, sources: Iterable[dict]) -> dict[str, int]:
+        """Insert or update sources by name (idempotent). Each dict: name, kind, config."""
+        now = now_utc()
+        with self.engine.begin() as conn:
+            for src in sources:
+                row = conn.execute(select(Source.id).where(Source.name == src["name"])).first()
+                if row:
+                    conn.execute(
+                        update(Source).where(Source.id == row.id).values(
+                            kind=src["kind"], config=src.get("config", {}), updated_at=now)
+                    )
+                    self._source_ids[src["name"]] = row.id
+                else:
+                    res = conn.execute(insert(Source).values(
+                        name=src["name"], kind=src["kind"], config=src.get("config", {}),
+                        enabled=src.get("enabled", True), created_at=now, updated_at=now))
+                    self._source_ids[src["name"]] = res.inserted_primary_key[0]
+        return dict(self._source_ids)
+
+    def delete_sources(self, names: Iterable[str]) -> int:
+        """Remove sources and everything crawled from them (used to replace demo sources)."""
+        names = list(names)
+        with self.engine.begin() as conn:
+            ids = [r.id for r in conn.execute(select(Source.id).where(Source.name.in_(names)))]
+            if not ids:
+                return 0
+            art_ids = select(Article.id).where(Article.source_id.in_(ids))
+            conn.execute(delete(Tag).where(Tag.article_id.in_(art_ids)))
+            conn.execute(delete(Article).where(Article.source_id.in_(ids)))
+            conn.execute(delete(RawPage).where(RawPage.source_id.in_(ids)))
+            conn.execute(delete(Source).where(Source.id.in_(ids)))
+        for name in names:
+            self._source_ids.pop(name, None)
+        return len(ids)
+
+    def source_id(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in self._source_ids:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(Source.id).where(Source.name == name)).first()
+            if row is None:
+                return None
+            self._source_ids[name] = row.id
+        return self._source_ids[name]
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, sources: list[str], trigger: str = "cli") -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(insert(CrawlRun).values(
+                sources=sources, trigger=trigger, status="running", started_at=now_utc(), stats={}))
+            return res.inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, status: str, stats: dict) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+                status=status, finished_at=now_utc(), stats=json.loads(json.dumps(stats, default=str))))
+
+    # -- pages -----------------------------------------------------------------------------
+    def write(self, records: list[PageRecord]) -> list[Outcome]:
+        """Write a batch of processed pages in one transaction; returns one Outcome each."""
+        outcomes: list[Outcome] = []
+        if not records:
+            return outcomes
+        now = now_utc()
+        with self.engine.begin() as conn:
+            # Known articles among this batch, looked up in two indexed queries.
+            arts = [r.article for r in records if r.article is not None]
+            by_url: dict[str, tuple[int, str]] = {}
+            by_hash: dict[str, int] = {}
+            if arts:
+                urls = list({a.canonical_url for a in arts})
+                hashes = list({a.content_hash for a in arts})
+                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash)
+                                        .where(Article.canonical_url.in_(urls))):
+                    by_url[row.canonical_url] = (row.id, row.content_hash)
+                for row in conn.execute(select(Article.id, Article.content_hash)
+                                        .where(Article.content_hash.in_(hashes))):
+                    by_hash[row.content_hash] = row.id
+            for rec in records:
+                raw = rec.raw
+                raw_id = raw.raw_page_id
+                source_id = self.source_id(raw.source)
+                if raw_id is None:
+                    raw_id = conn.execute(insert(RawPage).values(
+                        source_id=source_id, run_id=raw.run_id, url=raw.url, status=raw.status,
+                        fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
+                        html_z=zlib.compress(raw.html, 6), error=raw.error,
+                        error_stage=raw.error_stage)).inserted_primary_key[0]
+                else:
+                    conn.execute(update(RawPage).where(RawPage.id == raw_id).values(
+                        charset=raw.charset, error=raw.error, error_stage=raw.error_stage))
+                art = rec.article
+                if art is None:
+                    outcomes.append(Outcome("failed", raw.url, reason=raw.error_stage or "no article"))
+                    continue
+                values = dict(
+                    source_id=source_id, raw_page_id=raw_id, url=art.url, canonical_url=art.canonical_url,
+                    title=art.title, published_at=to_utc(art.published_at), authors=art.authors,
+                    editor=art.editor, original_source=art.original_source, lead=art.lead,
+                    body=art.body, blocks=art.blocks, script=art.script,
+                    content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
+                    body_terms=art.body_terms, updated_at=now)
+                known = by_url.get(art.canonical_url)
+                dup_of = by_hash.get(art.content_hash)
+                if known and known[1] == art.content_hash and raw.raw_page_id is None:
+                    outcomes.append(Outcome("unchanged", raw.url, known[0], "same content"))
+                    continue
+                if dup_of is not None and (known is None or dup_of != known[0]):
+                    outcomes.append(Outcome("duplicate", raw.url, dup_of, "same body as another URL"))
+                    continue
+                if known:
+                    art_id = known[0]
+                    conn.execute(update(Article).where(Article.id == art_id).values(**values))
+                    conn.execute(delete(Tag).where(Tag.article_id == art_id))
+                    status = "updated"
+                else:
+                    art_id = conn.execute(insert(Article).values(created_at=now, **values)
+                                          ).inserted_primary_key[0]
+                    status = "stored"
+                by_url[art.canonical_url] = (art_id, art.content_hash)
+                by_hash[art.content_hash] = art_id
+                if art.tags:
+                    conn.execute(insert(Tag), [dict(article_id=art_id, kind=t.kind, value=t.value,
+                                                    score=t.score, count=t.count, first_pos=t.first_pos,
+                                                    in_title=t.in_title) for t in art.tags])
+                outcomes.append(Outcome(status, raw.url, art_id))
+        return outcomes
+
+    # -- reading raw pages back (reprocess) --------------------------------------------------
+    def iter_raw_pages(self, batch: int = 200):
+        """Yield (raw_page_id, url, status, fetched_at, headers, source_name, html bytes)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(RawPage.id, RawPage.url, RawPage.status, RawPage.fetched_at,
+                           RawPage.headers, Source.name, RawPage.html_z)
+                    .outerjoin(Source, Source.id == RawPage.source_id)
+                    .where(RawPage.id > last).order_by(RawPage.id).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield (r.id, r.url, r.status, from_db(r.fetched_at), r.headers or {}, r.name,
+                       zlib.decompress(r.html_z))
+            last = rows[-1].id
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "sources": conn.scalar(select(func.count()).select_from(Source)),
+                "raw_pages": conn.scalar(select(func.count()).select_from(RawPage)),
+                "articles": conn.scalar(select(func.count()).select_from(Article)),
+                "tags": conn.scalar(select(func.count()).select_from(Tag)),
+            }
+
+
+class Spool:
+    """Batches that could not be written wait here as JSON lines, to be replayed later."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+
+    def put(self, records: list[PageRecord]) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / f"batch-{now_utc().strftime('%Y%m%dT%H%M%S%f')}.jsonl"
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
+        tmp.replace(path)  # atomic: a half-written spool file is never replayed
+        return path
+
+    def replay(self, store: Store) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        if not self.dir.exists():
+            return outcomes
+        for path in sorted(self.dir.glob("batch-*.jsonl")):
+            with path.open(encoding="utf-8") as fh:
+                records = [PageRecord.from_json(json.loads(line)) for line in fh if line.strip()]
+            outcomes.extend(store.write(records))
+            path.unlink()
+        return outcomes

@@ -1,0 +1,72 @@
+"""Shared fixtures: temporary stores (SQLite always; PostgreSQL when reachable, required
+under CI=true), and the path of the read-only ../shared data (skipped when absent)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PG_URL = os.environ.get("DAIHUO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is only beside the project's own checkout)")
+    return path
+
+
+@pytest.fixture
+def shared():
+    return shared_path
+
+
+@pytest.fixture
+def tmp_home(tmp_path, monkeypatch):
+    """An isolated DAIHUO_HOME so nothing touches the user's data directory."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAIHUO_HOME", str(home))
+    monkeypatch.delenv("DAIHUO_DATABASE_URL", raising=False)
+    return home
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema for one test; the URL selects it via search_path."""
+    why = _pg_available()
+    if why:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is required under CI=true: {why}")
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 unreachable: {why}")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("pg_url")

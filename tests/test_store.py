@@ -1,0 +1,106 @@
+"""The store on SQLite and (when reachable) PostgreSQL: migrations, batched writes with
+exact-duplicate merging, spooling, and search safety."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, text
+
+from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
+from storage.search import QueryError, make_snippet, search
+from storage.store import Spool, Store
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def record(url, body, title="标题", terms="", platforms=(), canonical=None, html=b"<html></html>"):
+    return PageRecord(
+        raw=RawRecord(url=url, status=200, fetched_at=T0, html=html, source="s1"),
+        article=ArticleRecord(
+            url=url, canonical_url=canonical or url, title=title, published_at=T0, body=body,
+            script="simplified", content_hash=str(hash(body)), title_terms=title,
+            body_terms=terms or body,
+            tags=[TagRecord("platform", p, 1.0, 1) for p in platforms]))
+
+
+@pytest.fixture
+def store(db_url):
+    s = Store.open(db_url)
+    s.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    yield s
+    s.close()
+
+
+def test_migrations_create_schema_idempotently(store, db_url):
+    names = set(inspect(store.engine).get_table_names())
+    assert {"sources", "crawl_runs", "raw_pages", "articles", "tags", "alembic_version"} <= names
+    Store.open(db_url).close()  # a second migrate is a no-op
+
+
+def test_write_merges_exact_duplicates(store):
+    out = store.write([record("http://a/1", "甲 乙"), record("http://a/2", "丙 丁")])
+    assert [o.status for o in out] == ["stored", "stored"]
+    again = store.write([
+        record("http://a/1", "甲 乙"),                 # same URL, same body
+        record("http://b/9", "甲 乙"),                 # same body elsewhere
+        record("http://a/2", "丙 丁 戊"),              # same URL, changed
+    ])
+    assert [o.status for o in again] == ["unchanged", "duplicate", "updated"]
+    assert store.counts()["articles"] == 2
+    assert store.counts()["raw_pages"] == 5  # every fetch is kept for reprocessing
+
+
+def test_failed_page_is_kept_with_stage_and_error(store):
+    rec = PageRecord(raw=RawRecord(url="http://a/404", status=404, fetched_at=T0, html=b"gone",
+                                   error="HTTP 404", error_stage="fetch", source="s1"))
+    (o,) = store.write([rec])
+    assert o.status == "failed"
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT error, error_stage FROM raw_pages")).one()
+    assert tuple(row) == ("HTTP 404", "fetch")
+
+
+def test_raw_html_round_trips_compressed(store):
+    html = "<html>直播电商</html>".encode("gb18030") * 50
+    store.write([record("http://a/1", "甲", html=html)])
+    (row,) = list(store.iter_raw_pages())
+    assert row[-1] == html and row[5] == "s1"
+
+
+def test_search_ranks_title_above_body_and_filters(store):
+    store.write([
+        record("http://a/1", "正文 提到 带货", title="其他", platforms=["快手"]),
+        record("http://a/2", "正文", title="带货", platforms=["抖音"]),
+    ])
+    hits = search(store.engine, ["带货"])
+    assert [h.url for h in hits] == ["http://a/2", "http://a/1"]
+    assert [h.url for h in search(store.engine, ["带货"], platform="快手")] == ["http://a/1"]
+    assert hits[1].platforms == ["快手"]
+    assert search(store.engine, ["带货"], since=T0 + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("evil", ['"', "AND", "*", "NEAR(", "');DROP TABLE articles;--", "a" * 10000,
+                                  "title_terms:x", "^带货", "OR NOT"])
+def test_user_text_never_becomes_query_syntax(store, evil):
+    store.write([record("http://a/1", "带货 AND NEAR")])
+    hits = search(store.engine, [evil])  # no SQL error, whatever the text
+    assert all(h.url == "http://a/1" for h in hits)
+    assert store.counts()["articles"] == 1
+
+
+def test_empty_query_is_a_clear_error(store):
+    with pytest.raises(QueryError, match="no searchable words"):
+        search(store.engine, ["  "])
+
+
+def test_snippet_marks_matches_in_original_text():
+    s = make_snippet("很长的前文。" * 10 + "快手电商发布扶持计划", ["扶持计划"])
+    assert "【扶持计划】" in s and s.startswith("…")
+
+
+def test_spool_keeps_batches_the_store_refused(tmp_path, store):
+    spool = Spool(tmp_path / "spool")
+    spool.put([record("http://a/7", "己 庚")])
+    assert store.counts()["articles"] == 0
+    out = spool.replay(store)
+    assert [o.status for o in out] == ["stored"] and not list((tmp_path / "spool").iterdir())
