@@ -61,8 +61,8 @@ def worker(mode: str, base_url: str, db: str) -> None:
         import trafilatura  # noqa: F401  (import cost outside the timed crawl)
     if mode == "daihuo":
         Store.open(db).sync_sources([{"name": "bench", "kind": "news", "config": {}}])
-        from nlp.segment import engine
         from nlp.document import Page, process_page
+        from nlp.segment import engine
 
         engine()  # dictionary load is per process, not per page: keep it out of the timing
         process_page(Page(url=base_url + "/warm", body=b"<p>\xe9\xa2\x84\xe7\x83\xad</p>"))

@@ -14,6 +14,7 @@
     region = "tw"                    # optional: tw | hk, picks the OpenCC config
     selector = "div.article"         # optional: CSS selector of the main content
     enabled = true
+    removed_after = 2                # listings: missed crawls before a listing counts as removed
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SourceConfig:
     region: str | None = None
     selector: str | None = None
     enabled: bool = True
+    removed_after: int = 2  # listings: crawls a listing may be missing before it counts as removed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +103,9 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
     conc = data.get("concurrency", 1)
     if not isinstance(conc, int) or isinstance(conc, bool) or not 1 <= conc <= 64:
         raise bad("concurrency", "a whole number from 1 to 64")
+    removed_after = data.get("removed_after", 2)
+    if not isinstance(removed_after, int) or isinstance(removed_after, bool) or not 1 <= removed_after <= 100:
+        raise bad("removed_after", "a whole number of crawls from 1 to 100")
     region = data.get("region")
     if region not in (None, "tw", "hk", "cn"):
         raise bad("region", "tw, hk or cn")

@@ -41,6 +41,7 @@ CONCURRENT_ITEMS = 4
 
 # The pipeline: each stage a thin class over a pure function in nlp/ or storage/.
 ITEM_PIPELINES = {
+    "pipelines.listings.ListingPipeline": 90,
     "pipelines.stages.FetchCheckPipeline": 100,
     "pipelines.stages.DecodePipeline": 110,
     "pipelines.stages.ExtractPipeline": 120,

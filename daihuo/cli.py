@@ -267,6 +267,86 @@ def reprocess(batch: int) -> None:
     click.echo(f"reprocessed {done} pages: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
+# -- listings --------------------------------------------------------------------------------
+@main.group(invoke_without_command=True)
+@click.option("--platform", help="e.g. 快手, 抖音, 小红书")
+@click.option("--category", help="e.g. 自媒体, 美食, 游戏")
+@click.option("--min-followers", type=click.IntRange(0), help="At least this many followers.")
+@click.option("--verified", is_flag=True, default=None, help="Only verified (已认证) accounts.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Seen on or after (YYYY-MM-DD).")
+@click.option("--status", type=click.Choice(["active", "removed"]), help="Only active or removed listings.")
+@click.option("--json", "fmt", flag_value="json", help="JSON lines.")
+@click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")
+@click.option("--limit", type=click.IntRange(1), default=None)
+@click.pass_context
+def listings(ctx: click.Context, platform, category, min_followers, verified, since, status, fmt, limit) -> None:  # noqa: ANN001
+    """Account listings from trading sites, as tracked over time.
+
+    \b
+    daihuo listings --platform 快手 --min-followers 100000 --csv > ks.csv
+    daihuo listings stats --since 2026-01-01
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import csv
+
+    from storage.db import make_engine
+    from storage.listings import COLUMNS, query_listings
+
+    engine = make_engine(database_url())
+    try:
+        rows = query_listings(engine, platform=platform, category=category, min_followers=min_followers,
+                              verified=verified, since=since.replace(tzinfo=timezone.utc) if since else None,
+                              status=status, limit=limit)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        for r in rows:
+            _echo_json(r)
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        if not rows:
+            click.echo("(no listings)")
+        for r in rows:
+            price = ("面议" if r["price_low"] is None else f"¥{r['price_low']:,.0f}"
+                     + (f"-{r['price_high']:,.0f}" if r["price_high"] not in (None, r["price_low"]) else ""))
+            fans = f"{r['followers']:,}" if r["followers"] is not None else "?"
+            flags = " ".join(n for n, v in (("已认证", r["verified"]), ("可直播", r["live_enabled"]),
+                                            ("有违规", r["has_violation"])) if v)
+            click.echo(f"{r['platform'] or '?':<6} {r['category'] or '-':<6} {fans:>12} 粉  {price:>12}  "
+                       f"{r['status']:<7} {flags}  {r['url'] or r['key']}")
+
+
+@listings.command(name="stats")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Seen on or after.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Seen on or before.")
+@click.option("--platform", help="Only this platform.")
+@click.option("--json", "as_json", is_flag=True)
+def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN001
+    """Count, median price and median price per 10,000 followers by platform and category."""
+    from storage.db import make_engine
+    from storage.listings import listing_stats
+
+    engine = make_engine(database_url())
+    try:
+        groups = listing_stats(engine, since=since.replace(tzinfo=timezone.utc) if since else None,
+                               until=until.replace(tzinfo=timezone.utc) if until else None, platform=platform)
+    finally:
+        engine.dispose()
+    if as_json:
+        for g in groups:
+            _echo_json(g.__dict__)
+        return
+    click.echo(f"{'platform':<8} {'category':<8} {'count':>6} {'priced':>6} {'median ¥':>10} {'¥/10k fans':>11}")
+    for g in groups:
+        med = f"{g.median_price:,.0f}" if g.median_price is not None else "-"
+        per = f"{g.median_price_per_10k:,.2f}" if g.median_price_per_10k is not None else "-"
+        click.echo(f"{g.platform or '?':<8} {g.category or '-':<8} {g.count:>6} {g.priced:>6} {med:>10} {per:>11}")
+
+
 # -- sources ---------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:

@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers.registry import SourceConfig
+from crawlers.spiders.listings import ListingSpider
 from crawlers.spiders.news import NewsSpider
 from storage.config import data_dir, database_url
 from storage.store import Spool, Store
@@ -73,7 +74,8 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
     logging.getLogger("scrapy").setLevel(log_level)
     crawlers = []
     for src in sources:
-        crawler = Crawler(NewsSpider, source_settings(base, src))
+        spider = ListingSpider if src.kind == "listings" else NewsSpider
+        crawler = Crawler(spider, source_settings(base, src))
         crawlers.append(crawler)
         process.crawl(crawler, source=src, run_id=run_id)
     status = "finished"
@@ -84,6 +86,12 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
         raise
     finally:
         stats = merge_stats([c.stats.get_stats() for c in crawlers if c.stats])
+        # Only a complete crawl may count a listing as missing (a partial one would "remove"
+        # everything it did not reach).
+        for src, c in zip(sources, crawlers, strict=True):
+            if src.kind == "listings" and c.stats and c.stats.get_value("finish_reason") == "finished":
+                stats["daihuo/listings/removed"] = stats.get("daihuo/listings/removed", 0) + \
+                    store.close_listing_run(src.name, run_id, removed_after=src.removed_after)
         reasons = {c.stats.get_value("finish_reason") for c in crawlers if c.stats}
         if status == "finished" and reasons - {"finished"}:
             status = "failed" if reasons & {"shutdown", None} else status

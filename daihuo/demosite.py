@@ -52,9 +52,9 @@ def _cards_html(n: int) -> str:
     for i in range(n):
         followers = ["12.6W", "8.45W", "31.2W"][i % 3]
         rows.append(
-            '<li class="acc-card"><a href="/zh/{0}.html">'
-            '<span class="fans">{1}</span><em>W</em><span>无违规</span><span>已开通</span>'
-            '<span>{2}</span><i>粉丝数量</i><i>有无违规</i><i>直播权限</i><i>认证状态</i>'
+            '<li class="acc-card"><a href="/zh/{}.html">'
+            '<span class="fans">{}</span><em>W</em><span>无违规</span><span>已开通</span>'
+            '<span>{}</span><i>粉丝数量</i><i>有无违规</i><i>直播权限</i><i>认证状态</i>'
             "</a></li>".format(9000 + i, followers, "已认证" if i % 2 else "未认证")
         )
     return ('<div class="acc-rec"><p>为您推荐:“自媒体” 相关在售账号</p><ul>'

@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 from nlp import segment as seg
 from nlp.charset import decode_html
 from nlp.extract import Block, Extraction, extract
-from nlp.script import region_for, to_simplified
+from nlp.script import region_for
 from nlp.tagging import IdfTable, Tags, tag_document
 from nlp.textlayer import prepare_text
 
@@ -40,6 +40,7 @@ class Page:
     selector: str | None = None  # registry hint for the main content
     run_id: int | None = None
     raw_page_id: int | None = None  # set when reprocessing a stored page
+    kind: str = "article"  # article | listings (a listing list or detail page)
 
 
 @dataclass

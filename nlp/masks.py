@@ -15,30 +15,52 @@ import re
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
-MASK = re.compile(
-    "|".join(
-        (
-            r"[*＊]{2,}",  # ** and longer runs
-            rf"(?<=[{_HAN}])[*＊](?=[{_HAN}])",  # 王*明: one star inside a Han word
-            rf"(?<=[{_HAN}])[XＸ×xｘ]{{2,}}(?![A-Za-z0-9])",  # 某XX公司 / 北京XX
-            rf"(?<![A-Za-z0-9])[XＸ×xｘ]{{2,}}(?=[{_HAN}])",  # XX公司
-            r"某某+",  # 某某 runs (某某公司, 张某某)
-            r"[□■]+",  # □ boxes (not ○, also a list bullet; not 〇, a numeral)
-            rf"(?<=[{_HAN}])○+|○+(?=[{_HAN}])",  # 王○明: Taiwan-style name masking
+# Candidate runs, found with one scan that starts on a mask character (fast: the common
+# page has none); whether a run is a mask depends on its neighbours, checked in Python.
+_CANDIDATE = re.compile(r"[*＊]+|[XＸ×xｘ]{2,}|某某+|[□■]+|○+")
+_ANY_MASK_CHAR = re.compile("[*＊XＸ×xｘ某□■○]")  # one class: scans ~8x faster than _CANDIDATE
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+def _is_han(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and _HAN_CHAR.match(text, i) is not None
+
+
+def _is_latin(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and _LATIN.match(text, i) is not None
+
+
+def _is_mask(text: str, start: int, end: int) -> bool:
+    first = text[start]
+    if first in "*＊":
+        # ** and longer runs always; one star only inside a Han word (王*明), not 5*8
+        return end - start >= 2 or (_is_han(text, start - 1) and _is_han(text, end))
+    if first in "XＸ×xｘ":
+        # 北京XX公司, XX公司, 某XX: Han on one side, never part of a Latin word (XXL, Xbox)
+        return (
+            not _is_latin(text, start - 1)
+            and not _is_latin(text, end)
+            and (_is_han(text, start - 1) or _is_han(text, end))
         )
-    )
-)
+    if first == "○":  # 王○明; alone, ○ is a bullet
+        return _is_han(text, start - 1) or _is_han(text, end)
+    return True  # 某某, □
+
+
 #: a token that is or contains a mask; such tokens are never indexed
 _MASK_TOKEN = re.compile(r"[*＊□■○]|某某|^[XＸ×xｘ]{2,}$")
 
 
 def find_masks(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of masks in ``text``, in order."""
-    return [m.span() for m in MASK.finditer(text)]
+    if not _ANY_MASK_CHAR.search(text):
+        return []
+    return [m.span() for m in _CANDIDATE.finditer(text) if _is_mask(text, *m.span())]
 
 
 def count_masks(text: str) -> int:
-    return sum(1 for _ in MASK.finditer(text))
+    return len(find_masks(text))
 
 
 def is_mask_token(token: str) -> bool:

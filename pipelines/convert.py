@@ -40,7 +40,26 @@ def document_to_record(doc: Document) -> PageRecord:
         title_terms=" ".join(seg.search_terms(doc.title_tokens)), body_terms=" ".join(body_terms),
         tags=tag_records(doc),
     )
-    return PageRecord(raw=raw, article=article)
+    return PageRecord(raw=raw, article=article, listings=embedded_listings(doc))
+
+
+def card_listings(doc: Document) -> list:
+    """Account cards glued under an article, parsed (platform from the article's top tag)."""
+    ex = doc.extraction
+    if not ex or not ex.cards:
+        return []
+    from nlp.listings import parse_cards
+
+    top = doc.tags.platforms[0].name if doc.tags and doc.tags.platforms else None
+    return parse_cards(ex.cards, platform=top)
+
+
+def embedded_listings(doc: Document) -> list:
+    """The article's account cards as listing records linked to its page."""
+    from pipelines.listings import listing_record
+
+    base = doc.canonical_url or doc.page.url
+    return [listing_record(li, f"{base}#card-{i}") for i, li in enumerate(card_listings(doc))]
 
 
 def document_to_json(doc: Document) -> dict:
@@ -65,7 +84,14 @@ def document_to_json(doc: Document) -> dict:
         "keywords": [w for w, _ in tags.keywords] if tags else [],
         "entities": [{"name": e.name, "kind": e.kind, "confidence": e.confidence}
                      for e in tags.entities] if tags else [],
+        "listings": [_listing_json(li) for li in card_listings(doc)],
         "flags": doc.flags,
         "error": doc.error,
         "error_stage": doc.error_stage,
     }
+
+
+def _listing_json(li) -> dict:  # noqa: ANN001
+    data = asdict(li)
+    data.pop("fields", None)
+    return data

@@ -7,11 +7,21 @@ import logging
 
 from nlp.document import Document
 from pipelines.convert import document_to_record
+from pipelines.listings import ListingBatch
 from storage.config import data_dir
-from storage.records import PageRecord
+from storage.records import PageRecord, RawRecord
 from storage.store import Outcome, Spool, Store
 
 log = logging.getLogger(__name__)
+
+
+def batch_to_record(batch: ListingBatch) -> PageRecord:
+    page = batch.page
+    return PageRecord(
+        raw=RawRecord(url=page.url, status=page.status, fetched_at=page.fetched_at, html=page.body,
+                      headers=page.headers, charset=batch.charset, error=batch.error,
+                      error_stage=batch.error_stage, source=page.source, run_id=page.run_id),
+        listings=batch.listings)
 
 
 class StorePipeline:
@@ -30,8 +40,9 @@ class StorePipeline:
                    crawler.stats)
 
     def process_item(self, item):  # noqa: ANN001, ANN201
-        if isinstance(item, Document):
-            self.pending.append(document_to_record(item))
+        if isinstance(item, (Document, ListingBatch)):
+            self.pending.append(document_to_record(item) if isinstance(item, Document)
+                                else batch_to_record(item))
             if len(self.pending) >= self.batch_size:
                 self.flush()
         return item
@@ -58,7 +69,9 @@ class StorePipeline:
         if not self.stats:
             return
         for o in outcomes:
-            if o.status in ("duplicate", "unchanged"):
+            if o.status == "listing_page":
+                self.stats.inc_value("daihuo/listing_pages")
+            elif o.status in ("duplicate", "unchanged"):
                 self.stats.inc_value("daihuo/dropped")
                 self.stats.inc_value(f"daihuo/dropped/{o.status}")
             else:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -111,3 +112,57 @@ class Tag(Base):
         Index("ix_tags_kind_value", "kind", "value"),
         Index("ix_tags_article", "article_id"),
     )
+
+
+class Listing(Base):
+    """An account offered for sale on a trading site. Never deduplicated away: each crawl
+    that sees it updates last_seen, and a snapshot is appended when anything changed."""
+
+    __tablename__ = "listings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    key: Mapped[str] = mapped_column(String(500))  # the site's listing id, else its URL
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), nullable=True)
+    platform: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    has_violation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    live_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    sell_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    blue_v: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    missed_runs: Mapped[int] = mapped_column(Integer, default=0)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    __table_args__ = (
+        Index("ux_listings_source_key", "source_id", "key", unique=True),
+        Index("ix_listings_platform_category", "platform", "category"),
+    )
+
+
+class ListingSnapshot(Base):
+    """The listing's state when it changed (price, followers, flags, status)."""
+
+    __tablename__ = "listing_snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    has_violation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    live_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    sell_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    blue_v: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    __table_args__ = (Index("ix_listing_snapshots_listing", "listing_id", "seen_at"),)

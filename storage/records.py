@@ -53,10 +53,38 @@ class ArticleRecord:
     tags: list[TagRecord] = field(default_factory=list)
 
 
+#: the listing fields whose change makes a new snapshot
+LISTING_STATE = ("followers", "price_low", "price_high", "has_violation", "live_enabled",
+                 "verified", "sell_enabled", "blue_v")
+
+
+@dataclass
+class ListingRecord:
+    key: str
+    url: str | None = None
+    platform: str | None = None
+    category: str | None = None
+    title: str | None = None
+    followers: int | None = None
+    price_low: float | None = None
+    price_high: float | None = None
+    has_violation: bool | None = None
+    live_enabled: bool | None = None
+    verified: bool | None = None
+    sell_enabled: bool | None = None
+    blue_v: bool | None = None
+    fields: dict = field(default_factory=dict)
+    flags: list = field(default_factory=list)
+
+    def state(self) -> tuple:
+        return tuple(getattr(self, k) for k in LISTING_STATE)
+
+
 @dataclass
 class PageRecord:
     raw: RawRecord
     article: ArticleRecord | None = None
+    listings: list[ListingRecord] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -80,4 +108,5 @@ class PageRecord:
                 art["published_at"] = datetime.fromisoformat(art["published_at"])
             art["tags"] = [TagRecord(**t) for t in art.get("tags", [])]
             article = ArticleRecord(**art)
-        return cls(raw=RawRecord(**raw), article=article)
+        listings = [ListingRecord(**li) for li in data.get("listings", [])]
+        return cls(raw=RawRecord(**raw), article=article, listings=listings)

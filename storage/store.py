@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from storage.db import make_engine, migrate
-from storage.models import Article, CrawlRun, RawPage, Source, Tag
-from storage.records import PageRecord
+from storage.models import Article, CrawlRun, Listing, ListingSnapshot, RawPage, Source, Tag
+from storage.records import LISTING_STATE, ListingRecord, PageRecord
 
 
 def now_utc() -> datetime:
@@ -171,8 +171,15 @@ class Store:
                     conn.execute(update(RawPage).where(RawPage.id == raw_id).values(
                         charset=raw.charset, error=raw.error, error_stage=raw.error_stage))
                 art = rec.article
+                if rec.listings:
+                    # embedded cards link to the article once it is stored (below)
+                    self._write_listings(conn, source_id, raw.run_id, raw.fetched_at, rec.listings,
+                                         article_id=by_url.get(art.canonical_url, (None,))[0] if art else None)
                 if art is None:
-                    outcomes.append(Outcome("failed", raw.url, reason=raw.error_stage or "no article"))
+                    if raw.error is None and rec.listings:
+                        outcomes.append(Outcome("listing_page", raw.url, reason=f"{len(rec.listings)} listings"))
+                    else:
+                        outcomes.append(Outcome("failed", raw.url, reason=raw.error_stage or "no article"))
                     continue
                 values = dict(
                     source_id=source_id, raw_page_id=raw_id, url=art.url, canonical_url=art.canonical_url,
@@ -200,12 +207,79 @@ class Store:
                     status = "stored"
                 by_url[art.canonical_url] = (art_id, art.content_hash)
                 by_hash[art.content_hash] = art_id
+                if rec.listings:
+                    keys = [li.key for li in rec.listings]
+                    conn.execute(update(Listing).where(Listing.source_id == source_id,
+                                                       Listing.key.in_(keys)).values(article_id=art_id))
                 if art.tags:
                     conn.execute(insert(Tag), [dict(article_id=art_id, kind=t.kind, value=t.value,
                                                     score=t.score, count=t.count, first_pos=t.first_pos,
                                                     in_title=t.in_title) for t in art.tags])
                 outcomes.append(Outcome(status, raw.url, art_id))
         return outcomes
+
+    # -- listings --------------------------------------------------------------------------
+    def _write_listings(self, conn, source_id: int | None, run_id: int | None,  # noqa: ANN001
+                        seen_at: datetime, listings: list[ListingRecord],
+                        article_id: int | None = None) -> dict[str, int]:
+        """Upsert listings by (source, key); append a snapshot only when the state changed."""
+        seen_at = to_utc(seen_at)
+        counts = {"new": 0, "changed": 0, "same": 0}
+        unique = {li.key: li for li in listings}  # a page may show a card twice
+        rows = {r.key: r for r in conn.execute(
+            select(Listing).where(Listing.source_id.is_(source_id) if source_id is None
+                                  else Listing.source_id == source_id, Listing.key.in_(list(unique))))}
+        for key, li in unique.items():
+            values = {k: getattr(li, k) for k in LISTING_STATE}
+            meta = dict(url=li.url, platform=li.platform, category=li.category, title=li.title,
+                        fields=li.fields, flags=li.flags)
+            row = rows.get(key)
+            if row is None:
+                lid = conn.execute(insert(Listing).values(
+                    source_id=source_id, key=key, article_id=article_id, status="active",
+                    first_seen=seen_at, last_seen=seen_at, last_run_id=run_id, missed_runs=0,
+                    **meta, **values)).inserted_primary_key[0]
+                changed, counts["new"] = True, counts["new"] + 1
+            else:
+                lid = row.id
+                old = tuple(getattr(row, k) for k in LISTING_STATE)
+                changed = old != li.state() or row.status != "active"
+                counts["changed" if changed else "same"] += 1
+                conn.execute(update(Listing).where(Listing.id == lid).values(
+                    last_seen=seen_at, last_run_id=run_id, missed_runs=0, status="active",
+                    **meta, **values))
+            if changed:
+                conn.execute(insert(ListingSnapshot).values(
+                    listing_id=lid, run_id=run_id, seen_at=seen_at, status="active", **values))
+        return counts
+
+    def write_listings(self, source: str | None, run_id: int | None, seen_at: datetime,
+                       listings: list[ListingRecord]) -> dict[str, int]:
+        with self.engine.begin() as conn:
+            return self._write_listings(conn, self.source_id(source), run_id, seen_at, listings)
+
+    def close_listing_run(self, source: str, run_id: int, *, removed_after: int = 2) -> int:
+        """After a complete crawl of a listings source: every active listing it did not see
+        misses one more run; after ``removed_after`` misses it is marked removed (sold or
+        withdrawn), with a snapshot. Returns how many were marked removed."""
+        sid = self.source_id(source)
+        now = now_utc()
+        removed = 0
+        with self.engine.begin() as conn:
+            missing = conn.execute(select(Listing).where(
+                Listing.source_id == sid, Listing.status == "active",
+                (Listing.last_run_id != run_id) | Listing.last_run_id.is_(None))).all()
+            for row in missing:
+                misses = row.missed_runs + 1
+                values: dict = {"missed_runs": misses}
+                if misses >= removed_after:
+                    values["status"] = "removed"
+                    removed += 1
+                    conn.execute(insert(ListingSnapshot).values(
+                        listing_id=row.id, run_id=run_id, seen_at=now, status="removed",
+                        **{k: getattr(row, k) for k in LISTING_STATE}))
+                conn.execute(update(Listing).where(Listing.id == row.id).values(**values))
+        return removed
 
     # -- reading raw pages back (reprocess) --------------------------------------------------
     def iter_raw_pages(self, batch: int = 200):

@@ -11,7 +11,14 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from daihuo.demosite import BOILERPLATE, DemoServer, article_path, demo_sources, load_articles, registry_toml
+from daihuo.demosite import (
+    BOILERPLATE,
+    DemoServer,
+    article_path,
+    demo_sources,
+    load_articles,
+    registry_toml,
+)
 from daihuo.searching import query_terms
 from storage.search import search
 from storage.store import Store

@@ -90,11 +90,14 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------
     def parse_article(self, response: Response):  # noqa: ANN201
+        yield self.page_item(response)
+
+    def page_item(self, response: Response, kind: str = "article") -> Page:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        yield Page(
+        return Page(
             url=response.url, body=response.body, status=response.status, headers=headers,
             fetched_at=datetime.now(timezone.utc), source=self.source.name,
             region=self.source.region, charset_hint=self.source.charset,
-            selector=self.source.selector, run_id=self.run_id,
+            selector=self.source.selector, run_id=self.run_id, kind=kind,
         )

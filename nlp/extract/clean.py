@@ -342,7 +342,7 @@ def rule_related_list(ctx: Context) -> None:
         view = lines[i].view.strip()
         heading = _len(view) <= 80 and (
             R.RELATED_HEADING.match(view) and _len(view) <= 20
-            or R.RECOMMEND_HEADER.search(view) and not is_substantial(view)
+            or R.RECOMMEND_HEADER.search(view) and not R.SENTENCE_END.search(view)
         )
         if heading:
             ctx.drop(i, "related_list")

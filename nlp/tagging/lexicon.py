@@ -1,0 +1,376 @@
+"""Loading the tagging lexicons (TOML data files) into fast lookup structures.
+
+The lexicons live in ``nlp/data/{platforms,topics,entities}.toml`` and
+``nlp/data/stopwords.txt``; an editor's additions go to a user lexicon directory (the
+``DAIHUO_LEXICON_DIR`` environment variable, or :func:`set_user_dir`) holding files of the same
+names, merged over the packaged ones. Everything is loaded once per process; :func:`reload`
+drops the cache after an edit and :func:`lexicon_version` fingerprints the files so
+``daihuo reprocess`` knows when stored tags are stale.
+
+Platform and entity aliases compile into ONE regular expression (longest alias first at each
+position) so a document is scanned once for all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+FILES = ("platforms.toml", "topics.toml", "entities.toml", "stopwords.txt")
+
+#: alias kinds of a platform entry (all are matched the same way; kinds document provenance)
+ALIAS_KINDS = ("names", "english", "pinyin", "abbreviations", "old_names", "mt_forms", "nicknames")
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_COMPACT = re.compile(r"[\s\-_.]+")
+
+_lock = threading.Lock()
+_cache: Lexicon | None = None
+_user_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an alias stands for. ``kind`` is ``platform`` or ``entity``."""
+
+    kind: str
+    name: str
+    entity_kind: str = ""
+    weak: bool = False
+    #: platform this alias means instead when international cues stand nearby (Tik Tok)
+    switch: str = ""
+
+
+@dataclass
+class Platform:
+    name: str
+    owner: str
+    parent: str
+    aliases: dict[str, list[str]]  # alias kind -> aliases
+    weak: list[str]
+
+
+@dataclass
+class Entity:
+    name: str
+    kind: str
+    aliases: list[str]
+    weak: list[str]
+
+
+@dataclass
+class Topic:
+    name: str
+    description: str
+    terms: dict[str, float]
+    platforms: dict[str, float]
+
+
+@dataclass
+class Lexicon:
+    platforms: dict[str, Platform]
+    entities: dict[str, Entity]
+    topics: dict[str, Topic]
+    stopwords: frozenset[str]
+    rejected: frozenset[str]
+    #: lower-cased alias -> targets; an empty tuple is a blocker (a longer word that wins)
+    table: dict[str, tuple[Target, ...]]
+    pattern: re.Pattern[str]
+    short_cjk: int
+    window: int
+    commerce_cues: re.Pattern[str]
+    intl_cues: re.Pattern[str]
+    entity_cues: re.Pattern[str]
+    # topics
+    topic_meta: dict[str, float]
+    #: single-token term -> [(topic, weight)]
+    topic_terms: dict[str, list[tuple[str, float]]]
+    #: terms jieba splits: (term, pieces, [(topic, weight)])
+    topic_phrases: list[tuple[str, tuple[str, ...], list[tuple[str, float]]]]
+    version: str
+    sources: list[str] = field(default_factory=list)
+
+    def parent_of(self, platform: str) -> str:
+        p = self.platforms.get(platform)
+        return p.parent if p else ""
+
+    def owner_of(self, platform: str) -> str:
+        p = self.platforms.get(platform)
+        return p.owner if p else ""
+
+
+# ---------------------------------------------------------------- user directory
+
+
+def set_user_dir(path: str | os.PathLike[str] | None) -> None:
+    """Use ``path`` as the editor's lexicon directory (overrides DAIHUO_LEXICON_DIR)."""
+    global _user_dir
+    _user_dir = Path(path) if path is not None else None
+    reload()
+
+
+def user_dir() -> Path | None:
+    if _user_dir is not None:
+        return _user_dir
+    env = os.environ.get("DAIHUO_LEXICON_DIR")
+    return Path(env) if env else None
+
+
+def reload() -> None:
+    """Forget the loaded lexicon; the next call to :func:`get` reads the files again."""
+    global _cache
+    with _lock:
+        _cache = None
+
+
+def get() -> Lexicon:
+    """The process-wide lexicon (loaded on first use)."""
+    global _cache
+    lex = _cache
+    if lex is None:
+        with _lock:
+            if _cache is None:
+                _cache = _load()
+            lex = _cache
+    return lex
+
+
+def lexicon_version() -> str:
+    """Fingerprint of every lexicon file in use: stored tags with another version are stale."""
+    return get().version
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_sources() -> list[tuple[str, str, str]]:
+    """(file name, origin, text) for packaged files then user files."""
+    out = []
+    base = resources.files("nlp").joinpath("data")
+    for name in FILES:
+        out.append((name, "package", base.joinpath(name).read_text("utf-8")))
+    udir = user_dir()
+    if udir is not None:
+        for name in FILES:
+            p = udir / name
+            if p.is_file():
+                out.append((name, str(p), p.read_text("utf-8")))
+    return out
+
+
+def _load() -> Lexicon:
+    sources = _read_sources()
+    digest = hashlib.sha1()
+    platforms: dict[str, Platform] = {}
+    entities: dict[str, Entity] = {}
+    topics: dict[str, Topic] = {}
+    stop: set[str] = set()
+    rejected: set[str] = set()
+    blockers: set[str] = set()
+    meta: dict[str, Any] = {}
+    ent_meta: dict[str, Any] = {}
+    topic_meta: dict[str, float] = {}
+    for name, _origin, text in sources:
+        digest.update(name.encode())
+        digest.update(text.encode("utf-8"))
+        if name == "stopwords.txt":
+            stop.update(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+            continue
+        data = tomllib.loads(text)
+        if name == "platforms.toml":
+            meta.update(data.get("meta", {}))
+            blockers.update(data.get("blockers", {}).get("words", []))
+            for entry in data.get("platform", []):
+                _merge_platform(platforms, entry)
+        elif name == "entities.toml":
+            ent_meta.update(data.get("meta", {}))
+            blockers.update(data.get("blockers", {}).get("words", []))
+            rejected.update(data.get("rejected", {}).get("names", []))
+            for batch in data.get("rejected_batch", []):  # appended by the review command
+                rejected.update(batch.get("names", []))
+            for entry in data.get("entity", []):
+                _merge_entity(entities, entry)
+        elif name == "topics.toml":
+            topic_meta.update({k: float(v) for k, v in data.get("meta", {}).items()})
+            for tname, entry in data.get("topic", {}).items():
+                _merge_topic(topics, tname, entry)
+    # an entity an editor confirmed is not rejected any more
+    rejected -= set(entities)
+    table = _build_table(platforms, entities, blockers)
+    topic_terms, topic_phrases = _topic_index(topics)
+    return Lexicon(
+        platforms=platforms,
+        entities=entities,
+        topics=topics,
+        stopwords=frozenset(stop),
+        rejected=frozenset(rejected),
+        table=table,
+        pattern=_alternation(table),
+        short_cjk=int(meta.get("short_cjk", 2)),
+        window=int(meta.get("window", 30)),
+        commerce_cues=_cue_pattern(meta.get("commerce_cues", [])),
+        intl_cues=_cue_pattern(meta.get("international_cues", [])),
+        entity_cues=_cue_pattern(ent_meta.get("cues", [])),
+        topic_meta=topic_meta,
+        topic_terms=topic_terms,
+        topic_phrases=topic_phrases,
+        version=digest.hexdigest()[:16],
+        sources=[origin for _n, origin, _t in sources],
+    )
+
+
+def _merge_platform(platforms: dict[str, Platform], entry: dict[str, Any]) -> None:
+    name = entry["name"]
+    p = platforms.get(name)
+    if p is None:
+        p = platforms[name] = Platform(
+            name=name,
+            owner=entry.get("owner", ""),
+            parent=entry.get("parent", ""),
+            aliases={},
+            weak=[],
+        )
+    else:  # a user file extends a packaged entry
+        p.owner = entry.get("owner", p.owner)
+        p.parent = entry.get("parent", p.parent)
+    for kind in ALIAS_KINDS:
+        p.aliases.setdefault(kind, []).extend(entry.get(kind, []))
+    p.weak.extend(entry.get("weak", []))
+
+
+def _merge_entity(entities: dict[str, Entity], entry: dict[str, Any]) -> None:
+    name = entry["name"]
+    e = entities.get(name)
+    if e is None:
+        entities[name] = Entity(
+            name=name,
+            kind=entry.get("kind", "person"),
+            aliases=list(entry.get("aliases", [])),
+            weak=list(entry.get("weak", [])),
+        )
+    else:
+        e.aliases.extend(entry.get("aliases", []))
+        e.weak.extend(entry.get("weak", []))
+
+
+def _merge_topic(topics: dict[str, Topic], name: str, entry: dict[str, Any]) -> None:
+    t = topics.setdefault(name, Topic(name, entry.get("description", ""), {}, {}))
+    t.terms.update({k: float(v) for k, v in entry.get("terms", {}).items()})
+    t.platforms.update({k: float(v) for k, v in entry.get("platform", {}).items()})
+
+
+def _is_latin(s: str) -> bool:
+    return not _CJK.search(s)
+
+
+def _build_table(
+    platforms: dict[str, Platform], entities: dict[str, Entity], blockers: set[str]
+) -> dict[str, tuple[Target, ...]]:
+    table: dict[str, list[Target]] = {}
+
+    def add(alias: str, target: Target) -> None:
+        key = alias.strip().lower()
+        if key:
+            targets = table.setdefault(key, [])
+            if target not in targets:
+                targets.append(target)
+
+    # Latin alias (compact form) -> platform, to find MT forms that collide with another
+    # platform's name: "Tik Tok" (抖音, machine-translated) vs "TikTok" (the international app)
+    latin_owner: dict[str, str] = {}
+    for p in platforms.values():
+        for kind in ("english", "pinyin"):
+            for a in p.aliases.get(kind, []):
+                latin_owner.setdefault(_COMPACT.sub("", a.lower()), p.name)
+    for p in platforms.values():
+        weak = {w.lower() for w in p.weak}
+        for kind, aliases in p.aliases.items():
+            for a in aliases:
+                switch = ""
+                if kind == "mt_forms" and _is_latin(a):
+                    other = latin_owner.get(_COMPACT.sub("", a.lower()), p.name)
+                    switch = other if other != p.name else ""
+                add(a, Target("platform", p.name, weak=a.lower() in weak, switch=switch))
+        for w in p.weak:
+            add(w, Target("platform", p.name, weak=True))
+    platform_keys = [
+        (k, t) for k, ts in table.items() for t in ts if not t.weak and len(k) >= 2
+    ]
+    for e in entities.values():
+        weak = {w.lower() for w in e.weak}
+        for a in [e.name, *e.aliases]:
+            add(a, Target("entity", e.name, entity_kind=e.kind, weak=a.lower() in weak))
+            # an entity alias that contains a platform's alias (京东集团, 快手科技) mentions it
+            key = a.lower()
+            for pk, pt in platform_keys:
+                if pk != key and pk in key:
+                    add(a, pt)
+    for b in blockers:
+        table.setdefault(b.lower(), [])
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _alternation(table: dict[str, tuple[Target, ...]]) -> re.Pattern[str]:
+    # longest first, so at a given start the longest alias (or blocker) wins
+    keys = sorted(table, key=lambda k: (-len(k), k))
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+def _cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
+    cues = sorted({c.lower() for c in cues}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(c) for c in cues) if cues else r"(?!)")
+
+
+def _topic_index(
+    topics: dict[str, Topic],
+) -> tuple[dict[str, list[tuple[str, float]]], list[tuple[str, tuple[str, ...], list[tuple[str, float]]]]]:
+    """Index topic terms by the token jieba makes of them.
+
+    A term that segments into one token is looked up among the document's tokens; a term
+    jieba splits (乡村振兴 -> 乡村/振兴) is checked by string once all its pieces are tokens.
+    Latin terms are indexed in the case variants a token can have (GMV, gmv, Gmv).
+    """
+    from nlp.segment import segment
+
+    single: dict[str, list[tuple[str, float]]] = {}
+    phrases: dict[str, tuple[tuple[str, ...], list[tuple[str, float]]]] = {}
+    for t in topics.values():
+        for term, w in t.terms.items():
+            variants = {term, term.lower(), term.upper(), term.capitalize()} if _is_latin(term) else {term}
+            for v in variants:
+                pieces = tuple(segment(v))
+                if len(pieces) == 1:
+                    single.setdefault(v, []).append((t.name, w))
+                elif pieces:
+                    phrases.setdefault(v, (pieces, []))[1].append((t.name, w))
+    return single, [(term, p, tw) for term, (p, tw) in phrases.items()]
+
+
+# ---------------------------------------------------------------- helpers for matchers
+
+
+def is_ascii_alnum(ch: str) -> bool:
+    return ch in _ASCII_ALNUM
+
+
+def needs_token_start(key: str, short_cjk: int) -> bool:
+    """Short CJK aliases must start on a token boundary (北京东路 is not 京东)."""
+    return len(key) <= short_cjk and bool(_CJK.match(key))
+
+
+def confidence_from_count(base: float, count: int, cap: float = 0.99) -> float:
+    return round(min(cap, base + 0.05 * math.log2(1 + count)), 3)
