@@ -28,6 +28,19 @@ def main() -> None:
     The store is SQLite in $DAIHUO_HOME (default: your data directory), or any
     database given as DAIHUO_DATABASE_URL (e.g. postgresql+psycopg://host/db).
     """
+    from nlp.tagging import lexicon
+    from storage.config import lexicon_dir
+
+    lexicon.set_user_dir(lexicon_dir())  # editors' confirmed entities apply everywhere
+
+
+def _corpus_idf():  # noqa: ANN202
+    """The corpus IDF `daihuo reprocess` built, if any (keywords fall back to jieba's)."""
+    from nlp.tagging import IdfTable
+    from storage.config import idf_path
+
+    path = idf_path()
+    return IdfTable.load(path) if path.exists() else None
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -169,8 +182,9 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
         raise click.UsageError("--url applies to a single file")
     if out:
         out.mkdir(parents=True, exist_ok=True)
+    idf = _corpus_idf()
     for path in paths:
-        result = document_to_json(process_page(page_from_file(path, url)))
+        result = document_to_json(process_page(page_from_file(path, url), idf=idf))
         if out:
             (out / f"{path.stem}.json").write_text(
                 json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -231,21 +245,33 @@ def search_cmd(query: str, platform: str | None, since: datetime | None, limit: 
 # -- reprocess -------------------------------------------------------------------------------
 @main.command()
 @click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
-def reprocess(batch: int) -> None:
+@click.option("--min-docs", default=20, show_default=True, type=click.IntRange(1),
+              help="Rebuild the corpus IDF only when the store holds at least this many articles.")
+def reprocess(batch: int, min_docs: int) -> None:
     """Re-run the pipeline over every stored raw page (no re-crawl).
 
-    Use it after improving the cleaner or the lexicons: articles are updated in place,
-    pages that failed before get another chance.
+    Use it after improving the cleaner or the lexicons: articles are updated in place
+    (tags recomputed), pages that failed before get another chance. First rebuilds the
+    keyword IDF from the stored corpus.
     """
     from nlp.document import Page, process_page
+    from nlp.tagging import IdfTable
     from pipelines.convert import document_to_record
+    from pipelines.listings import batch_to_record, parse_listing_batch
+    from storage.config import idf_path
     from storage.store import Store
 
     store = Store.open(database_url())
+    n_articles = store.counts()["articles"]
+    if n_articles >= min_docs:
+        IdfTable.build(store.iter_article_terms()).save(idf_path())
+        click.echo(f"rebuilt keyword IDF from {n_articles} articles: {idf_path()}")
+    idf = _corpus_idf()
     total = store.counts()["raw_pages"]
     counts: dict[str, int] = {}
     pending = []
     done = 0
+    source_hints = store.source_hints()
 
     def flush() -> None:
         for o in store.write(pending):
@@ -254,10 +280,12 @@ def reprocess(batch: int) -> None:
 
     with click.progressbar(length=total, label="reprocessing", file=sys.stderr) as bar:
         for raw_id, url, status, fetched_at, headers, source, html in store.iter_raw_pages():
-            src_cfg = {}
             page = Page(url=url, body=html, status=status, headers=headers, fetched_at=fetched_at,
-                        source=source, raw_page_id=raw_id, **src_cfg)
-            pending.append(document_to_record(process_page(page)))
+                        source=source, raw_page_id=raw_id, **source_hints.get(source, {}))
+            if page.kind == "listings":
+                pending.append(batch_to_record(parse_listing_batch(page)))
+            else:
+                pending.append(document_to_record(process_page(page, idf=idf)))
             done += 1
             bar.update(1)
             if len(pending) >= batch:
@@ -345,6 +373,57 @@ def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN0
         med = f"{g.median_price:,.0f}" if g.median_price is not None else "-"
         per = f"{g.median_price_per_10k:,.2f}" if g.median_price_per_10k is not None else "-"
         click.echo(f"{g.platform or '?':<8} {g.category or '-':<8} {g.count:>6} {g.priced:>6} {med:>10} {per:>11}")
+
+
+# -- lexicon ---------------------------------------------------------------------------------
+@main.group()
+def lexicon() -> None:
+    """Review entity candidates and grow the lexicon (stored in $DAIHUO_HOME/lexicon)."""
+
+
+@lexicon.command(name="review")
+@click.option("--min-docs", default=3, show_default=True, type=click.IntRange(1),
+              help="Show candidates seen in at least this many articles.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--confirm", "confirm", multiple=True, metavar="NAME:KIND",
+              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company).")
+@click.option("--reject", "reject", multiple=True, metavar="NAME", help="Never suggest NAME again.")
+def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: tuple[str, ...]) -> None:
+    """List recurring unconfirmed people, brands and agencies found by POS tagging.
+
+    \b
+    daihuo lexicon review
+    daihuo lexicon review --confirm 张小明:person --reject 王总
+    then `daihuo reprocess` to re-tag stored articles with the new lexicon.
+    """
+    from nlp.tagging import EntityTag, confirm_entities, entity_candidates_report, reject_candidates
+    from storage.store import Store
+
+    kinds = ("person", "brand", "mcn", "company")
+    if confirm:
+        entries = []
+        for item in confirm:
+            name, _, kind = item.rpartition(":")
+            if not name or kind not in kinds:
+                raise click.BadParameter(f"{item!r}: use NAME:KIND with KIND one of {', '.join(kinds)}",
+                                         param_hint="--confirm")
+            entries.append((name, kind))
+        click.echo(f"confirmed {len(entries)} into {confirm_entities(entries)}")
+    if reject:
+        click.echo(f"rejected {len(reject)} into {reject_candidates(reject)}")
+    if confirm or reject:
+        return
+    store = Store.open(database_url())
+    docs = ([EntityTag(name, kind, conf, count, False) for name, kind, conf, count in group]
+            for group in store.iter_entity_tags())
+    report = entity_candidates_report(docs, min_docs=min_docs, limit=limit)
+    store.close()
+    if not report:
+        click.echo(f"no unconfirmed candidates in {min_docs}+ articles")
+        return
+    click.echo(f"{'candidate':<12} {'kind':<8} {'docs':>5} {'mentions':>8} {'conf':>5}")
+    for c in report:
+        click.echo(f"{c.name:<12} {c.kind:<8} {c.docs:>5} {c.mentions:>8} {c.confidence:>5.2f}")
 
 
 # -- sources ---------------------------------------------------------------------------------

@@ -50,8 +50,11 @@ def merge_stats(stats_list: list[dict]) -> dict:
     total: dict = {}
     for stats in stats_list:
         for key, value in stats.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                total[key] = total.get(key, 0) + value
+            prev = total.get(key, 0)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and isinstance(prev, (int, float)):
+                # counters add up; maxima (memory, elapsed time) take the larger
+                total[key] = max(prev, value) if key.endswith(("/max", "_seconds")) else prev + value
             elif key not in total:
                 total[key] = value
     return total
@@ -73,9 +76,10 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
     process = CrawlerProcess(base, install_root_handler=True)
     logging.getLogger("scrapy").setLevel(log_level)
     crawlers = []
-    for src in sources:
+    for i, src in enumerate(sources):
         spider = ListingSpider if src.kind == "listings" else NewsSpider
-        crawler = Crawler(spider, source_settings(base, src))
+        # The first crawler installs the reactor (as CrawlerProcess would for its own).
+        crawler = Crawler(spider, source_settings(base, src), init_reactor=i == 0)
         crawlers.append(crawler)
         process.crawl(crawler, source=src, run_id=run_id)
     status = "finished"

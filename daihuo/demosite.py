@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
+from daihuo.demo_listings import ListingsSite, listing_source
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -48,14 +50,16 @@ def article_path(art: dict) -> str:
 
 
 def _cards_html(n: int) -> str:
+    """Account cards under an article, one value per block, as account-trading sites show them."""
     rows = []
     for i in range(n):
         followers = ["12.6W", "8.45W", "31.2W"][i % 3]
+        verified = "已认证" if i % 2 else "未认证"
         rows.append(
-            '<li class="acc-card"><a href="/zh/{}.html">'
-            '<span class="fans">{}</span><em>W</em><span>无违规</span><span>已开通</span>'
-            '<span>{}</span><i>粉丝数量</i><i>有无违规</i><i>直播权限</i><i>认证状态</i>'
-            "</a></li>".format(9000 + i, followers, "已认证" if i % 2 else "未认证")
+            f'<li class="acc-card"><a href="/zh/{9000 + i}.html">'
+            f'<div class="fans">{followers}</div><div>W</div><div>无违规</div><div>已开通</div>'
+            f"<div>{verified}</div><div>粉丝数量</div><div>有无违规</div><div>直播权限</div>"
+            "<div>认证状态</div></a></li>"
         )
     return ('<div class="acc-rec"><p>为您推荐:“自媒体” 相关在售账号</p><ul>'
             + "".join(rows) + "</ul></div>")
@@ -154,6 +158,7 @@ class DemoSite:
 
     synthetic: int = 0
     requests: list[tuple[float, str]] = field(default_factory=list)
+    listings: ListingsSite = field(default_factory=ListingsSite)
 
     def __post_init__(self) -> None:
         self.site, arts = load_articles()
@@ -175,6 +180,8 @@ class DemoSite:
         with self._lock:
             self.requests.append((time.monotonic(), path))
         path = path.split("?", 1)[0]
+        if path.startswith("/zh/"):  # the account-trading part of the site
+            return self.listings.respond(path, base)
         if path == "/robots.txt":
             return 200, "text/plain", ROBOTS.encode()
         if path in ("/", "/index.html") or (path.startswith("/list_") and path.endswith(".html")):
@@ -251,6 +258,7 @@ def demo_sources(base_url: str) -> list[dict]:
          "follow": [r"/list_\d+\.html$"], "articles": [r"/(news|private)/\d+\.html$"], **common},
         {"name": "demo-feed", "kind": "news", "start_urls": [f"{base_url}/rss.xml"],
          "articles": [r"/news/\d+\.html$"], **common},
+        {**listing_source(base_url), "allowed_domains": common["allowed_domains"]},
     ]
 
 

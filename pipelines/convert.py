@@ -17,7 +17,9 @@ def tag_records(doc: Document) -> list[TagRecord]:
            for p in tags.platforms]
     out += [TagRecord("topic", t.name, t.score) for t in tags.topics]
     out += [TagRecord("keyword", w, s) for w, s in tags.keywords]
-    out += [TagRecord("entity", f"{e.kind}:{e.name}", e.confidence, e.count) for e in tags.entities]
+    out += [TagRecord("entity", e.name, e.confidence, e.count,
+                      detail=f"{e.kind}/{'confirmed' if e.confirmed else 'candidate'}")
+            for e in tags.entities]
     return out
 
 
@@ -38,6 +40,7 @@ def document_to_record(doc: Document) -> PageRecord:
         original_source=ex.original_source if ex else None, lead=doc.lead,
         blocks=[{"kind": b.kind, "text": b.text} for b in doc.blocks], flags=dict(doc.flags),
         title_terms=" ".join(seg.search_terms(doc.title_tokens)), body_terms=" ".join(body_terms),
+        lexicon_version=doc.tags.lexicon_version if doc.tags else None,
         tags=tag_records(doc),
     )
     return PageRecord(raw=raw, article=article, listings=embedded_listings(doc))

@@ -6,11 +6,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from nlp.listings import Listing, parse_listing_page
-
 from nlp.charset import decode_html
 from nlp.document import Page
-from storage.records import ListingRecord
+from nlp.listings import Listing, parse_listing_page
+from storage.records import ListingRecord, PageRecord, RawRecord
 
 
 @dataclass
@@ -55,6 +54,16 @@ def parse_listing_batch(page: Page) -> ListingBatch:
         fallback = hashlib.sha1(f"{page.url}#{i}".encode()).hexdigest()
         batch.listings.append(listing_record(li, fallback))
     return batch
+
+
+def batch_to_record(batch: ListingBatch) -> PageRecord:
+    page = batch.page
+    return PageRecord(
+        raw=RawRecord(url=page.url, status=page.status, fetched_at=page.fetched_at, html=page.body,
+                      headers=page.headers, charset=batch.charset, error=batch.error,
+                      error_stage=batch.error_stage, source=page.source, run_id=page.run_id,
+                      raw_page_id=page.raw_page_id),
+        listings=batch.listings)
 
 
 class ListingPipeline:

@@ -3,6 +3,7 @@ in ``nlp.document``. Stage time and failures go to the crawler's stats."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from nlp.document import (
@@ -23,8 +24,9 @@ class StagePipeline:
     stage: str = ""
     func: Callable[[Document], None]
 
-    def __init__(self, crawler=None) -> None:  # noqa: ANN001
+    def __init__(self, crawler=None, func: Callable[[Document], None] | None = None) -> None:  # noqa: ANN001
         self.crawler = crawler
+        self.run = func or type(self).func  # via the class: a plain function, not a method
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
@@ -33,14 +35,15 @@ class StagePipeline:
     def process_item(self, item):  # noqa: ANN001, ANN201
         doc = Document(page=item) if isinstance(item, Page) else item
         if not isinstance(doc, Document):
-            return item
+            return item  # listing pages and anything else pass by
         failed_before = doc.error is not None
-        run_stage(doc, self.stage, type(self).func)
+        run_stage(doc, self.stage, self.run)
         if self.crawler is not None:
             stats = self.crawler.stats
             stats.inc_value(f"daihuo/time_ms/{self.stage}",
                             round(doc.timings.get(self.stage, 0.0) * 1000, 3))
             if doc.error is not None and not failed_before:
+                stats.inc_value("daihuo/failed")
                 stats.inc_value(f"daihuo/failed/{self.stage}")
         return doc
 
@@ -66,7 +69,19 @@ class SegmentPipeline(StagePipeline):
 
 
 class TagPipeline(StagePipeline):
+    """Tags with the corpus IDF when `daihuo reprocess` has built one (loaded once)."""
+
     stage, func = "tag", make_stage_tag()
+
+    @classmethod
+    def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
+        from nlp.tagging import IdfTable
+        from storage.config import idf_path
+
+        path = crawler.settings.get("DAIHUO_IDF_PATH") or idf_path()
+        if os.path.exists(path):
+            return cls(crawler, make_stage_tag(IdfTable.load(path)))
+        return cls(crawler)
 
 
 class FingerprintPipeline(StagePipeline):

@@ -7,21 +7,12 @@ import logging
 
 from nlp.document import Document
 from pipelines.convert import document_to_record
-from pipelines.listings import ListingBatch
+from pipelines.listings import ListingBatch, batch_to_record
 from storage.config import data_dir
-from storage.records import PageRecord, RawRecord
+from storage.records import PageRecord
 from storage.store import Outcome, Spool, Store
 
 log = logging.getLogger(__name__)
-
-
-def batch_to_record(batch: ListingBatch) -> PageRecord:
-    page = batch.page
-    return PageRecord(
-        raw=RawRecord(url=page.url, status=page.status, fetched_at=page.fetched_at, html=page.body,
-                      headers=page.headers, charset=batch.charset, error=batch.error,
-                      error_stage=batch.error_stage, source=page.source, run_id=page.run_id),
-        listings=batch.listings)
 
 
 class StorePipeline:
@@ -69,6 +60,8 @@ class StorePipeline:
         if not self.stats:
             return
         for o in outcomes:
+            if o.status == "failed":
+                continue  # counted by the stage that failed
             if o.status == "listing_page":
                 self.stats.inc_value("daihuo/listing_pages")
             elif o.status in ("duplicate", "unchanged"):

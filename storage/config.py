@@ -31,3 +31,14 @@ def redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # a malformed URL: show only its scheme
         return url.split(":", 1)[0] + ":…"
+
+
+def idf_path() -> Path:
+    """The corpus IDF table that `daihuo reprocess` rebuilds (keywords use it when present)."""
+    return data_dir() / "idf.tsv"
+
+
+def lexicon_dir() -> Path:
+    """Editors' lexicon additions (confirmed entities, rejections), merged over the packaged ones."""
+    env = os.environ.get("DAIHUO_LEXICON_DIR")
+    return Path(env) if env else data_dir() / "lexicon"

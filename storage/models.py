@@ -91,6 +91,7 @@ class Article(Base):
     # Search tokens (jieba search-mode terms, space separated): indexed by FTS5 / tsvector.
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")
+    lexicon_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[Tag]] = relationship(back_populates="article", cascade="all, delete-orphan")
@@ -107,6 +108,7 @@ class Tag(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     first_pos: Mapped[int | None] = mapped_column(Integer, nullable=True)
     in_title: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str | None] = mapped_column(String(50), nullable=True)  # entity: "person/confirmed"
     article: Mapped[Article] = relationship(back_populates="tags")
     __table_args__ = (
         Index("ix_tags_kind_value", "kind", "value"),

@@ -31,6 +31,7 @@ class TagRecord:
     count: int = 0
     first_pos: int | None = None
     in_title: bool = False
+    detail: str | None = None
 
 
 @dataclass
@@ -50,6 +51,7 @@ class ArticleRecord:
     flags: dict = field(default_factory=dict)
     title_terms: str = ""
     body_terms: str = ""
+    lexicon_version: str | None = None
     tags: list[TagRecord] = field(default_factory=list)
 
 

@@ -84,7 +84,7 @@ def search(engine: Engine, terms: list[str], *, platform: str | None = None,
                "setweight(to_tsvector('simple', a.body_terms), 'B'))")
         sql = (
             "SELECT a.id, a.title, a.url, a.body, a.published_at, s.name AS source,"
-            f" ts_rank({vec}, plainto_tsquery('simple', :q), 1) AS rank"
+            f" ts_rank({vec}, plainto_tsquery('simple', :q)) AS rank"
             " FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
             f" WHERE {vec} @@ plainto_tsquery('simple', :q){filters}"
             " ORDER BY rank DESC, a.id LIMIT :limit"

@@ -113,6 +113,20 @@ class Store:
             self._source_ids.pop(name, None)
         return len(ids)
 
+    def source_hints(self) -> dict[str, dict]:
+        """Per-source page hints (region, charset, selector) from the stored registry config,
+        so reprocessing decodes and converts a page as its crawl did."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Source.name, Source.config)).all()
+        keys = {"region": "region", "charset": "charset_hint", "selector": "selector"}
+        hints = {}
+        for r in rows:
+            cfg = r.config or {}
+            hints[r.name] = {dst: cfg.get(src) for src, dst in keys.items()}
+            if cfg.get("kind") == "listings":
+                hints[r.name]["kind"] = "listings"
+        return hints
+
     def source_id(self, name: str | None) -> int | None:
         if name is None:
             return None
@@ -187,7 +201,7 @@ class Store:
                     editor=art.editor, original_source=art.original_source, lead=art.lead,
                     body=art.body, blocks=art.blocks, script=art.script,
                     content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
-                    body_terms=art.body_terms, updated_at=now)
+                    body_terms=art.body_terms, lexicon_version=art.lexicon_version, updated_at=now)
                 known = by_url.get(art.canonical_url)
                 dup_of = by_hash.get(art.content_hash)
                 if known and known[1] == art.content_hash and raw.raw_page_id is None:
@@ -214,7 +228,7 @@ class Store:
                 if art.tags:
                     conn.execute(insert(Tag), [dict(article_id=art_id, kind=t.kind, value=t.value,
                                                     score=t.score, count=t.count, first_pos=t.first_pos,
-                                                    in_title=t.in_title) for t in art.tags])
+                                                    in_title=t.in_title, detail=t.detail) for t in art.tags])
                 outcomes.append(Outcome(status, raw.url, art_id))
         return outcomes
 
@@ -240,10 +254,26 @@ class Store:
                     first_seen=seen_at, last_seen=seen_at, last_run_id=run_id, missed_runs=0,
                     **meta, **values)).inserted_primary_key[0]
                 changed, counts["new"] = True, counts["new"] + 1
+            elif run_id is None:
+                # Reprocessing a stored page re-parses it: better fields, but no new
+                # observation, so no snapshot and no change to when it was seen.
+                lid, changed = row.id, False
+                counts["same"] += 1
+                conn.execute(update(Listing).where(Listing.id == lid).values(**meta, **values))
             else:
                 lid = row.id
-                old = tuple(getattr(row, k) for k in LISTING_STATE)
-                changed = old != li.state() or row.status != "active"
+                # A field a page does not state (None: a list card without the 蓝V badge,
+                # say) keeps its known value; only stated values can change the state.
+                values = {k: getattr(row, k) if v is None else v for k, v in values.items()}
+                # Learning a value that was unknown (a detail page after its list card) is
+                # not a change: fill it into the latest snapshot instead of adding one.
+                filled = {k: v for k, v in values.items() if getattr(row, k) is None and v is not None}
+                changed = row.status != "active" or any(
+                    getattr(row, k) is not None and getattr(row, k) != v for k, v in values.items())
+                if filled and not changed:
+                    latest = select(func.max(ListingSnapshot.id)).where(
+                        ListingSnapshot.listing_id == row.id).scalar_subquery()
+                    conn.execute(update(ListingSnapshot).where(ListingSnapshot.id == latest).values(**filled))
                 counts["changed" if changed else "same"] += 1
                 conn.execute(update(Listing).where(Listing.id == lid).values(
                     last_seen=seen_at, last_run_id=run_id, missed_runs=0, status="active",
@@ -298,6 +328,34 @@ class Store:
                 yield (r.id, r.url, r.status, from_db(r.fetched_at), r.headers or {}, r.name,
                        zlib.decompress(r.html_z))
             last = rows[-1].id
+
+    def iter_article_terms(self, batch: int = 1000):
+        """Yield each stored article's body terms as a list (for the corpus IDF)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(Article.id, Article.body_terms).where(Article.id > last)
+                                    .order_by(Article.id).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield r.body_terms.split()
+            last = rows[-1].id
+
+    def iter_entity_tags(self):
+        """Yield each article's entity tags as (name, kind, confidence, count) lists."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Tag.article_id, Tag.value, Tag.detail, Tag.score, Tag.count)
+                                .where(Tag.kind == "entity").order_by(Tag.article_id)).all()
+        current, group = None, []
+        for r in rows:
+            if r.article_id != current and group:
+                yield group
+                group = []
+            current = r.article_id
+            group.append((r.value, (r.detail or "/").split("/")[0], r.score, r.count))
+        if group:
+            yield group
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

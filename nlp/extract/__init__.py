@@ -15,7 +15,7 @@ from lxml import etree
 from lxml import html as lhtml
 
 from . import dom
-from .clean import Context, Line, clean_lines, make_view
+from .clean import Context, Line, clean_lines, make_view, rule_account_cards
 from .dates import has_date, parse_date
 from .metadata import read_meta, title_parts
 
@@ -129,16 +129,13 @@ def _extract(html: str, *, url: str | None, now: datetime | None, selector: str 
     chosen = dom.drop_link_blocks(chosen)
 
     # account cards may sit outside the article container: look for them page-wide
-    card_ctx = Context(lines=[Line(b.text, b.kind, make_view(b.text)) for b in all_blocks
-                              if b.length <= 14])
-    cards: list[list[str]] = []
-    if len(card_ctx.lines) >= 8:
-        from .clean import rule_account_cards
-
-        card_ctx.lines = [Line(b.text, b.kind, make_view(b.text)) for b in all_blocks]
-        rule_account_cards(card_ctx)
-        cards = card_ctx.cards
-        card_blocks = {id(b) for b, ln in zip(all_blocks, card_ctx.lines) if not ln.keep}
+    # (only short blocks can be card cells: skip converting the long ones)
+    card_ctx = Context(
+        lines=[Line(b.text, b.kind, make_view(b.text) if b.length <= 14 else b.text) for b in all_blocks]
+    )
+    rule_account_cards(card_ctx)
+    if card_ctx.cards:
+        card_blocks = {id(b) for b, ln in zip(all_blocks, card_ctx.lines, strict=True) if not ln.keep}
         chosen = [b for b in chosen if id(b) not in card_blocks]
 
     ctx = Context(
@@ -150,13 +147,15 @@ def _extract(html: str, *, url: str | None, now: datetime | None, selector: str 
         canonical_url=meta.canonical_url,
         seo_phrases=_seo_phrases(meta),
     )
-    ctx.cards = cards
-    if cards:
-        ctx.flags["account_cards"] = sum(len(t) for c in cards for t in c)
+    ctx.cards = card_ctx.cards
+    if card_ctx.flags:
+        ctx.flags.update(card_ctx.flags)
     clean_lines(ctx, skip=frozenset({"account_cards"}))
 
-    if ctx.published is None:
-        ctx.published = _date_near_top(all_blocks, chosen, now)
+    if ctx.published is None or ctx.original_source is None:
+        published, source = _header_near_top(all_blocks, chosen, now)
+        ctx.published = ctx.published or published
+        ctx.original_source = ctx.original_source or source
     blocks = [Block(ln.kind, ln.text.strip()) for ln in ctx.lines if ln.keep and ln.text.strip()]
     lead = ctx.lead
     if lead is None and meta.description and blocks:
@@ -187,7 +186,9 @@ def _ancestors(el):
 
 
 def _seo_phrases(meta) -> list[str]:
-    phrases = list(meta.keywords)
+    """The site's own name(s): what an SEO mirror wedges into sentences. Meta keywords are
+    left out on purpose: they name the article's topic, which the body uses legitimately."""
+    phrases: list[str] = []
     if meta.page_title:
         phrases.extend(title_parts(meta.page_title)[1:])
     if meta.site_name:
@@ -195,17 +196,29 @@ def _seo_phrases(meta) -> list[str]:
     return [p.strip() for p in phrases if 3 <= len(p.strip()) <= 12]
 
 
-def _date_near_top(all_blocks: list[dom.RawBlock], chosen: list[dom.RawBlock], now: datetime | None) -> datetime | None:
-    """A short dated line just above the article (portals print '2011-12-09 来源：…' there)."""
+_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處)\s*[:：]\s*([^\s|/　]{2,30})")
+
+
+def _header_near_top(
+    all_blocks: list[dom.RawBlock], chosen: list[dom.RawBlock], now: datetime | None
+) -> tuple[datetime | None, str | None]:
+    """Date and source from the short info line portals print just above the article
+    ('2011-12-09 10:23　来源：新华网')."""
     if not chosen:
-        return None
-    try:
-        start = next(k for k, b in enumerate(all_blocks) if b is chosen[0])
-    except StopIteration:
-        return None
+        return None, None
+    first = chosen[0]
+    start = next((k for k, b in enumerate(all_blocks) if b is first), None)
+    if start is None:
+        return None, None
+    published = source = None
     for b in reversed(all_blocks[max(0, start - 25):start + 1]):
-        if b.length <= 80 and has_date(b.text):
-            found = parse_date(b.text, now)
-            if found:
-                return found
-    return None
+        if b.length > 80:
+            continue
+        if published is None and has_date(b.text):
+            published = parse_date(b.text, now)
+        if source is None and published is not None:
+            m = _SOURCE.search(b.text)
+            source = m.group(1) if m else None
+        if published is not None:
+            break
+    return published, source

@@ -114,12 +114,23 @@ def _split_cards(ctx: Context, start: int, end: int) -> None:
     if freq < 2 or sum(1 for c in counts.values() if c >= 2) < 2:
         return
     pos = [k for k, v in enumerate(views) if v == label]
-    gaps = Counter(b - a for a, b in zip(pos, pos[1:]))
+    gaps = Counter(b - a for a, b in zip(pos, pos[1:], strict=False))
     period = gaps.most_common(1)[0][0]
     if period < 2:
         return
     chunks = [list(range(start + k, min(start + k + period, end))) for k in range(0, end - start, period)]
-    if sum(any(ch.isdigit() for k in c for ch in ctx.lines[k].view) for c in chunks) < len(chunks) / 2:
+    full = [c for c in chunks if len(c) == period]
+    if len(full) < 2:
+        return
+    # cards share labels at fixed offsets (粉丝数量, 有无违规) and vary in a numeric value;
+    # menus and date archives repeat too, but have no constant label column
+    columns = [{ctx.lines[c[k]].view.strip() for c in full} for k in range(period)]
+    labels = sum(1 for col in columns if len(col) == 1 and not any(ch.isdigit() for ch in next(iter(col))))
+    numeric = any(
+        len(col) > 1 and sum(any(ch.isdigit() for ch in v) for v in col) >= len(col) / 2
+        for col in columns
+    )
+    if labels < 2 or not numeric:
         return
     for chunk in chunks:
         ctx.cards.append([ctx.lines[k].text for k in chunk])
@@ -141,6 +152,13 @@ def _set_source(ctx: Context, source: str) -> None:
         ctx.original_source = source
 
 
+def _source_span(line: Line, m: re.Match) -> str:
+    """The matched group in the line's own script (the view is Simplified)."""
+    text = line.text.strip()
+    view = line.view.strip()
+    return text[m.start(1):m.end(1)] if len(text) == len(view) else m.group(1)
+
+
 def rule_original_source(ctx: Context) -> None:
     """'本文原创发布于X，未经许可……' / '来源：X' lines: keep X, drop the line."""
     for i in ctx.kept():
@@ -149,12 +167,12 @@ def rule_original_source(ctx: Context) -> None:
             continue
         m = R.SOURCE_LINE.match(view)
         if m and not is_substantial(view[m.end():]):
-            _set_source(ctx, ctx.lines[i].text.strip()[m.start(1):m.end(1)] if False else m.group(1))
+            _set_source(ctx, _source_span(ctx.lines[i], m))
             ctx.drop(i, "original_source")
             continue
         m = R.ORIGINAL_SOURCE.match(view)
-        if m and m.start() == 0 and view.startswith(("本文", "此文", "文章", "原创")):
-            _set_source(ctx, m.group(1))
+        if m and view.startswith(("本文", "此文", "文章", "原创")):
+            _set_source(ctx, _source_span(ctx.lines[i], m))
             ctx.drop(i, "original_source")
 
 
@@ -206,8 +224,7 @@ def rule_editor_credit(ctx: Context) -> None:
         view = line.view.strip()
         m = R.EDITOR_LINE.match(view)
         if m:
-            ctx.editor = ctx.editor or _clean_name(line.text.strip()[m.start(1):m.end(1)]
-                                                   if len(line.text.strip()) == len(view) else m.group(1))
+            ctx.editor = ctx.editor or _clean_name(_source_span(line, m))
             ctx.drop(i, "editor_credit")
             continue
         m = R.EDITOR_TAIL.search(line.view)
@@ -222,8 +239,7 @@ def rule_byline(ctx: Context) -> None:
         view = line.view.strip()
         m = R.BYLINE_LINE.match(view)
         if m:
-            src = line.text.strip()
-            names = src[m.start(1):m.end(1)] if len(src) == len(view) else m.group(1)
+            names = _source_span(line, m)
             for name in re.split(r"[,，、\s]+", names):
                 name = _clean_name(name)
                 if name and name not in ctx.authors:
@@ -251,49 +267,38 @@ def rule_author_bio(ctx: Context) -> None:
 
 
 def rule_byline_trailer(ctx: Context) -> None:
-    """Names glued after the last sentence: '……爆发了。钟天翼 耿 强'."""
+    """Names glued after the last sentence: '……爆发了。钟天翼 耿 强'.
+
+    Only the article's last paragraph, or the one right before a dropped editor credit, is
+    looked at: mid-article a run of short words is far more likely to be prose.
+    """
     kept = ctx.kept()
     if not kept:
         return
-    targets = [kept[-1]]
-    for pos, i in enumerate(kept):
-        if ctx.flags.get("editor_credit") and pos > 0 and not ctx.lines[i].keep:
-            pass
-    # the paragraph right before a dropped editor credit counts as "last"
-    for k in range(1, len(ctx.lines)):
-        if not ctx.lines[k].keep and R.EDITOR_LINE.match(ctx.lines[k].view.strip()):
-            prev = [j for j in kept if j < k]
-            if prev:
-                targets.append(prev[-1])
-    for i in set(targets):
+    targets = {kept[-1]}
+    for k, line in enumerate(ctx.lines):
+        if not line.keep and R.EDITOR_LINE.match(line.view.strip()):
+            before = [j for j in kept if j < k]
+            if before:
+                targets.add(before[-1])
+    for i in sorted(targets):
         line = ctx.lines[i]
         if len(line.view) != len(line.text):
             continue
         m = R.TRAILING_NAMES.search(line.view)
         if not m or not is_substantial(line.view[: m.start(2)]):
             continue
-        tokens = m.group(2).split()
-        names: list[str] = []
-        k = 0
-        while k < len(tokens):
-            t = tokens[k]
-            if len(t) == 1 and k + 1 < len(tokens) and len(tokens[k + 1]) == 1:
-                t, k = t + tokens[k + 1], k + 1  # "耿 强": a two-character name padded to three
-            names.append(t)
-            k += 1
+        names = _merge_names(line.text[m.start(2):].split())
         if any(len(t) == 1 for t in names) or len(names) > 4:
-            continue
-        src_names = []
-        off = m.start(2)
-        for t in line.text[off:].split():
-            src_names.append(t)
-        for name in _merge_names(src_names):
+            continue  # a stray character left over: not a list of names
+        for name in names:
             if name not in ctx.authors:
                 ctx.authors.append(name)
         ctx.trim(i, line.text[: m.start(2)].rstrip(), "byline_trailer")
 
 
 def _merge_names(tokens: list[str]) -> list[str]:
+    """'耿 强' is one two-character name padded to three columns, not two names."""
     out, k = [], 0
     while k < len(tokens):
         t = tokens[k]
@@ -379,13 +384,35 @@ def rule_widgets(ctx: Context) -> None:
             ctx.drop(i, "widgets")
 
 
+def _tail_start(ctx: Context) -> int:
+    """Index after which the article has ended: the first end-of-article furniture
+    (bio, disclaimer, source credit, image credit, reward widget) in the second half."""
+    half = len(ctx.lines) // 2
+    for i in range(half, len(ctx.lines)):
+        line = ctx.lines[i]
+        if not line.keep and (
+            R.BIO_MARKER.match(line.view.strip()) or R.DISCLAIMER.search(line.view)
+            or R.IMAGE_CREDIT.match(line.view) or R.REWARD.search(line.view)
+        ):
+            return i
+    return len(ctx.lines)
+
+
 def rule_ad_contact(ctx: Context) -> None:
-    """Lines with a URL or phone number that also sell something."""
+    """Lines with a URL or phone number that sell something.
+
+    After the article's end (a disclaimer, bio or reward widget) any such line is an ad; inside
+    the article only unfinished lines are, since news legitimately cites hotlines and sites.
+    """
+    tail = _tail_start(ctx)
     for i in ctx.kept():
         view = ctx.lines[i].view
         if not (R.URL.search(view) or R.PHONE.search(view)):
             continue
-        if R.COMMERCIAL.search(view) or _len(R.URL.sub("", view)) < 10:
+        selling = R.COMMERCIAL.search(view)
+        bare = _len(R.URL.sub("", view)) < 10
+        unfinished = R.CJK.search(view) and not is_substantial(view)  # English tweets cite links
+        if bare or unfinished or selling and i > tail:
             ctx.drop(i, "ad_contact")
 
 
@@ -414,13 +441,13 @@ def rule_seo_injection(ctx: Context) -> None:
     """
     kept = ctx.kept()
     body = "\n".join(ctx.lines[i].view for i in kept)
-    phrases = {p for p in ctx.seo_phrases if len(p) >= 3}
+    phrases = {p for p in ctx.seo_phrases if len(p) >= 3}  # the site's own names
     phrases.update(m.group(0) for m in R.ACCOUNT_TRADE.finditer(body))
     for phrase in sorted(phrases, key=len, reverse=True):
-        pat = re.compile(r"(?<=[\u4e00-\u9fff])" + re.escape(phrase) + r"(?=[,，。;；])")
-        hits = pat.findall(body)
-        declared = phrase in ctx.seo_phrases
-        if not hits or (len(hits) < 2 and not declared):
+        pat = re.compile(r"(?<=[\u4e00-\u9fff])" + re.escape(phrase) + r"(?=[,，;；])")
+        hits = len(pat.findall(body))
+        # a topic word also occurs in ordinary positions; an injected phrase never does
+        if hits < 2 or hits != body.count(phrase):
             continue
         for i in kept:
             line = ctx.lines[i]
@@ -438,7 +465,7 @@ def rule_repeated_lines(ctx: Context) -> None:
     counts = Counter(ctx.lines[i].view.strip() for i in kept)
     for i in kept:
         v = ctx.lines[i].view.strip()
-        if counts[v] >= 3 or counts[v] >= 2 and not is_substantial(v):
+        if counts[v] >= 2 and _len(v) >= 30 and not is_substantial(v):
             ctx.drop(i, "repeated_lines")
 
 
@@ -502,5 +529,6 @@ def clean_lines(ctx: Context, skip: frozenset[str] = frozenset()) -> Context:
         first = ctx.lines[kept[0]]
         m = R.LEAD_MARKER.match(first.view)
         if m:
-            ctx.lead = first.text.strip()[m.end():].strip() if len(first.view) == len(first.text) else first.text.strip()
+            same = len(first.view) == len(first.text)
+            ctx.lead = first.text[m.end():].strip() if same else first.text.strip()
     return ctx

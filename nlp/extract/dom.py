@@ -191,6 +191,14 @@ def _ancestors(el: lhtml.HtmlElement) -> Iterable[lhtml.HtmlElement]:
         el = el.getparent()
 
 
+def _block_parent(el: lhtml.HtmlElement) -> lhtml.HtmlElement:
+    """The nearest block-level ancestor: inline wrappers (font, span) are not containers."""
+    parent = el.getparent()
+    while parent is not None and parent.tag not in BLOCK_TAGS:
+        parent = parent.getparent()
+    return parent if parent is not None else el
+
+
 def select_content(blocks: list[RawBlock]) -> list[RawBlock]:
     """The blocks of the best-scoring container (and comparable siblings)."""
     if not blocks:
@@ -208,15 +216,13 @@ def select_content(blocks: list[RawBlock]) -> list[RawBlock]:
         s = _block_score(b)
         if not s:
             continue
-        first = b.el.getparent() if b.el.tag in PARA_TAGS else b.el
-        if first is None:
-            first = b.el
+        first = _block_parent(b.el) if b.el.tag in PARA_TAGS else b.el
         credit[first] = credit.get(first, 0.0) + s
-        parent = first.getparent()
-        if parent is not None:
+        parent = _block_parent(first)
+        if parent is not first:
             credit[parent] = credit.get(parent, 0.0) + s / 2
-            grand = parent.getparent()
-            if grand is not None:
+            grand = _block_parent(parent)
+            if grand is not parent:
                 credit[grand] = credit.get(grand, 0.0) + s / 4
 
     def final(el: lhtml.HtmlElement) -> float:

@@ -120,4 +120,5 @@ LEAD_MARKER = re.compile(r"^\s*[\[【(（]?\s*(?:编辑导语|导语|编者按|�
 
 SENTENCE_END = re.compile(r"[。！？!?…”」』\"'.;；)）]\s*$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PUNCT = re.compile(r"[，。；：？！、,;:?!]")
+# sentence punctuation (colons left out: "电话：…" and "来源：…" lines are not sentences)
+PUNCT = re.compile(r"[，。；？！、,;?!]")

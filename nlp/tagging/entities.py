@@ -10,29 +10,24 @@ lexicon.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.tagging import lexicon as _lexicon
-from nlp.tagging.lexicon import Lexicon, confidence_from_count
+from nlp.tagging.lexicon import confidence_from_count
 from nlp.tagging.scan import Mention
 from nlp.tagging.tags import EntityTag, Tags
 
-#: jieba POS flag -> entity kind of a candidate
-CANDIDATE_FLAGS = {"nr": "person", "nrfg": "person", "nrt": "person", "nt": "company"}
-_CJK_NAME = re.compile(r"^[\u3400-\u9fff\u00b7]{2,8}$")
 MAX_CANDIDATES = 10
 
 
-def entity_tags(
-    mentions: list[Mention],
-    pair_counts: Counter[tuple[str, str]],
-    lex: Lexicon,
-) -> list[EntityTag]:
-    """Confirmed lexicon entities (by mention) then POS candidates, each most frequent first."""
+def entity_tags(mentions: list[Mention], candidates: list[tuple[str, str, int]]) -> list[EntityTag]:
+    """Confirmed lexicon entities (by mention) then POS candidates, each most frequent first.
+
+    ``candidates`` are (word, kind, count) from jieba POS flags (see keywords_and_candidates).
+    """
     found: dict[str, EntityTag] = {}
     aliases_seen: set[str] = set()
     for m in mentions:
@@ -48,30 +43,12 @@ def entity_tags(
     for tag in found.values():
         tag.confidence = confidence_from_count(0.9, tag.count)
     confirmed = sorted(found.values(), key=lambda e: (-e.count, e.name))
-    return confirmed + _candidates(pair_counts, lex, aliases_seen)
-
-
-def _candidates(
-    pair_counts: Counter[tuple[str, str]], lex: Lexicon, aliases_seen: set[str]
-) -> list[EntityTag]:
-    counts: dict[tuple[str, str], int] = {}
-    for (word, flag), c in pair_counts.items():
-        kind = CANDIDATE_FLAGS.get(flag)
-        if kind is None or not _CJK_NAME.match(word):
-            continue
-        if (
-            word in lex.rejected
-            or word in lex.stopwords
-            or word.lower() in lex.table  # a known alias (or blocker) is not a new name
-            # a fragment or a merge of a name the lexicon found (刘强|东, 李佳琦和薇娅)
-            or any(word in a or a in word for a in aliases_seen)
-        ):
-            continue
-        counts[(word, kind)] = counts.get((word, kind), 0) + c
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0]))[:MAX_CANDIDATES]
-    return [
+    # a fragment or a merge of a name the lexicon found (刘强|东, 李佳琦和薇娅) is not new
+    fresh = [c for c in candidates if not any(c[0] in a or a in c[0] for a in aliases_seen)]
+    fresh.sort(key=lambda c: (-c[2], c[0]))
+    return confirmed + [
         EntityTag(word, kind, confidence_from_count(0.3 if kind == "person" else 0.25, c, 0.6), c, False)
-        for (word, kind), c in ranked
+        for word, kind, c in fresh[:MAX_CANDIDATES]
     ]
 
 

@@ -16,9 +16,14 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 
 from nlp.tagging.lexicon import Lexicon
+
+#: jieba POS flag -> entity kind of a candidate name
+CANDIDATE_FLAGS = {"nr": "person", "nrfg": "person", "nrt": "person", "nt": "company"}
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\u00b7]{2,8}$")
 
 _HEADER = "# daihuo idf v1 docs="
 _NUMBER = re.compile(r"^[\d.,%％万亿千百wWkK+\-:/]+$")
@@ -44,7 +49,7 @@ class IdfTable:
             default = math.log((1 + n_docs) / 2) + 1 if n_docs else 10.0
         self.default = default
         #: (word, flag) -> weight or None; tokens repeat across documents, filters run once
-        self.cache: dict[tuple[str, str], float | None] = {}
+        self.cache: dict[str, tuple[float | None, str | None]] = {}
         self.cache_lexicon = ""
 
     def __len__(self) -> int:
@@ -115,8 +120,16 @@ def _jieba_idf() -> IdfTable:
     return IdfTable(idf=idf, default=median)
 
 
-def _weight(word: str, flag: str, idf: IdfTable, lex: Lexicon) -> float | None:
-    """IDF weight of a token, or None when it can never be a keyword."""
+def _token_info(word: str, flag: str, idf: IdfTable, lex: Lexicon) -> tuple[float | None, str | None]:
+    """(keyword weight or None, entity-candidate kind or None) of a token; computed once."""
+    kind = CANDIDATE_FLAGS.get(flag)
+    if kind is not None and not (
+        _CJK_NAME.match(word)
+        and word not in lex.rejected
+        and word not in lex.stopwords
+        and word.lower() not in lex.table  # a known alias (or blocker) is not a new name
+    ):
+        kind = None
     if (
         len(word) < 2
         or "*" in word
@@ -126,30 +139,43 @@ def _weight(word: str, flag: str, idf: IdfTable, lex: Lexicon) -> float | None:
         or flag in _DROP_FLAGS
         or not flag.startswith(_KEEP_FLAGS)
     ):
-        return None
+        return None, kind
     w = idf.idf(word)
     if word in lex.topic_terms:
         w *= DOMAIN_BOOST
-    return w
+    return w, kind
 
 
-def keywords(pair_counts: Counter[tuple[str, str]], total: int, idf: IdfTable,
-             lex: Lexicon, top: int = 10) -> list[tuple[str, float]]:
-    """Top ``top`` (word, tf-idf) from the document's (word, POS flag) counts."""
+def keywords_and_candidates(
+    word_counts: Counter[str],
+    flags: dict[str, str],
+    total: int,
+    idf: IdfTable,
+    lex: Lexicon,
+    top: int = 10,
+) -> tuple[list[tuple[str, float]], list[tuple[str, str, int]]]:
+    """Top ``top`` (word, tf-idf) keywords, and the (word, kind, count) entity candidates.
+
+    One loop over the document's distinct tokens serves both; what a token is worth is cached
+    on the IDF table (tokens recur across documents). ``flags`` maps a word to its POS flag.
+    """
     if not total:
-        return []
+        return [], []
     cache = idf.cache
     # bound memory on a long reprocess; stopwords and boosts change with the lexicon
     if len(cache) > 500_000 or idf.cache_lexicon != lex.version:
         cache.clear()
         idf.cache_lexicon = lex.version
     scores: dict[str, float] = {}
-    for pair, c in pair_counts.items():
-        w = cache.get(pair, -1.0)
-        if w == -1.0:
-            w = cache[pair] = _weight(pair[0], pair[1], idf, lex)
+    cands: list[tuple[str, str, int]] = []
+    for word, c in word_counts.items():
+        info = cache.get(word)
+        if info is None:
+            info = cache[word] = _token_info(word, flags[word], idf, lex)
+        w, kind = info
         if w is not None:
-            word = pair[0]
-            scores[word] = scores.get(word, 0.0) + c * w
-    best = heapq.nlargest(top, scores.items(), key=lambda kv: kv[1])
-    return [(w, round(s / total, 4)) for w, s in best]
+            scores[word] = c * w
+        if kind is not None:
+            cands.append((word, kind, c))
+    best = heapq.nlargest(top, scores.items(), key=itemgetter(1))
+    return [(w, round(s / total, 4)) for w, s in best], cands

@@ -14,8 +14,8 @@ _LEAD_CHARS = 200
 def platform_tags(mentions: list[Mention], title_len: int) -> list[PlatformTag]:
     """Aggregate platform mentions; most salient first.
 
-    ``title_len`` is the length of the title in ``title + "\\n" + body`` (mentions starting
-    before it are in the title).
+    ``title_len`` is the number of non-whitespace characters of the title (mention offsets
+    count non-whitespace characters of ``title + "\\n" + body``).
     """
     tags: dict[str, PlatformTag] = {}
     for m in mentions:

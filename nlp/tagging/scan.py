@@ -1,83 +1,62 @@
 """One pass over a document for every platform and entity alias.
 
-The lexicon's aliases are one compiled pattern matched on the lower-cased ``title + "\\n" +
-body``; each match is then checked against the word-boundary rules (see platforms.toml) and the
-document-level rules (weak aliases, glosses, the Tik Tok / TikTok switch). The jieba tokens of
-the same text supply the token boundaries; the text is never segmented again.
+The alias pattern (nlp.tagging.lexicon) runs on the document's tokens joined by a separator
+character, lower-cased: the tokens of ``pos_tag(title + "\\n" + body)``, the document's one
+segmentation, so jieba's word boundaries are visible in the text being matched. A short CJK
+alias must start right after a separator (北京|东路 is not 京东, 完美|团队 is not 美团); a Latin
+alias must not touch an ASCII letter or digit. Then come the document-level rules: blockers,
+weak aliases, glosses and the Tik Tok / TikTok switch (see nlp/data/platforms.toml).
+
+Offsets (``Mention.start``) count the characters of ``title + "\\n" + body`` without
+whitespace (whitespace tokens are not part of the segmentation).
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from dataclasses import dataclass
-from itertools import accumulate
+from typing import NamedTuple
 
-from nlp.tagging.lexicon import Lexicon, Target, is_ascii_alnum, needs_token_start
+from nlp.tagging.lexicon import SEP, Lexicon, Target
 
-_WS = re.compile(r"\s")
-_OPEN_BRACKETS = "(（[【"
+_OPEN_BRACKETS = frozenset("(（[【")
+#: a separator inside a Latin phrase stands for a space ("tik\x01tok" -> "tik tok")
+_LATIN_SEP = re.compile(f"(?<=[a-z0-9]){SEP}(?=[a-z0-9])")
 
 
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    alias: str
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class Mention(NamedTuple):
+    start: int  # offset in the document's non-whitespace characters
+    alias: str  # the alias key that matched
     target: Target
 
 
-class _Boundaries:
-    """Token starts of the document, in the original text's coordinates (computed lazily).
-
-    ``pos_tokens`` drop whitespace, so token offsets count non-space characters; a text offset
-    is converted by subtracting the whitespace before it.
-    """
-
-    def __init__(self, text: str, words: list[str]) -> None:
-        self.text = text
-        self.words = words
-        self._starts: set[int] | None = None
-        self._ws: list[int] = []
-        self.usable = True
-
-    def _build(self) -> None:
-        self._ws = [m.start() for m in _WS.finditer(self.text)]
-        lengths = list(map(len, self.words))
-        self._starts = set(accumulate(lengths, initial=0))
-        # tokens must cover the text minus whitespace, or offsets cannot be trusted
-        self.usable = sum(lengths) == len(self.text) - len(self._ws)
-
-    def is_start(self, pos: int) -> bool:
-        if self._starts is None:
-            self._build()
-        if not self.usable:
-            return True  # cannot check: accept rather than lose the mention
-        assert self._starts is not None
-        return pos - bisect_left(self._ws, pos) in self._starts
+def joined_text(words: list[str]) -> str:
+    """The document's tokens joined by SEP, lower-cased: what the alias pattern runs on."""
+    return SEP.join(words).lower()
 
 
-def scan(text: str, words: list[str], lex: Lexicon) -> list[Mention]:
-    """Platform and entity mentions in ``text`` (title + "\\n" + body), in text order."""
-    low = text.lower()
-    if len(low) != len(text):  # a rare character changes length when lower-cased
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    n = len(low)
+def scan(words: list[str], lex: Lexicon) -> list[Mention]:
+    """Platform and entity mentions of the document (its tokens, in order), in text order."""
+    joined = joined_text(words)
+    n = len(joined)
     table = lex.table
-    short = lex.short_cjk
-    bounds = _Boundaries(text, words)
+    short = lex.short_keys
     raw: list[tuple[int, int, str, tuple[Target, ...]]] = []
-    for m in lex.pattern.finditer(low):
+    for m in lex.pattern.finditer(joined):
         key = m.group()
-        targets = table[key]
-        if not targets:  # blocker: a longer word that is not a mention
+        if SEP in key:
+            key = _LATIN_SEP.sub(" ", key).replace(SEP, "")
+        targets = table.get(key)
+        if not targets:  # a blocker: a longer word that is not a mention
             continue
         s, e = m.span()
-        if is_ascii_alnum(key[0]) and s > 0 and is_ascii_alnum(low[s - 1]):
+        if key[0] in _ALNUM and s > 0 and joined[s - 1] in _ALNUM:
             continue
-        if is_ascii_alnum(key[-1]) and e < n and is_ascii_alnum(low[e]):
+        if key[-1] in _ALNUM and e < n and joined[e] in _ALNUM:
             continue
-        if needs_token_start(key, short) and not bounds.is_start(s):
+        if s > 0 and joined[s - 1] != SEP and key in short:
             continue
         raw.append((s, e, key, targets))
     if not raw:
@@ -90,10 +69,10 @@ def scan(text: str, words: list[str], lex: Lexicon) -> list[Mention]:
         platforms = frozenset(t.name for t in targets if t.kind == "platform")
         if (
             platforms
-            and s == prev_end + 1
-            and low[s - 1] in _OPEN_BRACKETS
-            and is_ascii_alnum(key[0])
             and prev_platforms
+            and key[0] in _ALNUM
+            and s - prev_end <= 3
+            and joined[prev_end:s].replace(SEP, "") in _OPEN_BRACKETS
             and not (platforms & prev_platforms)
         ):
             targets = tuple(t for t in targets if t.kind != "platform")
@@ -106,18 +85,25 @@ def scan(text: str, words: list[str], lex: Lexicon) -> list[Mention]:
     strong = {(t.kind, t.name) for *_x, ts in kept for t in ts if not t.weak and not t.switch}
     w = lex.window
     out: list[Mention] = []
+    last_s = seps = 0
     for s, e, key, targets in kept:
+        seps += joined.count(SEP, last_s, s)  # incremental: matches come in text order
+        last_s = s
+        pos = s - seps
         for t in targets:
             if t.switch:
-                ctx = low[max(0, s - w) : e + w]
-                if ("platform", t.switch) in strong or lex.intl_cues.search(ctx):
+                if ("platform", t.switch) in strong or lex.intl_cues.search(_context(joined, s, e, w)):
                     t = Target("platform", t.switch)
             if t.weak and (t.kind, t.name) not in strong:
-                ctx = low[max(0, s - w) : e + w]
                 cues = lex.commerce_cues if t.kind == "platform" else lex.entity_cues
-                # the alias itself is not its own cue (虾皮 is not evidence for 虾皮)
-                ctx = ctx.replace(key, " ")
-                if not cues.search(ctx):
+                if not cues.search(_context(joined, s, e, w)):
                     continue
-            out.append(Mention(s, e, key, t))
+            out.append(Mention(pos, key, t))
     return out
+
+
+def _context(joined: str, s: int, e: int, w: int) -> str:
+    """``w`` characters either side of a match (separators removed, the match left out)."""
+    left = joined[max(0, s - 2 * w) : s].replace(SEP, "")[-w:]
+    right = joined[e : e + 2 * w].replace(SEP, "")[:w]
+    return left + " " + right

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class PlatformTag:
     name: str  # canonical platform name (platforms.toml)
     count: int  # mentions in title + body
-    first_pos: int  # offset of the first mention in title + "\n" + body
+    first_pos: int  # first mention: offset in the non-whitespace characters of title + body
     in_title: bool
     score: float  # 0..1: salience from count, title and position
 

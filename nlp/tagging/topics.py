@@ -6,7 +6,7 @@ import math
 from collections import Counter
 
 from nlp.tagging.lexicon import Lexicon
-from nlp.tagging.tags import PlatformTag, TopicTag
+from nlp.tagging.tags import EntityTag, PlatformTag, TopicTag
 
 
 def topic_tags(
@@ -15,6 +15,7 @@ def topic_tags(
     title_words: set[str],
     platforms: list[PlatformTag],
     lex: Lexicon,
+    entities: list[EntityTag] = (),  # type: ignore[assignment]
 ) -> list[TopicTag]:
     """At most ``max_topics`` topics whose evidence is strong enough; none when it is weak.
 
@@ -32,15 +33,28 @@ def topic_tags(
     terms = lex.topic_terms
     for term in word_counts.keys() & terms.keys():
         add(term, word_counts[term], term in title_words, terms[term])
-    for term, pieces, pairs in lex.topic_phrases:
-        if all(p in word_counts for p in pieces):
-            c = text.count(term)
-            if c:
-                add(term, c, term in text[: _title_end(text)], pairs)
+    phrases = lex.topic_phrases
+    for first in word_counts.keys() & phrases.keys():
+        for term, pieces, pairs in phrases[first]:
+            if all(p in word_counts for p in pieces):
+                c = text.count(term)
+                if c:
+                    add(term, c, term in text[: _title_end(text)], pairs)
     present = {p.name for p in platforms}
+    roles: list[str] = []
+    for e in entities:
+        if e.confirmed:
+            roles.append(e.kind)
+            entry = lex.entities.get(e.name)
+            if entry is not None and entry.role:
+                roles.append(entry.role)
     for topic in lex.topics.values():
         for name, weight in topic.platforms.items():
             if name in present:
+                evidence[topic.name] = evidence.get(topic.name, 0.0) + weight
+        for role in roles:
+            weight = topic.entities.get(role)
+            if weight:
                 evidence[topic.name] = evidence.get(topic.name, 0.0) + weight
     if not evidence:
         return []
