@@ -67,7 +67,7 @@ def worker(mode: str, base_url: str, db: str) -> None:
         engine()  # dictionary load is per process, not per page: keep it out of the timing
         process_page(Page(url=base_url + "/warm", body=b"<p>\xe9\xa2\x84\xe7\x83\xad</p>"))
     settings = project_settings(**overrides)
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     crawler = Crawler(NewsSpider, settings, init_reactor=True)
     process.crawl(crawler, source=src)
     cpu0, t0 = time.process_time(), time.perf_counter()

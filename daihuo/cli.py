@@ -7,10 +7,23 @@ import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from storage.config import database_url, redact
+
+#: dates are stored in UTC and shown in China time, where the sources publish
+DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a display width: CJK characters take two terminal columns."""
+    import unicodedata
+
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(0, width - cols)
+    return fill + text if right else text + fill
 
 
 def _echo_json(obj: object) -> None:
@@ -71,7 +84,7 @@ def demo(serve: bool) -> None:
         elapsed = time.perf_counter() - t0
         _print_summary(summary, elapsed)
         click.echo("\nsample searches:")
-        for q, platform in (("直播带货", None), ("产业带", None), ("主播", "快手"), ("私域流量", None)):
+        for q, platform in (("直播间", None), ("产业带", None), ("主播", "快手"), ("私域流量", None)):
             label = f"{q}" + (f" --platform {platform}" if platform else "")
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
@@ -96,6 +109,9 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
     failed = summary.prefixed("daihuo/failed/")
     click.echo(f"  kept as failed:   {s('daihuo/failed')}"
                + (" (" + ", ".join(f"at {k}: {v}" for k, v in failed.items()) + ")" if failed else ""))
+    if s("daihuo/listings/parsed") or s("daihuo/listing_pages"):
+        click.echo(f"  listings:         {s('daihuo/listings/parsed')} parsed from {s('daihuo/listing_pages')}"
+                   f" pages, {s('daihuo/listings/removed')} marked removed")
     timings = summary.prefixed("daihuo/time_ms/")
     if timings:
         click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
@@ -219,7 +235,7 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
     if not hits:
         click.echo("  (no results)")
     for i, h in enumerate(hits, 1):
-        day = h.published_at.date().isoformat() if h.published_at else "----------"
+        day = h.published_at.astimezone(DISPLAY_TZ).date().isoformat() if h.published_at else "----------"
         plats = " ".join(f"#{p}" for p in h.platforms)
         click.echo(f"{i:>3}. {h.title or '(untitled)'}")
         click.echo(f"     {day}  {h.source or '-'}  {plats}  {h.url}")
@@ -344,7 +360,8 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
             fans = f"{r['followers']:,}" if r["followers"] is not None else "?"
             flags = " ".join(n for n, v in (("已认证", r["verified"]), ("可直播", r["live_enabled"]),
                                             ("有违规", r["has_violation"])) if v)
-            click.echo(f"{r['platform'] or '?':<6} {r['category'] or '-':<6} {fans:>12} 粉  {price:>12}  "
+            click.echo(f"{_pad(r['platform'] or '?', 10)} {_pad(r['category'] or '-', 6)} {fans:>12} 粉  "
+                       f"{_pad(price, 14, right=True)}  "
                        f"{r['status']:<7} {flags}  {r['url'] or r['key']}")
 
 
@@ -368,11 +385,12 @@ def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN0
         for g in groups:
             _echo_json(g.__dict__)
         return
-    click.echo(f"{'platform':<8} {'category':<8} {'count':>6} {'priced':>6} {'median ¥':>10} {'¥/10k fans':>11}")
+    click.echo(f"{'platform':<10} {'category':<8} {'count':>6} {'priced':>6} {'median ¥':>10} {'¥/10k fans':>11}")
     for g in groups:
         med = f"{g.median_price:,.0f}" if g.median_price is not None else "-"
         per = f"{g.median_price_per_10k:,.2f}" if g.median_price_per_10k is not None else "-"
-        click.echo(f"{g.platform or '?':<8} {g.category or '-':<8} {g.count:>6} {g.priced:>6} {med:>10} {per:>11}")
+        click.echo(f"{_pad(g.platform or '?', 10)} {_pad(g.category or '-', 8)} {g.count:>6} {g.priced:>6} "
+                   f"{med:>10} {per:>11}")
 
 
 # -- lexicon ---------------------------------------------------------------------------------

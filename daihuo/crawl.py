@@ -73,7 +73,7 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
     run_id = store.start_run([s.name for s in sources], trigger)
     base = project_settings(DAIHUO_DATABASE_URL=url, DAIHUO_RUN_ID=run_id,
                             DAIHUO_PROGRESS=progress, LOG_LEVEL=log_level, **overrides)
-    process = CrawlerProcess(base, install_root_handler=True)
+    process = CrawlerProcess(base)
     logging.getLogger("scrapy").setLevel(log_level)
     crawlers = []
     for i, src in enumerate(sources):

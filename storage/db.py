@@ -18,7 +18,9 @@ def make_engine(url: str | None = None) -> Engine:
     WAL so readers never block the writer, a busy timeout instead of 'database is locked'."""
     url = url or database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # check_same_thread off: the pool hands a connection to one thread at a time, and the
+        # crawl writes from a writer thread.
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001

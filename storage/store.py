@@ -104,7 +104,11 @@ class Store:
             ids = [r.id for r in conn.execute(select(Source.id).where(Source.name.in_(names)))]
             if not ids:
                 return 0
+            listing_ids = select(Listing.id).where(Listing.source_id.in_(ids))
+            conn.execute(delete(ListingSnapshot).where(ListingSnapshot.listing_id.in_(listing_ids)))
+            conn.execute(delete(Listing).where(Listing.source_id.in_(ids)))
             art_ids = select(Article.id).where(Article.source_id.in_(ids))
+            conn.execute(update(Listing).where(Listing.article_id.in_(art_ids)).values(article_id=None))
             conn.execute(delete(Tag).where(Tag.article_id.in_(art_ids)))
             conn.execute(delete(Article).where(Article.source_id.in_(ids)))
             conn.execute(delete(RawPage).where(RawPage.source_id.in_(ids)))
@@ -179,7 +183,7 @@ class Store:
                     raw_id = conn.execute(insert(RawPage).values(
                         source_id=source_id, run_id=raw.run_id, url=raw.url, status=raw.status,
                         fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
-                        html_z=zlib.compress(raw.html, 6), error=raw.error,
+                        html_z=zlib.compress(raw.html, 1), error=raw.error,
                         error_stage=raw.error_stage)).inserted_primary_key[0]
                 else:
                     conn.execute(update(RawPage).where(RawPage.id == raw_id).values(

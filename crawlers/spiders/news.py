@@ -33,7 +33,6 @@ class NewsSpider(scrapy.Spider):
         self.source = source if isinstance(source, SourceConfig) else parse_source(source)
         self.run_id = run_id
         self.allowed_domains = list(self.source.allowed_domains)
-        self.download_delay = self.source.delay
         self._follow = [re.compile(p) for p in self.source.follow]
         self._articles = [re.compile(p) for p in self.source.articles]
 
