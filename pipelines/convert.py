@@ -54,7 +54,7 @@ def card_listings(doc: Document) -> list:
     from nlp.listings import parse_cards
 
     top = doc.tags.platforms[0].name if doc.tags and doc.tags.platforms else None
-    return parse_cards(ex.cards, platform=top)
+    return parse_cards(ex.cards, platform=top, category=ex.card_category)
 
 
 def embedded_listings(doc: Document) -> list:

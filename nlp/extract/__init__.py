@@ -45,6 +45,7 @@ class Extraction:
     blocks: list[Block] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)
     cards: list[list[str]] = field(default_factory=list)
+    card_category: str | None = None  # the cards' category when a heading above them names it
     error: str | None = None
 
     @property
@@ -173,6 +174,7 @@ def _extract(html: str, *, url: str | None, now: datetime | None, selector: str 
         blocks=blocks,
         flags=ctx.flags,
         cards=ctx.cards,
+        card_category=card_ctx.card_category,
     )
     if not blocks:
         result.error = "no article text found"

@@ -42,6 +42,7 @@ class Context:
     canonical_url: str | None = None
     lead: str | None = None
     cards: list[list[str]] = field(default_factory=list)
+    card_category: str | None = None  # from a heading such as 为您推荐:“美食” 相关在售账号
     seo_phrases: list[str] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)
 
@@ -90,6 +91,10 @@ def _clean_name(name: str) -> str:
 # --- rules ---------------------------------------------------------------------------------
 
 
+#: a recommendation heading over account cards names their category in quotes
+_CARD_HEADING = re.compile(r"[“\"「]([^”\"」]{1,8})[”\"」]\s*(?:相关)?(?:在售)?(?:的)?账号")
+
+
 def rule_account_cards(ctx: Context) -> None:
     """Runs of short label/value lines repeating with a fixed period are account cards."""
     lines = ctx.lines
@@ -118,20 +123,36 @@ def _split_cards(ctx: Context, start: int, end: int) -> None:
     period = gaps.most_common(1)[0][0]
     if period < 2:
         return
-    chunks = [list(range(start + k, min(start + k + period, end))) for k in range(0, end - start, period)]
-    full = [c for c in chunks if len(c) == period]
+    def label_columns(chunks: list[list[int]]) -> int:
+        columns = [{ctx.lines[c[k]].view.strip() for c in chunks} for k in range(period)]
+        return sum(1 for col in columns if len(col) == 1 and not any(ch.isdigit() for ch in next(iter(col))))
+
+    # The run may begin with a short heading line: pick the phase whose cards line up best
+    # (the most constant label columns), and keep whole cards only.
+    best: tuple[int, list[list[int]]] = (-1, [])
+    for offset in range(period):
+        chunks = [list(range(k, k + period)) for k in range(start + offset, end - period + 1, period)]
+        if len(chunks) >= 2 and label_columns(chunks) > best[0]:
+            best = (label_columns(chunks), chunks)
+    labels, full = best
     if len(full) < 2:
         return
+    chunks = full
     # cards share labels at fixed offsets (粉丝数量, 有无违规) and vary in a numeric value;
     # menus and date archives repeat too, but have no constant label column
     columns = [{ctx.lines[c[k]].view.strip() for c in full} for k in range(period)]
-    labels = sum(1 for col in columns if len(col) == 1 and not any(ch.isdigit() for ch in next(iter(col))))
     numeric = any(
         len(col) > 1 and sum(any(ch.isdigit() for ch in v) for v in col) >= len(col) / 2
         for col in columns
     )
     if labels < 2 or not numeric:
         return
+    first = full[0][0]
+    for k in range(first - 1, max(-1, first - 4), -1):  # the heading just above the cards
+        m = _CARD_HEADING.search(ctx.lines[k].view)
+        if m:
+            ctx.card_category = ctx.card_category or m.group(1).strip()
+            break
     for chunk in chunks:
         ctx.cards.append([ctx.lines[k].text for k in chunk])
         for k in chunk:
