@@ -11,7 +11,40 @@ from daihuo.demosite import DemoSite
 
 @pytest.fixture
 def runner(tmp_home):
-    return CliRunner()
+    yield CliRunner()
+    from nlp.tagging import lexicon
+
+    lexicon.set_user_dir(None)  # the CLI points the lexicon at $DAIHUO_HOME; undo it
+
+
+ARTICLE = """<html><head><meta charset="utf-8"><title>{title}</title></head><body>
+<div class="nav"><a href="/">首页</a><a href="/">资讯</a></div><div class="content"><h1>{title}</h1>
+<p>{name}在直播间里介绍了新一季的农产品,{name}表示,这次选品花了两个月时间,希望把家乡的特产卖到全国。</p>
+<p>据了解,{name}的团队今年在快手和抖音都开设了账号,粉丝数量增长很快,主播团队也在不断扩大。</p>
+<p>业内人士认为,{topic}已经成为直播电商的重要方向,更多商家开始尝试这种模式。</p></div></body></html>"""
+
+
+def seed_store(n=4):
+    """A store with n articles about a recurring (unknown) streamer, written without a crawl."""
+    from datetime import datetime, timezone
+
+    from nlp.document import Page, process_page
+    from pipelines.convert import document_to_record
+    from storage.config import database_url
+    from storage.store import Store
+
+    store = Store.open(database_url())
+    store.sync_sources([{"name": "t", "kind": "news", "config": {}}])
+    topics = ["产业带直播", "品牌自播", "农产品直播", "私域流量", "跨境直播", "助农直播"]
+    records = []
+    for i in range(n):
+        html = ARTICLE.format(title=f"主播刘晓峰的第{i}场直播", name="刘晓峰", topic=topics[i % len(topics)])
+        page = Page(url=f"http://t.example.com/{i}.html", body=html.encode(), source="t",
+                    fetched_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        records.append(document_to_record(process_page(page)))
+    out = store.write(records)
+    assert [o.status for o in out] == ["stored"] * n
+    return store
 
 
 def parse_json(runner, *args):
@@ -102,3 +135,56 @@ def test_seed_003_masks_flagged_never_keywords(shared, runner):
     assert rec["flags"].get("masked_tokens", 0) > 0
     assert not any("*" in k for k in rec["keywords"])
     assert rec["original_source"] == gold["original_source"] and rec["authors"] == gold["authors"]
+
+
+def test_reprocess_rebuilds_idf_and_retags(runner, tmp_home):
+    store = seed_store(4)
+    result = runner.invoke(main, ["reprocess", "--min-docs", "3"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt keyword IDF from 4 articles" in result.output
+    assert "reprocessed 4 pages: updated 4" in result.output
+    assert (tmp_home / "idf.tsv").exists()
+    assert store.counts()["articles"] == 4
+
+
+def test_lexicon_review_confirm_then_reprocess(runner, tmp_home):
+    from sqlalchemy import text
+
+    store = seed_store(4)
+    review = runner.invoke(main, ["lexicon", "review", "--min-docs", "3"])
+    assert review.exit_code == 0 and "刘晓峰" in review.output, review.output
+    bad = runner.invoke(main, ["lexicon", "review", "--confirm", "刘晓峰:wizard"])
+    assert bad.exit_code == 2 and "NAME:KIND" in bad.output
+    ok = runner.invoke(main, ["lexicon", "review", "--confirm", "刘晓峰:person"])
+    assert ok.exit_code == 0 and (tmp_home / "lexicon").exists()
+    assert runner.invoke(main, ["reprocess"]).exit_code == 0
+    with store.engine.connect() as conn:
+        details = conn.execute(text("SELECT DISTINCT detail FROM tags WHERE kind='entity' AND value='刘晓峰'")).scalars().all()
+    assert details == ["person/confirmed"]
+    again = runner.invoke(main, ["lexicon", "review", "--min-docs", "3"])
+    assert "刘晓峰" not in again.output  # confirmed names leave the review list
+
+
+def test_listings_cli_formats(runner, tmp_home):
+    from datetime import datetime, timezone
+
+    from storage.config import database_url
+    from storage.records import ListingRecord
+    from storage.store import Store
+
+    store = Store.open(database_url())
+    store.sync_sources([{"name": "acc", "kind": "listings", "config": {}}])
+    run = store.start_run(["acc"])
+    store.write_listings("acc", run, datetime(2026, 3, 1, tzinfo=timezone.utc), [
+        ListingRecord(key="1", platform="快手", category="美食", followers=120000, price_low=3000.0,
+                      price_high=3000.0, verified=True),
+        ListingRecord(key="2", platform="抖音", category="游戏", followers=5000),
+    ])
+    csv_out = runner.invoke(main, ["listings", "--platform", "快手", "--csv"])
+    assert csv_out.exit_code == 0
+    lines = csv_out.output.strip().splitlines()
+    assert lines[0].startswith("id,source,key") and len(lines) == 2 and ",快手,美食,"in lines[1]
+    js = [json.loads(x) for x in runner.invoke(main, ["listings", "--min-followers", "10000", "--json"]).output.splitlines()]
+    assert [r["key"] for r in js] == ["1"]
+    stats = runner.invoke(main, ["listings", "stats"])
+    assert stats.exit_code == 0 and "3,000" in stats.output

@@ -5,6 +5,8 @@ links are followed by the source's patterns like the news spider (pagination in
 
 from __future__ import annotations
 
+from urllib.parse import urldefrag
+
 import scrapy
 from scrapy.http import Response, TextResponse
 
@@ -19,7 +21,7 @@ class ListingSpider(NewsSpider):
             return
         yield self.page_item(response, kind="listings")
         for href in response.xpath("//a/@href").getall():
-            url = response.urljoin(href.strip())
+            url = urldefrag(response.urljoin(href.strip()))[0]  # #fragments: same page
             if self.is_article(url):
                 yield self.article_request(response, url)
             elif any(p.search(url) for p in self._follow):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from urllib.parse import urldefrag
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -73,7 +74,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         for href in response.xpath("//a/@href").getall():
-            url = response.urljoin(href.strip())
+            url = urldefrag(response.urljoin(href.strip()))[0]  # #fragments: same page
             if self.is_article(url):
                 yield self.article_request(response, url)
             elif any(p.search(url) for p in self._follow):
