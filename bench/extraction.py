@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,27 +23,11 @@ DATA = SHARED / "extraction"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SHARED))
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.IGNORECASE)
-
-
 def decode(body: bytes) -> str:
-    try:
-        from nlp.charset import decode_html  # the charset layer, when it exists
+    """Bytes to text exactly as `daihuo parse` does (nlp.charset)."""
+    from nlp.charset import decode_html
 
-        decoded = decode_html(body)
-        return decoded.text if hasattr(decoded, "text") else decoded
-    except ImportError:
-        pass
-    m = _META_CHARSET.search(body[:4096])
-    enc = m.group(1).decode("ascii").lower() if m else "utf-8"
-    if enc in ("gb2312", "gbk", "x-gbk"):
-        enc = "gb18030"
-    if enc == "big5":
-        enc = "big5hkscs"
-    try:
-        return body.decode(enc, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
+    return decode_html(body).text
 
 
 def run_daihuo(html: str, with_title: bool) -> str:
