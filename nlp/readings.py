@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from nlp.lxmltools import remove_keep_tail
+
 MIN_HITS = 3
 MIN_SHARE = 0.02
 
@@ -93,14 +95,5 @@ def drop_ruby(tree: Any) -> int:
     root = tree.getroot() if hasattr(tree, "getroot") else tree
     doomed = [el for el in root.iter("{*}rt", "{*}rp") if el is not root]
     for el in doomed:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        if el.tail:
-            prev = el.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + el.tail
-            else:
-                parent.text = (parent.text or "") + el.tail
-        parent.remove(el)
+        remove_keep_tail(el)
     return len(doomed)

@@ -5,9 +5,6 @@ links are followed by the source's patterns like the news spider (pagination in
 
 from __future__ import annotations
 
-from urllib.parse import urldefrag
-
-import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawlers.spiders.news import NewsSpider
@@ -20,12 +17,7 @@ class ListingSpider(NewsSpider):
         if not isinstance(response, TextResponse):
             return
         yield self.page_item(response, kind="listings")
-        for href in response.xpath("//a/@href").getall():
-            url = urldefrag(response.urljoin(href.strip()))[0]  # #fragments: same page
-            if self.is_article(url):
-                yield self.article_request(response, url)
-            elif any(p.search(url) for p in self._follow):
-                yield scrapy.Request(url, callback=self.parse_list)
+        yield from self.follow_links(response)
 
     def parse_article(self, response: Response):  # noqa: ANN201
         yield self.page_item(response, kind="listings")

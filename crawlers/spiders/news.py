@@ -71,8 +71,11 @@ class NewsSpider(scrapy.Spider):
                 yield self.article_request(response, link)
 
     def parse_list(self, response: Response):  # noqa: ANN201
-        if not isinstance(response, TextResponse):
-            return
+        if isinstance(response, TextResponse):
+            yield from self.follow_links(response)
+
+    def follow_links(self, response: TextResponse):  # noqa: ANN201
+        """Requests for the page's links that the source names: articles, then list pages."""
         for href in response.xpath("//a/@href").getall():
             url = urldefrag(response.urljoin(href.strip()))[0]  # #fragments: same page
             if self.is_article(url):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lhtml
 
+from nlp.lxmltools import remove_keep_tail
+
 # Subtrees never holding article text.
 JUNK_TAGS = (
     "footer", "nav",
@@ -85,16 +87,7 @@ def prepare(doc: lhtml.HtmlElement) -> None:
             if len(el.text_content()) < total * 0.3:
                 drop.append(el)
     for el in drop:
-        parent = el.getparent()
-        if parent is not None:
-            # keep the tail: it belongs to the parent's text flow
-            if el.tail and el.tail.strip():
-                prev = el.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + el.tail
-                else:
-                    parent.text = (parent.text or "") + el.tail
-            parent.remove(el)
+        remove_keep_tail(el)
 
 
 def collect_blocks(root: lhtml.HtmlElement) -> list[RawBlock]:
