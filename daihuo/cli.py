@@ -444,6 +444,53 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
         click.echo(f"{c.name:<12} {c.kind:<8} {c.docs:>5} {c.mentions:>8} {c.confidence:>5.2f}")
 
 
+# -- trends / serve --------------------------------------------------------------------------
+@main.command(name="trends")
+@click.option("--kind", type=click.Choice(["platform", "topic", "entity", "keyword"]), default="platform",
+              show_default=True)
+@click.option("--interval", type=click.Choice(["day", "week"]), default="week", show_default=True)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--value", "values", multiple=True, help="Only these platforms/topics (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+def trends_cmd(kind: str, interval: str, since, until, values: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN001
+    """Articles mentioning each platform (or topic) per day or week, in China time."""
+    from storage.db import make_engine
+    from storage.queries import trends
+
+    engine = make_engine(database_url())
+    try:
+        rows = trends(engine, kind=kind, interval=interval,
+                      since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
+                      until=until.replace(tzinfo=DISPLAY_TZ) if until else None, values=list(values) or None)
+    finally:
+        engine.dispose()
+    if as_json:
+        for r in rows:
+            _echo_json(r)
+        return
+    if not rows:
+        click.echo("(no dated articles)")
+    for r in rows:
+        click.echo(f"{r['period']}  {_pad(r['value'], 12)} {r['articles']:>6}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback exposes the API to the network.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Serve the JSON API (/api/, docs at /api/docs, schema at /openapi.json)."""
+    import uvicorn
+
+    from daihuo.web.app import create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: binding {host}: the API has no login yet; anyone who can reach it can read it",
+                   err=True)
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
 # -- sources ---------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:

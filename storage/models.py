@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
 )
@@ -92,10 +93,48 @@ class Article(Base):
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")
     lexicon_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    cluster_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", server_default="new")
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    edited_title: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[Tag]] = relationship(back_populates="article", cascade="all, delete-orphan")
     __table_args__ = (Index("ix_articles_published_at", "published_at"),)
+
+
+class Cluster(Base):
+    """Articles that tell one story (reposts): one canonical member, the others "also at"."""
+
+    __tablename__ = "clusters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    size: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LshKey(Base):
+    __tablename__ = "lsh_keys"
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CurationEvent(Base):
+    """Every editorial decision (by a person or an auto-publish rule) and why."""
+
+    __tablename__ = "curation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Tag(Base):

@@ -52,6 +52,8 @@ class ArticleRecord:
     title_terms: str = ""
     body_terms: str = ""
     lexicon_version: str | None = None
+    fingerprint: bytes | None = None  # near-duplicate signature (nlp.neardup)
+    band_keys: list = field(default_factory=list)  # its LSH (band, key) pairs
     tags: list[TagRecord] = field(default_factory=list)
 
 
@@ -91,6 +93,8 @@ class PageRecord:
     def to_json(self) -> dict:
         data = asdict(self)
         data["raw"]["html"] = base64.b64encode(self.raw.html).decode("ascii")
+        if self.article is not None and self.article.fingerprint is not None:
+            data["article"]["fingerprint"] = base64.b64encode(self.article.fingerprint).decode("ascii")
         for obj in (data["raw"], data["article"] or {}):
             for key, value in obj.items():
                 if isinstance(value, datetime):
@@ -109,6 +113,9 @@ class PageRecord:
             if art.get("published_at"):
                 art["published_at"] = datetime.fromisoformat(art["published_at"])
             art["tags"] = [TagRecord(**t) for t in art.get("tags", [])]
+            if art.get("fingerprint"):
+                art["fingerprint"] = base64.b64decode(art["fingerprint"])
+            art["band_keys"] = [tuple(k) for k in art.get("band_keys", [])]
             article = ArticleRecord(**art)
         listings = [ListingRecord(**li) for li in data.get("listings", [])]
         return cls(raw=RawRecord(**raw), article=article, listings=listings)

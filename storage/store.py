@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
 from storage.db import make_engine, migrate
-from storage.models import Article, CrawlRun, Listing, ListingSnapshot, RawPage, Source, Tag
+from storage.models import (
+    Article,
+    Cluster,
+    CrawlRun,
+    Listing,
+    ListingSnapshot,
+    LshKey,
+    RawPage,
+    Source,
+    Tag,
+)
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
 
 
@@ -62,17 +72,23 @@ class Outcome:
     reason: str | None = None
 
 
+#: decides whether two stored fingerprints are near-duplicates (injected: storage knows no nlp)
+SimilarFn = Callable[[bytes, bytes], bool]
+
+
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, similar: SimilarFn | None = None) -> None:
         self.engine = engine
+        self.similar = similar
         self._source_ids: dict[str, int] = {}
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (and migrate) the store at ``url``, default the configured one."""
+    def open(cls, url: str | None = None, similar: SimilarFn | None = None) -> Store:
+        """Open (and migrate) the store at ``url``, default the configured one. With
+        ``similar``, new articles join the cluster of a near-duplicate already stored."""
         engine = make_engine(url)
         migrate(engine)
-        return cls(engine)
+        return cls(engine, similar)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -113,6 +129,7 @@ class Store:
             conn.execute(delete(Article).where(Article.source_id.in_(ids)))
             conn.execute(delete(RawPage).where(RawPage.source_id.in_(ids)))
             conn.execute(delete(Source).where(Source.id.in_(ids)))
+            self._tidy_clusters(conn)
         for name in names:
             self._source_ids.pop(name, None)
         return len(ids)
@@ -205,7 +222,8 @@ class Store:
                     editor=art.editor, original_source=art.original_source, lead=art.lead,
                     body=art.body, blocks=art.blocks, script=art.script,
                     content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
-                    body_terms=art.body_terms, lexicon_version=art.lexicon_version, updated_at=now)
+                    body_terms=art.body_terms, lexicon_version=art.lexicon_version,
+                    fingerprint=art.fingerprint, updated_at=now)
                 known = by_url.get(art.canonical_url)
                 dup_of = by_hash.get(art.content_hash)
                 if known and known[1] == art.content_hash and raw.raw_page_id is None:
@@ -218,11 +236,17 @@ class Store:
                     art_id = known[0]
                     conn.execute(update(Article).where(Article.id == art_id).values(**values))
                     conn.execute(delete(Tag).where(Tag.article_id == art_id))
+                    conn.execute(delete(LshKey).where(LshKey.article_id == art_id))
                     status = "updated"
                 else:
                     art_id = conn.execute(insert(Article).values(created_at=now, **values)
                                           ).inserted_primary_key[0]
                     status = "stored"
+                    if art.fingerprint is not None and art.band_keys and self.similar is not None:
+                        self._cluster(conn, art_id, art.fingerprint, art.band_keys, now)
+                if art.band_keys:
+                    conn.execute(insert(LshKey), [dict(band=b, key=k, article_id=art_id)
+                                                  for b, k in art.band_keys])
                 by_url[art.canonical_url] = (art_id, art.content_hash)
                 by_hash[art.content_hash] = art_id
                 if rec.listings:
@@ -235,6 +259,56 @@ class Store:
                                                     in_title=t.in_title, detail=t.detail) for t in art.tags])
                 outcomes.append(Outcome(status, raw.url, art_id))
         return outcomes
+
+    # -- near-duplicate clusters ----------------------------------------------------------
+    def _cluster(self, conn, art_id: int, fp: bytes, band_keys: list, now: datetime) -> None:  # noqa: ANN001
+        """Join the cluster of the best near-duplicate among the LSH candidates: one indexed
+        lookup of the band keys, then a comparison of the few candidates' fingerprints."""
+        cond = or_(*[and_(LshKey.band == b, LshKey.key == k) for b, k in band_keys])
+        cand_ids = {r.article_id for r in conn.execute(select(LshKey.article_id).where(cond))}
+        if not cand_ids:
+            return
+        rows = conn.execute(select(Article.id, Article.fingerprint, Article.cluster_id)
+                            .where(Article.id.in_(cand_ids), Article.fingerprint.is_not(None))
+                            .order_by(Article.id)).all()
+        match = next((r for r in rows if self.similar(fp, r.fingerprint)), None)
+        if match is None:
+            return
+        cluster_id = match.cluster_id
+        if cluster_id is None:
+            cluster_id = conn.execute(insert(Cluster).values(
+                canonical_id=match.id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
+            conn.execute(update(Article).where(Article.id == match.id).values(cluster_id=cluster_id))
+        conn.execute(update(Article).where(Article.id == art_id).values(cluster_id=cluster_id))
+        self._elect_canonical(conn, cluster_id, now)
+
+    def _tidy_clusters(self, conn) -> None:  # noqa: ANN001
+        """After deletions: drop clusters left with fewer than two members, re-elect the rest."""
+        now = now_utc()
+        sizes = dict(conn.execute(select(Article.cluster_id, func.count()).where(
+            Article.cluster_id.is_not(None)).group_by(Article.cluster_id)).all())
+        for cid in conn.execute(select(Cluster.id)).scalars().all():
+            if sizes.get(cid, 0) < 2:
+                conn.execute(update(Article).where(Article.cluster_id == cid).values(cluster_id=None))
+                conn.execute(delete(Cluster).where(Cluster.id == cid))
+            else:
+                self._elect_canonical(conn, cid, now)
+
+    @staticmethod
+    def _elect_canonical(conn, cluster_id: int, now: datetime) -> None:  # noqa: ANN001
+        """The member shown for a story: one that credits no other source (the original, when
+        reposts name it), then the earliest published, then the most complete."""
+        members = conn.execute(select(Article.id, Article.original_source, Article.published_at,
+                                      func.length(Article.body).label("n"))
+                               .where(Article.cluster_id == cluster_id)).all()
+        far_future = datetime.max.replace(tzinfo=timezone.utc)
+
+        def rank(m) -> tuple:  # noqa: ANN001
+            return (m.original_source is not None, from_db(m.published_at) or far_future, -m.n, m.id)
+
+        best = min(members, key=rank)
+        conn.execute(update(Cluster).where(Cluster.id == cluster_id).values(
+            canonical_id=best.id, size=len(members), updated_at=now))
 
     # -- listings --------------------------------------------------------------------------
     def _write_listings(self, conn, source_id: int | None, run_id: int | None,  # noqa: ANN001

@@ -104,3 +104,41 @@ def test_spool_keeps_batches_the_store_refused(tmp_path, store):
     assert store.counts()["articles"] == 0
     out = spool.replay(store)
     assert [o.status for o in out] == ["stored"] and not list((tmp_path / "spool").iterdir())
+
+
+def near(a: bytes, b: bytes) -> bool:
+    """A stand-in similarity for store tests: fingerprints sharing their first byte."""
+    return a[:1] == b[:1]
+
+
+def clustered(url, body, fp, published=T0, original=None):
+    rec = record(url, body)
+    rec.article.fingerprint = fp
+    rec.article.band_keys = [(0, fp[0]), (1, 1000 + fp[0])]
+    rec.article.published_at = published
+    rec.article.original_source = original
+    return rec
+
+
+def test_near_duplicates_join_one_cluster_with_a_canonical(db_url):
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    later = T0 + timedelta(days=1)
+    store.write([clustered("http://farm/1", "转载 甲", b"\x01a", published=later, original="原站"),
+                 clustered("http://orig/1", "原文 甲", b"\x01b", published=later + timedelta(hours=1)),
+                 clustered("http://other/1", "无关 乙", b"\x02c")])
+    store.write([clustered("http://farm/2", "再转载 甲", b"\x01d", published=T0, original="原站")])
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        (cluster,) = conn.execute(text("SELECT id, canonical_id, size FROM clusters")).all()
+        canonical = conn.execute(text("SELECT url FROM articles WHERE id = :i"), {"i": cluster.canonical_id}).scalar()
+        keys = conn.execute(text("SELECT count(*) FROM lsh_keys")).scalar()
+    assert rows["http://other/1"] is None
+    assert {rows[u] for u in ("http://farm/1", "http://orig/1", "http://farm/2")} == {cluster.id}
+    assert cluster.size == 3 and keys == 8
+    # the member that credits no other source wins over an earlier repost
+    assert canonical == "http://orig/1"
+    store.delete_sources(["s1"])
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM clusters")).scalar() == 0
+    store.close()

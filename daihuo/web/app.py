@@ -1,0 +1,27 @@
+"""The composition root of the web app: one engine, one place that builds every part."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from storage.config import database_url
+from storage.db import make_engine, migrate
+
+
+def create_app(db_url: str | None = None) -> FastAPI:
+    """The web app over the store at ``db_url`` (default: the configured store)."""
+    from daihuo.web.api import router
+
+    engine = make_engine(db_url or database_url())
+    migrate(engine)
+    app = FastAPI(title="daihuo", version="0.1.0",
+                  description="Search and query the tagged live-commerce corpus.",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.engine = engine
+    app.include_router(router)
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        engine.dispose()
+
+    return app
