@@ -214,20 +214,22 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
 
 # -- search ----------------------------------------------------------------------------------
 def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,
-                as_json: bool) -> None:
+                as_json: bool, collapse: bool = True, sort: str = "relevance") -> None:
     from daihuo.searching import query_terms
     from storage.db import make_engine
-    from storage.search import QueryError, search
+    from storage.search import QueryError, SearchRequest, search
 
     engine = make_engine(database_url())
+    req = SearchRequest(query, platform=platform,
+                        since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
+                        per_page=limit, collapse=collapse, sort=sort, facets=False)
     try:
-        hits = search(engine, query_terms(query), platform=platform,
-                      since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
-                      limit=limit)
+        result = search(engine, req, query_terms)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+    hits = result.hits
     if as_json:
         for h in hits:
             _echo_json({**h.__dict__, "published_at": h.published_at.isoformat() if h.published_at else None})
@@ -237,7 +239,8 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
     for i, h in enumerate(hits, 1):
         day = h.published_at.astimezone(DISPLAY_TZ).date().isoformat() if h.published_at else "----------"
         plats = " ".join(f"#{p}" for p in h.platforms)
-        click.echo(f"{i:>3}. {h.title or '(untitled)'}")
+        also = f"  (+{h.cluster_size - 1} reposts)" if collapse and h.cluster_size > 1 else ""
+        click.echo(f"{i:>3}. {h.title or '(untitled)'}{also}")
         click.echo(f"     {day}  {h.source or '-'}  {plats}  {h.url}")
         click.echo(f"     {h.snippet}")
 
@@ -274,10 +277,10 @@ def reprocess(batch: int, min_docs: int) -> None:
     from nlp.tagging import IdfTable
     from pipelines.convert import document_to_record
     from pipelines.listings import batch_to_record, parse_listing_batch
+    from pipelines.store import open_store
     from storage.config import idf_path
-    from storage.store import Store
 
-    store = Store.open(database_url())
+    store = open_store(database_url())
     n_articles = store.counts()["articles"]
     if n_articles >= min_docs:
         IdfTable.build(store.iter_article_terms()).save(idf_path())

@@ -20,6 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 from nlp import segment as seg
 from nlp.charset import decode_html
 from nlp.extract import Block, Extraction, extract
+from nlp.neardup import Fingerprint, fingerprint
 from nlp.script import region_for
 from nlp.tagging import IdfTable, Tags, tag_document
 from nlp.textlayer import prepare_text
@@ -61,6 +62,7 @@ class Document:
     tags: Tags | None = None
     canonical_url: str | None = None
     content_hash: str | None = None
+    neardup: Fingerprint | None = None  # near-duplicate signature of the body
     error: str | None = None
     error_stage: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -174,6 +176,7 @@ def stage_fingerprint(doc: Document) -> None:
     ex = doc.extraction
     doc.canonical_url = canonical_url(doc.page.url, ex.canonical_url if ex else None)
     doc.content_hash = hashlib.sha256(_SPACE.sub("", doc.body).encode("utf-8")).hexdigest()
+    doc.neardup = fingerprint(doc.body)
 
 
 STAGES: list[tuple[str, Callable[[Document], None]]] = [

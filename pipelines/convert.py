@@ -33,6 +33,7 @@ def document_to_record(doc: Document) -> PageRecord:
         return PageRecord(raw=raw)
     ex = doc.extraction
     body_terms = seg.search_terms(w for w, _ in doc.pos_tokens)
+    fp = doc.neardup if doc.neardup is not None and not doc.neardup.empty else None
     article = ArticleRecord(
         url=page.url, canonical_url=doc.canonical_url or page.url, title=doc.title,
         published_at=ex.published if ex else None, body=doc.body, script=doc.script,
@@ -41,6 +42,8 @@ def document_to_record(doc: Document) -> PageRecord:
         blocks=[{"kind": b.kind, "text": b.text} for b in doc.blocks], flags=dict(doc.flags),
         title_terms=" ".join(seg.search_terms(doc.title_tokens)), body_terms=" ".join(body_terms),
         lexicon_version=doc.tags.lexicon_version if doc.tags else None,
+        fingerprint=None if fp is None else fp.to_bytes(),
+        band_keys=[] if fp is None else fp.band_keys(),
         tags=tag_records(doc),
     )
     return PageRecord(raw=raw, article=article, listings=embedded_listings(doc))
@@ -98,3 +101,10 @@ def _listing_json(li) -> dict:  # noqa: ANN001
     data = asdict(li)
     data.pop("fields", None)
     return data
+
+
+def fingerprint_similarity(a: bytes, b: bytes) -> float:
+    """Similarity of two stored near-duplicate fingerprints (the store's clustering test)."""
+    from nlp.neardup import Fingerprint, similarity
+
+    return similarity(Fingerprint.from_bytes(a), Fingerprint.from_bytes(b))

@@ -10,13 +10,20 @@ from __future__ import annotations
 import logging
 
 from nlp.document import Document
-from pipelines.convert import document_to_record
+from pipelines.convert import document_to_record, fingerprint_similarity
 from pipelines.listings import ListingBatch, batch_to_record
 from storage.config import data_dir
 from storage.records import PageRecord
 from storage.store import Outcome, Spool, Store
 
 log = logging.getLogger(__name__)
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store, with reposts clustered at insert by their near-duplicate fingerprints."""
+    from nlp.neardup import THRESHOLD
+
+    return Store.open(url, similar=fingerprint_similarity, threshold=THRESHOLD)
 
 
 class StorePipeline:
@@ -30,7 +37,7 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
         s = crawler.settings
-        store = Store.open(s.get("DAIHUO_DATABASE_URL") or None)
+        store = open_store(s.get("DAIHUO_DATABASE_URL") or None)
         return cls(store, Spool(data_dir() / "spool"), s.getint("DAIHUO_STORE_BATCH", 100),
                    crawler.stats)
 

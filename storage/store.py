@@ -72,23 +72,26 @@ class Outcome:
     reason: str | None = None
 
 
-#: decides whether two stored fingerprints are near-duplicates (injected: storage knows no nlp)
-SimilarFn = Callable[[bytes, bytes], bool]
+#: similarity in [0, 1] of two stored fingerprints (injected: storage knows no nlp)
+SimilarFn = Callable[[bytes, bytes], float]
 
 
 class Store:
-    def __init__(self, engine: Engine, similar: SimilarFn | None = None) -> None:
+    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5) -> None:
         self.engine = engine
         self.similar = similar
+        self.threshold = threshold
         self._source_ids: dict[str, int] = {}
 
     @classmethod
-    def open(cls, url: str | None = None, similar: SimilarFn | None = None) -> Store:
+    def open(cls, url: str | None = None, similar: SimilarFn | None = None,
+             threshold: float = 0.5) -> Store:
         """Open (and migrate) the store at ``url``, default the configured one. With
-        ``similar``, new articles join the cluster of a near-duplicate already stored."""
+        ``similar``, a new article joins the cluster of its most similar stored article when
+        that similarity reaches ``threshold``."""
         engine = make_engine(url)
         migrate(engine)
-        return cls(engine, similar)
+        return cls(engine, similar, threshold)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -271,9 +274,11 @@ class Store:
         rows = conn.execute(select(Article.id, Article.fingerprint, Article.cluster_id)
                             .where(Article.id.in_(cand_ids), Article.fingerprint.is_not(None))
                             .order_by(Article.id)).all()
-        match = next((r for r in rows if self.similar(fp, r.fingerprint)), None)
-        if match is None:
+        scored = [(self.similar(fp, r.fingerprint), r) for r in rows]
+        scored = [(score, r) for score, r in scored if score >= self.threshold]
+        if not scored:
             return
+        match = max(scored, key=lambda sr: (sr[0], -sr[1].id))[1]  # most similar, lowest id on ties
         cluster_id = match.cluster_id
         if cluster_id is None:
             cluster_id = conn.execute(insert(Cluster).values(

@@ -20,7 +20,7 @@ from daihuo.demosite import (
     registry_toml,
 )
 from daihuo.searching import query_terms
-from storage.search import search
+from storage.search import SearchRequest, search
 from storage.store import Store
 
 pytestmark = pytest.mark.slow
@@ -86,13 +86,27 @@ def test_demo_crawl_end_to_end(crawled):
     assert [(r.url.rsplit("/", 1)[1], r.status, r.error_stage) for r in failed] == [("1099.html", 404, "fetch")]
     assert [r.status for r in runs] == ["finished"]
 
+    # A content-farm repost joins its original's cluster; the original is the canonical member.
+    with store.engine.connect() as conn:
+        clusters = conn.execute(text(
+            "SELECT a.url, a.cluster_id, c.canonical_id, a.id FROM articles a "
+            "LEFT JOIN clusters c ON c.id = a.cluster_id")).all()
+    by_path = {r.url.split("/", 3)[3]: r for r in clusters}
+    for art in articles:
+        other = art.get("expect", {}).get("cluster_with")
+        if other:
+            mine, theirs = by_path[article_path(art).lstrip("/")], by_path[f"news/{other}.html"]
+            assert mine.cluster_id is not None and mine.cluster_id == theirs.cluster_id
+            assert mine.canonical_id == theirs.id
+    assert sum(r.cluster_id is not None for r in clusters) == 2  # nothing else was merged
+
     # Searching a word from an article returns it first; platform filters use the tags.
     for art in articles:
         exp = art.get("expect", {})
         if "search_word" not in exp:
             continue
-        hits = search(store.engine, query_terms(exp["search_word"]), limit=5)
+        hits = search(store.engine, SearchRequest(exp["search_word"], per_page=5), query_terms).hits
         assert hits and hits[0].url.endswith(article_path(art)), (exp["search_word"], [h.url for h in hits])
         for platform in exp.get("platforms", []):
-            assert hits[0].id in {h.id for h in search(store.engine, query_terms(exp["search_word"]),
-                                                       platform=platform)}
+            assert hits[0].id in {h.id for h in search(store.engine, SearchRequest(
+                exp["search_word"], platform=platform), query_terms).hits}

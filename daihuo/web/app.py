@@ -11,6 +11,7 @@ from storage.db import make_engine, migrate
 def create_app(db_url: str | None = None) -> FastAPI:
     """The web app over the store at ``db_url`` (default: the configured store)."""
     from daihuo.web.api import router
+    from daihuo.web.site import router as site_router
 
     engine = make_engine(db_url or database_url())
     migrate(engine)
@@ -19,6 +20,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
     app.include_router(router)
+    app.include_router(site_router)  # the public site: pages, feeds, sitemap (after /api/)
 
     @app.on_event("shutdown")
     def _dispose() -> None:

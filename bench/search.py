@@ -1,0 +1,395 @@
+"""Search at scale: load rate, database size, query and facet latency; Whoosh as the peer.
+
+Generates live-commerce articles with bench/corpusgen.py (about 10% are content-farm reposts
+of an earlier article, put in one cluster with it), loads them through storage.store.Store.write
+in batches of 1,000 (segmentation in worker processes, as the crawl pipeline does before the
+store), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
+and with a platform filter, and the same with facet counts. On the first size the same corpus
+and queries also go through PostgreSQL (--pg) and Whoosh with jieba's ChineseAnalyzer (--whoosh).
+
+    PYTHONPATH=. python bench/search.py --sizes 100000 --no-pg --no-whoosh   # quick
+    PYTHONPATH=. python bench/search.py --sizes 100000,1000000 --pg --whoosh  # the figures
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing as mp
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
+from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
+from storage.search import CANDIDATE_CAP, SearchRequest, search  # noqa: E402
+from storage.store import Store  # noqa: E402
+
+BATCH = 1000
+REPOST_RATE = 0.10
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+FETCHED = datetime(2026, 4, 1, tzinfo=timezone.utc)
+
+
+# -- corpus -----------------------------------------------------------------------------------
+def corpus(n: int, seed: int = 0) -> Iterator[tuple[dict, int | None]]:
+    """``n`` documents: (doc, index of the original it reposts or None). Reposts follow their
+    original within a few hundred documents, as farms copy fresh stories."""
+    rnd = random.Random(seed + 1)
+    pending: list[tuple[int, dict, int]] = []  # (due index, doc, original index)
+    originals = generate(n, seed)
+    i = 0
+    while i < n:
+        if pending and pending[0][0] <= i:
+            _, doc, orig = pending.pop(0)
+            yield repost(doc, rnd, i), orig
+        else:
+            doc = next(originals)
+            yield doc, None
+            if rnd.random() < REPOST_RATE / (1 - REPOST_RATE) / 2:  # 1-3 reposts, ~10% overall
+                for _ in range(rnd.randint(1, 3)):
+                    pending.append((i + rnd.randint(1, 300), doc, i))
+                pending.sort(key=lambda p: p[0])
+        i += 1
+
+
+def _terms(text_: str) -> str:
+    from nlp import segment as seg
+
+    return " ".join(seg.search_terms(seg.segment(text_)))
+
+
+def to_record(doc: dict) -> PageRecord:
+    """What the crawl pipeline hands the store for this article (segmented once here)."""
+    body = doc["body"]
+    html = ("<html><head><title>" + doc["title"] + "</title></head><body><p>"
+            + body.replace("\n", "</p><p>") + "</p></body></html>").encode()
+    tags = ([TagRecord("platform", p, 1.0, 1) for p in doc["platforms"]]
+            + [TagRecord("topic", t, 0.6, 1) for t in doc["topics"]]
+            + [TagRecord("entity", e, 0.9, 1, detail="person/confirmed") for e in doc["entities"]]
+            + [TagRecord("keyword", k, 0.3, 1) for k in doc.get("keywords", [])])
+    return PageRecord(
+        raw=RawRecord(url=doc["url"], status=200, fetched_at=FETCHED, html=html, source=doc["source"]),
+        article=ArticleRecord(
+            url=doc["url"], canonical_url=doc["url"], title=doc["title"], published_at=doc["published"],
+            body=body, script="simplified", content_hash=hashlib.sha1(body.encode()).hexdigest(),
+            title_terms=_terms(doc["title"]), body_terms=_terms(body), tags=tags))
+
+
+def _records(batch: list[dict]) -> list[PageRecord]:
+    return [to_record(d) for d in batch]
+
+
+def _batches(n: int, seed: int, origins: list[int | None]) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for doc, orig in corpus(n, seed):
+        origins.append(orig)
+        batch.append(doc)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None] | None = None) -> dict:
+    """Load ``n`` documents; returns rates. ``also`` sees each batch of docs (Whoosh)."""
+    store.sync_sources([{"name": s, "kind": "news", "config": {}} for s in vocabulary()["sources"]])
+    origins: list[int | None] = []
+    ids: list[int | None] = []
+    write_s = 0.0
+    t0 = time.perf_counter()
+    window: deque = deque()  # batches being segmented by the workers, in order
+
+    def write(docs: list[dict], recs: list[PageRecord]) -> None:
+        nonlocal write_s
+        if also:
+            also(docs)
+        t = time.perf_counter()
+        outcomes = store.write(recs)
+        write_s += time.perf_counter() - t
+        ids.extend(o.article_id if o.status == "stored" else None for o in outcomes)
+        if len(ids) % 100_000 < BATCH:
+            print(f"    loaded {len(ids):,} ({len(ids) / (time.perf_counter() - t0):,.0f} docs/s)",
+                  file=sys.stderr, flush=True)
+
+    with mp.get_context("fork").Pool(2) as pool:
+        for docs in _batches(n, seed, origins):
+            window.append((docs, pool.apply_async(_records, (docs,))))
+            if len(window) >= 4:
+                done, fut = window.popleft()
+                write(done, fut.get())
+        while window:
+            done, fut = window.popleft()
+            write(done, fut.get())
+    total_s = time.perf_counter() - t0
+    t = time.perf_counter()
+    n_clusters = _clusters(store, ids, origins)
+    cluster_s = time.perf_counter() - t
+    return {"docs": len(ids), "stored": sum(i is not None for i in ids), "total_s": total_s,
+            "write_s": write_s, "clusters": n_clusters, "cluster_s": cluster_s}
+
+
+def reused(store: Store) -> dict:
+    with store.engine.connect() as conn:
+        docs = conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        clusters = conn.execute(text("SELECT count(*) FROM clusters")).scalar()
+    return {"docs": docs, "stored": docs, "total_s": float("nan"), "write_s": float("nan"),
+            "clusters": clusters, "cluster_s": 0.0}
+
+
+def _clusters(store: Store, ids: list[int | None], origins: list[int | None]) -> int:
+    """Put each repost in one cluster with its original (what near-dup clustering would do)."""
+    members: dict[int, list[int]] = {}
+    for i, orig in enumerate(origins):
+        if orig is not None and ids[i] is not None and ids[orig] is not None:
+            members.setdefault(ids[orig], [ids[orig]]).append(ids[i])
+    with store.engine.begin() as conn:
+        for canonical, arts in members.items():
+            cid = conn.execute(text(
+                "INSERT INTO clusters (canonical_id, size, created_at, updated_at)"
+                " VALUES (:c, :n, :t, :t) RETURNING id"), {"c": canonical, "n": len(arts), "t": FETCHED}).scalar()
+            conn.execute(text("UPDATE articles SET cluster_id = :c WHERE id = :i"),
+                         [{"c": cid, "i": a} for a in arts])
+    return len(members)
+
+
+# -- queries ----------------------------------------------------------------------------------
+def queries(k: int = 200, seed: int = 42) -> list[tuple[str, str]]:
+    """``k`` (two-word query, platform) pairs: words an analyst types about live commerce."""
+    from bench.corpusgen import CATEGORIES, GENERIC
+
+    v = vocabulary()
+    rnd = random.Random(seed)
+    topic_terms = [t for terms in v["topics"].values() for t, _ in terms]
+    plats = v["platforms"][:8]
+    entities = [e for e, _ in v["entities"][:40]]
+    out = []
+    for _ in range(k):
+        r = rnd.random()
+        if r < 0.4:
+            a, b = rnd.sample(topic_terms, 2)
+        elif r < 0.65:
+            a, b = rnd.choice(plats), rnd.choice(topic_terms)
+        elif r < 0.8:
+            a, b = rnd.choice(CATEGORIES), rnd.choice(topic_terms + GENERIC)
+        else:
+            a, b = rnd.choice(entities), rnd.choice(topic_terms + plats)
+        out.append((f"{a} {b}", rnd.choice(plats[:6])))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def timed(fn: Callable, *args: object, **kwargs: object) -> tuple[float, object]:
+    """(milliseconds, result) of one call."""
+    t = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - t) * 1000, result
+
+
+def latency_line(label: str, ms: list[float]) -> str:
+    return (f"  {label:<44} p50 {pct(ms, 50):7.1f}  p95 {pct(ms, 95):7.1f}  p99 {pct(ms, 99):7.1f} ms"
+            f"  (mean {statistics.fmean(ms):.1f})")
+
+
+def bench_store(store: Store, qs: list[tuple[str, str]]) -> dict[str, list[float]]:
+    from daihuo.searching import query_terms
+
+    eng = store.engine
+    for q, _ in qs[:20]:  # warm the page cache and the segmenter
+        search(eng, SearchRequest(q, facets=False), query_terms)
+    out: dict[str, list[float]] = {"plain": [], "platform": [], "facets": [], "hits": [], "exact": []}
+    for q, plat in qs:
+        out["plain"].append(timed(search, eng, SearchRequest(q, facets=False), query_terms)[0])
+        ms, res = timed(search, eng, SearchRequest(q, platform=plat, facets=False), query_terms)
+        out["platform"].append(ms)
+        out["hits"].append(res.total)
+        out["exact"].append(res.total_exact)
+        out["facets"].append(timed(search, eng, SearchRequest(q, facets=True), query_terms)[0])
+    return out
+
+
+def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[float]]) -> None:
+    print(f"\n{name}, {info['docs']:,} documents ({info['stored']:,} stored; {info['clusters']:,} repost "
+          f"clusters)")
+    print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate + segment in 2 "
+          f"processes + Store.write), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
+          f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
+    print(f"  database size: {size / 1e6:,.0f} MB ({size / max(info['docs'], 1) / 1024:.1f} KB/doc, "
+          "raw HTML included)")
+    capped = sum(not e for e in lat["exact"])
+    print(f"  matches with the platform filter: median {statistics.median(lat['hits']):,.0f}; "
+          f"{capped} of {len(lat['hits'])} queries hit the {CANDIDATE_CAP:,}-candidate cap")
+    print(latency_line("two words, page of 20 + snippets", lat["plain"]))
+    print(latency_line("two words + platform filter + snippets", lat["platform"]))
+    print(latency_line("two words + snippets + facet counts", lat["facets"]))
+
+
+# -- Whoosh -----------------------------------------------------------------------------------
+class WhooshIndex:
+    def __init__(self, path: Path) -> None:
+        from jieba.analyse import ChineseAnalyzer
+        from whoosh import fields, index
+
+        analyzer = ChineseAnalyzer()
+        schema = fields.Schema(
+            id=fields.ID(stored=True, unique=True), title=fields.TEXT(stored=True, analyzer=analyzer),
+            body=fields.TEXT(stored=True, analyzer=analyzer), platform=fields.KEYWORD(commas=True),
+            url=fields.STORED)
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.ix = index.create_in(str(path), schema)
+        self.writer = self.ix.writer(limitmb=512)
+        self.seconds = 0.0
+        self.docs = 0
+
+    def add(self, docs: list[dict]) -> None:
+        t = time.perf_counter()
+        for d in docs:
+            self.writer.add_document(id=d["url"], title=d["title"], body=d["body"],
+                                     platform=",".join(d["platforms"]), url=d["url"])
+        self.docs += len(docs)
+        self.seconds += time.perf_counter() - t
+
+    def commit(self) -> None:
+        t = time.perf_counter()
+        self.writer.commit()
+        self.seconds += time.perf_counter() - t
+
+    def size(self) -> int:
+        return sum(f.stat().st_size for f in self.path.iterdir())
+
+    def bench(self, qs: list[tuple[str, str]]) -> dict[str, list[float]]:
+        from whoosh import qparser
+        from whoosh.query import Term
+
+        out: dict[str, list[float]] = {"plain": [], "platform": []}
+        with self.ix.searcher() as s:
+            parser = qparser.MultifieldParser(["title", "body"], self.ix.schema,
+                                              fieldboosts={"title": 10.0, "body": 1.0})
+
+            def run(q: str, plat: str | None) -> None:
+                hits = s.search(parser.parse(q), limit=20, filter=Term("platform", plat) if plat else None)
+                for h in hits:
+                    h.highlights("body")
+
+            for q, _ in qs[:20]:
+                run(q, None)
+            for q, plat in qs:
+                out["plain"].append(timed(run, q, None)[0])
+                out["platform"].append(timed(run, q, plat)[0])
+        return out
+
+
+# -- main -------------------------------------------------------------------------------------
+def sqlite_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def pg_size(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind = 'r'")).scalar())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--pg", action=argparse.BooleanOptionalAction, default=True,
+                    help="also load the first size into PostgreSQL at 127.0.0.1:5432")
+    ap.add_argument("--whoosh", action=argparse.BooleanOptionalAction, default=True,
+                    help="also index the first size with Whoosh + jieba ChineseAnalyzer")
+    ap.add_argument("--dir", type=Path, default=None, help="where the databases go (default: a temp dir)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query an SQLite database a previous run left in --dir instead of loading")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-search-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    qs = queries(args.queries)
+    print(f"search bench: {os.cpu_count()} CPUs, sizes {sizes}, {len(qs)} two-word queries "
+          f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}), candidate cap {CANDIDATE_CAP:,}")
+    results: dict[str, dict] = {}
+    for k, n in enumerate(sizes):
+        path = workdir / f"search-{n}.sqlite"
+        wh = WhooshIndex(workdir / f"whoosh-{n}") if args.whoosh and k == 0 else None
+        if args.reuse and path.exists() and not wh:
+            store = Store.open(f"sqlite:///{path}")
+            info = reused(store)
+        else:
+            for p in workdir.glob(path.name + "*"):
+                p.unlink()
+            store = Store.open(f"sqlite:///{path}")
+            info = load(store, n, also=wh.add if wh else None)
+        with store.engine.connect() as conn:  # what a deployment does after a bulk load
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        lat = bench_store(store, qs)
+        report_store("SQLite FTS5", n, info, sqlite_size(path), lat)
+        results[f"sqlite-{n}"] = lat
+        store.close()
+        if wh:
+            wh.commit()
+            print(f"\nWhoosh 2.7 + jieba ChineseAnalyzer, same {wh.docs:,} documents")
+            print(f"  index: {wh.docs / wh.seconds:,.0f} docs/s, {wh.size() / 1e6:,.0f} MB")
+            wlat = wh.bench(qs)
+            print(latency_line("two words, top 20 + highlights", wlat["plain"]))
+            print(latency_line("two words + platform filter + highlights", wlat["platform"]))
+            for key in ("plain", "platform"):
+                ratio = statistics.fmean(wlat[key]) / statistics.fmean(lat[key])
+                p95 = pct(wlat[key], 95) / pct(lat[key], 95)
+                print(f"  SQLite vs Whoosh ({key}): {ratio:.1f}x faster on mean, {p95:.1f}x on p95")
+            shutil.rmtree(wh.path, ignore_errors=True)
+        if args.pg and k == 0:
+            bench_pg(n, qs)
+    if not args.dir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_pg(n: int, qs: list[tuple[str, str]]) -> None:
+    try:
+        import psycopg
+
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # noqa: BLE001
+        print(f"\nPostgreSQL skipped: {type(exc).__name__}: {exc}".splitlines()[0])
+        return
+    try:
+        store = Store.open(f"{PG_URL}?options=-csearch_path%3D{schema}")
+        info = load(store, n)
+        with store.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        lat = bench_store(store, qs)
+        report_store("PostgreSQL tsvector + GIN", n, info, pg_size(store), lat)
+        store.close()
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()

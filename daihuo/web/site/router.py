@@ -1,0 +1,214 @@
+"""The public site served live: the same pages, feeds and sitemap as the static export.
+
+Settings come from ``app.state.site_config`` (a SiteConfig; default ``SiteConfig.from_env()``);
+without a base URL the request's own origin is used. ``app.state.site_clock`` (a callable
+returning an aware datetime) may replace the clock, for tests of scheduled publishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from daihuo.web.site.config import SiteConfig
+from daihuo.web.site.feeds import MEDIA_TYPES, FeedBuilder
+from daihuo.web.site.render import CSS_PATH, Renderer
+from daihuo.web.site.searching import site_search
+from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
+from daihuo.web.site.urls import FEED_FILES, SECTION_KINDS, tag_segment
+from storage import published as pub
+from storage.models import Article
+from storage.store import now_utc
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_CACHE = "public, max-age=60"  # a takedown reaches caches within a minute
+MAX_PAGE = 10_000
+
+
+class _Site:
+    """Per-app state: config, renderers per origin, the clock."""
+
+    def __init__(self, request: Request) -> None:
+        state = request.app.state
+        self.engine = state.engine
+        cfg: SiteConfig | None = getattr(state, "site_config", None)
+        if cfg is None:
+            cfg = state.site_config = SiteConfig.from_env()
+        if cfg.base_url is None:
+            cfg = cfg.with_base(str(request.base_url).rstrip("/"))
+        self.cfg = cfg
+        cache: dict = state.__dict__.setdefault("_site_renderers", {})
+        if cfg.base_url not in cache:
+            cache[cfg.base_url] = (Renderer(cfg), FeedBuilder(cfg))
+        self.render, self.feeds = cache[cfg.base_url]
+        clock: Callable[[], datetime] = getattr(state, "site_clock", None) or now_utc
+        self.now = clock()
+
+
+def _html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": PAGE_CACHE})
+
+
+def _not_found(site: _Site, request: Request, status: int = 404) -> HTMLResponse:
+    return HTMLResponse(site.render.not_found(request.url.path), status_code=status)
+
+
+def _resolve_tag(site: _Site, kind: str, segment: str) -> str | None:
+    """The tag value a URL segment names (hashed segments are looked up)."""
+    if tag_segment(segment) == segment and not segment.startswith("t-"):
+        return segment
+    for value, _ in pub.published_tags(site.engine, site.now, kind):
+        if tag_segment(value) == segment:
+            return value
+    return None
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/page/{page}/", response_class=HTMLResponse)
+def home(request: Request, page: int = 1) -> Response:
+    site = _Site(request)
+    if not 1 <= page <= MAX_PAGE:
+        return _not_found(site, request)
+    listing = pub.published_articles(site.engine, site.now, featured_first=True, page=page,
+                                     per_page=site.cfg.per_page)
+    if page > listing.pages:
+        return _not_found(site, request)
+    return _html(site.render.home(listing))
+
+
+@router.get("/articles/{article_id}/", response_class=HTMLResponse)
+def article(request: Request, article_id: int) -> Response:
+    site = _Site(request)
+    item = pub.published_article(site.engine, article_id, site.now)
+    if item is None:
+        with site.engine.connect() as conn:
+            status = conn.scalar(select(Article.status).where(Article.id == article_id))
+        # 410: taken down on purpose, so crawlers and caches drop it
+        return _not_found(site, request, 410 if status == "unpublished" else 404)
+    return _html(site.render.article_cached(item))
+
+
+def tag_index(request: Request, kind: str) -> Response:
+    site = _Site(request)
+    return _html(site.render.tag_index(kind, pub.published_tags(site.engine, site.now, kind)))
+
+
+def tag_page(request: Request, kind: str, segment: str, page: int = 1) -> Response:
+    site = _Site(request)
+    value = _resolve_tag(site, kind, segment)
+    if value is None or not 1 <= page <= MAX_PAGE:
+        return _not_found(site, request)
+    listing = pub.published_articles(site.engine, site.now, **{kind: value}, page=page,
+                                     per_page=site.cfg.per_page)
+    if listing.total == 0 or page > listing.pages:
+        return _not_found(site, request)
+    return _html(site.render.tag_page(kind, value, listing))
+
+
+def _feed(site: _Site, fmt: str, kind: str | None = None, value: str | None = None) -> Response:
+    filters = {kind: value} if kind else {}
+    items = pub.published_articles(site.engine, site.now, **filters, page=1,
+                                   per_page=site.cfg.feed_size, with_body=True).items
+    return Response(site.feeds.build(fmt, items, kind, value), media_type=MEDIA_TYPES[fmt],
+                    headers={"Cache-Control": PAGE_CACHE})
+
+
+def tag_feed(request: Request, kind: str, segment: str, fmt: str) -> Response:
+    site = _Site(request)
+    value = _resolve_tag(site, kind, segment)
+    if value is None:
+        return _not_found(site, request)
+    return _feed(site, fmt, kind, value)
+
+
+def _site_feed_route(fmt: str) -> Callable[[Request], Response]:
+    def route(request: Request) -> Response:
+        return _feed(_Site(request), fmt)
+    return route
+
+
+def _tag_index_route(kind: str) -> Callable[[Request], Response]:
+    def route(request: Request) -> Response:
+        return tag_index(request, kind)
+    return route
+
+
+def _tag_page_route(kind: str) -> Callable[..., Response]:
+    def route(request: Request, segment: str, page: int = 1) -> Response:
+        return tag_page(request, kind, segment, page)
+    return route
+
+
+def _tag_feed_route(kind: str, fmt: str) -> Callable[..., Response]:
+    def route(request: Request, segment: str) -> Response:
+        return tag_feed(request, kind, segment, fmt)
+    return route
+
+
+def _add_routes() -> None:
+    """Routes per tag section and feed format (explicit paths: no catch-all segments)."""
+    for fmt, name in FEED_FILES.items():
+        router.add_api_route(f"/{name}", _site_feed_route(fmt), methods=["GET"])
+    for section, kind in SECTION_KINDS.items():
+        router.add_api_route(f"/{section}/", _tag_index_route(kind), methods=["GET"],
+                             response_class=HTMLResponse)
+        for path in (f"/{section}/{{segment}}/", f"/{section}/{{segment}}/page/{{page}}/"):
+            router.add_api_route(path, _tag_page_route(kind), methods=["GET"],
+                                 response_class=HTMLResponse)
+        for fmt, name in FEED_FILES.items():
+            router.add_api_route(f"/{section}/{{segment}}/{name}", _tag_feed_route(kind, fmt),
+                                 methods=["GET"])
+
+
+def _sitemaps(site: _Site) -> dict[str, bytes]:
+    tags = {k: pub.published_tags(site.engine, site.now, k) for k in ("platform", "topic")}
+    entries = site_entries(site.cfg, pub.published_stamps(site.engine, site.now), tags)
+    return build_sitemaps(site.cfg, entries)
+
+
+@router.get("/sitemap.xml")
+@router.get("/sitemap-{part}.xml")
+def sitemap(request: Request, part: int | None = None) -> Response:
+    site = _Site(request)
+    files = _sitemaps(site)
+    body = files.get(site.render.urls.sitemap(part))
+    if body is None:
+        return _not_found(site, request)
+    return Response(body, media_type="application/xml", headers={"Cache-Control": PAGE_CACHE})
+
+
+@router.get("/robots.txt")
+def robots(request: Request) -> Response:
+    return Response(robots_txt(_Site(request).cfg), media_type="text/plain; charset=utf-8")
+
+
+_CSS: bytes | None = None
+
+
+@router.get("/static/site.css")
+def stylesheet() -> Response:
+    global _CSS
+    if _CSS is None:
+        _CSS = CSS_PATH.read_bytes()
+    return Response(_CSS, media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/search/", response_class=HTMLResponse)
+def search_page(request: Request, q: str = Query("", max_length=2000),
+                page: int = Query(1, ge=1, le=15)) -> Response:
+    site = _Site(request)
+    if not site.cfg.search:
+        return _not_found(site, request)
+    found = site_search(site.engine, q, site.now, page=page, per_page=site.cfg.per_page)
+    return HTMLResponse(site.render.search(found.query, found.hits, found.total, found.page,
+                                           found.pages, found.error),
+                        headers={"Cache-Control": "no-store"})
+
+
+_add_routes()
