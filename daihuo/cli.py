@@ -478,12 +478,39 @@ def trends_cmd(kind: str, interval: str, since, until, values: tuple[str, ...], 
         click.echo(f"{r['period']}  {_pad(r['value'], 12)} {r['articles']:>6}")
 
 
+@main.command(name="publish")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the static site into (any static host can serve it).")
+@click.option("--base-url", envvar="DAIHUO_SITE_URL", required=True,
+              help="The site's public URL, e.g. https://example.org/news (or DAIHUO_SITE_URL).")
+@click.option("--full", is_flag=True, help="Rewrite every file, not only the changed ones.")
+def publish_cmd(out: Path, base_url: str, full: bool) -> None:
+    """Export the public site (pages, feeds, sitemap) as static files, incrementally.
+
+    Only approved articles whose publish time has come appear; taken-down articles are
+    removed from every page, feed and the sitemap.
+    """
+    from daihuo.publish import publish
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(database_url())
+    migrate(engine)
+    try:
+        click.echo(publish(engine, out, base_url=base_url, full=full).summary())
+    finally:
+        engine.dispose()
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the API to the network.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
-    """Serve the JSON API (/api/, docs at /api/docs, schema at /openapi.json)."""
+    """Serve the public site (/) and the JSON API (/api/, docs at /api/docs).
+
+    The OpenAPI schema is at /openapi.json. Site settings: DAIHUO_SITE_URL, DAIHUO_SITE_TITLE,
+    DAIHUO_FEED_CONTENT (full or summary).
+    """
     import uvicorn
 
     from daihuo.web.app import create_app

@@ -1,9 +1,9 @@
 """Static export of the public site: the same pages, feeds and sitemap as ``daihuo serve``,
 as files for any static host.
 
-Incremental: a manifest in the output directory keeps each file's content hash (and, for
-article pages, a hash of what the page is made from, so an unchanged article is not even
-re-rendered). Only new or changed files are written; files of the previous export that are
+Incremental: a manifest in the output directory keeps each file's content hash and, for
+article pages, list pages and feeds, a hash of what the file is made from, so an unchanged
+one is not even re-rendered. Only new or changed files are written; files of the previous export that are
 no longer produced (a takedown, an emptied tag) are deleted. Nothing else in the directory
 is touched. ``full=True`` rewrites every file.
 """
@@ -75,11 +75,23 @@ def site_outputs(config: SiteConfig, corpus: list[dict]) -> Iterator[Output]:
         yield rel(urls.article(item["id"])), (
             item_key(item, salt), lambda item=item: render.article(item).encode("utf-8"))
 
+    def listing_key(page: ArticlePage, *where: str) -> str:
+        # what a list page shows of each article; same key, same page: not even re-rendered
+        shown = [(a["id"], a["title"], a["summary"], str(a.get("published_at")), str(a["live_at"]),
+                  a["featured"], a["platforms"]) for a in page.items]
+        return item_key({"items": shown, "at": [page.page, page.pages, page.total, *where]}, salt)
+
+    def feed_output(fmt: str, items: list[dict], kind: str | None = None, value: str | None = None):  # noqa: ANN202
+        items = items[: config.feed_size]
+        return (item_key({"feed": [fmt, kind, value], "items": items}, salt),
+                lambda: feeds.build(fmt, items, kind, value))
+
     home = sorted(corpus, key=lambda a: not a["featured"])  # stable: newest first within each
     for page in _pages(home, config.per_page):
-        yield rel(urls.home(page.page)), render.home(page).encode("utf-8")
+        yield rel(urls.home(page.page)), (listing_key(page, "home"),
+                                          lambda page=page: render.home(page).encode("utf-8"))
     for fmt in FEED_FILES:
-        yield rel(urls.feed(fmt)), feeds.build(fmt, corpus)
+        yield rel(urls.feed(fmt)), feed_output(fmt, corpus)
 
     tags: dict[str, dict[str, list[dict]]] = {"platform": defaultdict(list), "topic": defaultdict(list)}
     for item in corpus:
@@ -92,9 +104,11 @@ def site_outputs(config: SiteConfig, corpus: list[dict]) -> Iterator[Output]:
         yield rel(urls.tag_index(kind)), render.tag_index(kind, counts[kind]).encode("utf-8")
         for value, items in by_value.items():
             for page in _pages(items, config.per_page):
-                yield rel(urls.tag(kind, value, page.page)), render.tag_page(kind, value, page).encode("utf-8")
+                yield rel(urls.tag(kind, value, page.page)), (
+                    listing_key(page, kind, value),
+                    lambda kind=kind, value=value, page=page: render.tag_page(kind, value, page).encode("utf-8"))
             for fmt in FEED_FILES:
-                yield rel(urls.feed(fmt, kind, value)), feeds.build(fmt, items, kind, value)
+                yield rel(urls.feed(fmt, kind, value)), feed_output(fmt, items, kind, value)
 
     stamps = [(a["id"], a["live_at"], a.get("updated_at")) for a in corpus]
     for path, body in build_sitemaps(config, site_entries(config, stamps, counts)).items():

@@ -73,6 +73,29 @@ def approve(engine: Engine, article_id: int, actor: str, reason: str | None = No
     return live
 
 
+def approve_many(engine: Engine, article_ids: list[int], actor: str, reason: str | None = None,
+                 publish_at: datetime | None = None, *, now: datetime | None = None) -> int:
+    """Approve many articles in one transaction (a bulk decision in the queue); articles
+    already live keep their place. Returns how many changed."""
+    _check_actor(actor)
+    now = to_utc(now) or now_utc()
+    live = to_utc(publish_at) or now
+    changed = 0
+    with engine.begin() as conn:
+        for chunk in (article_ids[i : i + 900] for i in range(0, len(article_ids), 900)):
+            rows = conn.execute(select(Article.id, Article.source_id).where(
+                Article.id.in_(chunk), Article.status.not_in(PUBLIC_STATUSES))).all()
+            if not rows:
+                continue
+            conn.execute(update(Article).where(Article.id.in_([r.id for r in rows]))
+                         .values(status="approved", publish_at=live))
+            conn.execute(insert(CurationEvent), [
+                dict(article_id=r.id, source_id=r.source_id, action="schedule" if live > now else "approve",
+                     actor=actor, reason=reason, at=now) for r in rows])
+            changed += len(rows)
+    return changed
+
+
 def reject(engine: Engine, article_id: int, actor: str, reason: str | None = None, *,
            now: datetime | None = None) -> None:
     """Keep an article off the site (it stays in the store and in search for analysts)."""

@@ -259,3 +259,12 @@ def published_stamps(engine: Engine, now: datetime) -> list[tuple[int, datetime,
         rows = conn.execute(select(Article.id, LIVE_AT.label("live"), Article.updated_at)
                             .where(is_public(now)).order_by(LIVE_AT.desc(), Article.id.desc())).all()
     return [(r.id, from_db(r.live), from_db(r.updated_at)) for r in rows]
+
+
+def cluster_canonicals(engine: Engine, cluster_ids: set[int]) -> dict[int, int]:
+    """{cluster id: its canonical article id} (the report a story is shown as)."""
+    if not cluster_ids:
+        return {}
+    with engine.connect() as conn:
+        return dict(conn.execute(select(Cluster.id, Cluster.canonical_id)
+                                 .where(Cluster.id.in_(sorted(cluster_ids)))).all())

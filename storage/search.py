@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
 
@@ -31,14 +33,14 @@ __all__ = ["CANDIDATE_CAP", "Hit", "QueryError", "SearchRequest", "SearchResult"
            "make_snippet", "parse_query", "search"]
 
 #: matches ranked / collapsed / faceted per query (newest first); see the module doc
-CANDIDATE_CAP = 5000
+CANDIDATE_CAP = 1000
 FACET_TOP = 20
 SORTS = ("relevance", "date")
 STATUSES = ("new", "approved", "rejected", "published", "unpublished")
 #: recency: score × (1 + 1 / (1 + age_days / RECENCY_DAYS)): a fresh article counts double
 RECENCY_DAYS = 30.0
-#: ts_rank weights {D, C, B (body), A (title)} and length normalisation (0: none; 1 favoured short pages over the
-#: article that names the word in its title and body on the demo site)
+#: ts_rank weights {D, C, B (body), A (title)} and length normalisation (0: none; 1 ranked
+#: short pages above the article naming the word in both title and body on the demo site)
 PG_WEIGHTS = "{0, 0, 0.1, 1.0}"
 PG_NORMALIZATION = 0
 TAG_FILTERS = ("platform", "topic", "entity")
@@ -99,13 +101,22 @@ def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, 
     if not words:
         return body[:width].replace("\n", " ") + ("…" if len(body) > width else "")
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    # the window that shows the most distinct query words wins (first such on ties)
-    found = list(pattern.finditer(body, 0, 20000))
-    best, best_n = (found[0].start() if found else 0), 0
-    for i, m in enumerate(found[:200]):
-        seen = {mm.group(0).lower() for mm in found[i:] if mm.start() < m.start() + width * 2 // 3}
-        if len(seen) > best_n:
-            best, best_n = m.start(), len(seen)
+    # the window that shows the most distinct query words wins (the first such on ties)
+    found = [(m.start(), m.group(0).lower()) for m in pattern.finditer(body, 0, 20000)][:200]
+    best, best_n = (found[0][0] if found else 0), 0
+    span = width * 2 // 3
+    counts: dict[str, int] = {}
+    j = 0
+    for i, (pos, _) in enumerate(found):  # two pointers: found[i:j] lie within the window
+        while j < len(found) and found[j][0] < pos + span:
+            counts[found[j][1]] = counts.get(found[j][1], 0) + 1
+            j += 1
+        if len(counts) > best_n:
+            best, best_n = pos, len(counts)
+        word = found[i][1]
+        counts[word] -= 1
+        if not counts[word]:
+            del counts[word]
     start = max(0, best - width // 4)
     window = body[start : start + width].replace("\n", " ")
     marked = pattern.sub(lambda mm: mark[0] + mm.group(0) + mark[1], window)
@@ -148,7 +159,7 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
     if dialect == "sqlite":
         params["q"] = q.fts5()
         where, needs_article = _filters(req, dialect, params, "articles_fts.rowid")
-        join = " JOIN articles a ON a.id = articles_fts.rowid" if needs_article else ""
+        join = f" JOIN {_narrow(dialect)} ON a.id = articles_fts.rowid" if needs_article else ""
         rel = ", -bm25(articles_fts, 10.0, 1.0) AS rel" if scored else ""
         # FTS5 walks its doclists in rowid order itself: newest-first costs no sort
         return (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts{join}"
@@ -159,6 +170,23 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
     rel = f", ts_rank('{PG_WEIGHTS}'::float4[], a.tsv, qq.rq, {PG_NORMALIZATION}) AS rel" if scored else ""
     return (f"SELECT a.id{rel} FROM articles a, (SELECT {tsq} AS q, {rank_q} AS rq) qq"
             f" WHERE a.tsv @@ qq.q{where} ORDER BY a.id DESC LIMIT :cap")
+
+
+def _narrow(dialect: str) -> str:
+    """``articles a``, read through the narrow covering index on SQLite (migration 0006): the
+    table's rows are wide (body, terms) and the columns search needs sit past them."""
+    return "articles a INDEXED BY ix_articles_search" if dialect == "sqlite" and _NARROW.get() else "articles a"
+
+
+_NARROW: ContextVar[bool] = ContextVar("narrow_index", default=True)
+_narrow_known: WeakKeyDictionary = WeakKeyDictionary()  # engine -> has ix_articles_search
+
+
+def _has_narrow_index(engine: Engine, conn) -> bool:  # noqa: ANN001
+    if engine not in _narrow_known:  # a store not yet migrated to 0006 still searches
+        _narrow_known[engine] = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'ix_articles_search'")).first() is not None
+    return _narrow_known[engine]
 
 
 def _age_days(dialect: str) -> str:
@@ -185,7 +213,7 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str
         f"WITH cand AS ({cand}),"
         f" scored AS (SELECT a.id AS id, {score} AS score, a.published_at AS pub,"
         f" a.cluster_id AS cluster_id, count(*) OVER () AS n_cand"
-        f" FROM cand c JOIN articles a ON a.id = c.id),"
+        f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id),"
         f" ranked AS (SELECT s.*, ROW_NUMBER() OVER ({part.replace('a.', 's.')}ORDER BY {order}) AS rn"
         f" FROM scored s)"
         f" SELECT id, score, n_cand, count(*) OVER () AS total FROM ranked WHERE rn = 1"
@@ -193,7 +221,7 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str
     ) if req.collapse else (
         f"WITH cand AS ({cand}),"
         f" scored AS (SELECT a.id AS id, {score} AS score, a.published_at AS pub"
-        f" FROM cand c JOIN articles a ON a.id = c.id)"
+        f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id)"
         f" SELECT id, score, count(*) OVER () AS n_cand, count(*) OVER () AS total FROM scored"
         f" ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
@@ -205,18 +233,19 @@ def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str:
     unit = "count(DISTINCT coalesce(a.cluster_id, -a.id))" if req.collapse else "count(*)"
     month = ("substr(a.published_at, 1, 7)" if dialect == "sqlite"
              else "to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM')")
-    tag_join = "JOIN articles a ON a.id = c.id " if req.collapse else ""
+    narrow = _narrow(dialect)
+    tag_join = f"JOIN {_narrow(dialect)} ON a.id = c.id " if req.collapse else ""
     tag_unit = unit if req.collapse else "count(*)"
     return (
         f"WITH cand AS ({cand})"
         f" SELECT t.kind AS facet, t.value AS value, {tag_unit} AS n FROM cand c {tag_join}"
         f"JOIN tags t ON t.article_id = c.id WHERE t.kind IN ('platform', 'topic', 'entity')"
         f" GROUP BY t.kind, t.value"
-        f" UNION ALL SELECT 'source', s.name, {unit} FROM cand c JOIN articles a ON a.id = c.id"
+        f" UNION ALL SELECT 'source', s.name, {unit} FROM cand c JOIN {narrow} ON a.id = c.id"
         f" JOIN sources s ON s.id = a.source_id GROUP BY s.name"
-        f" UNION ALL SELECT 'status', a.status, {unit} FROM cand c JOIN articles a ON a.id = c.id"
+        f" UNION ALL SELECT 'status', a.status, {unit} FROM cand c JOIN {narrow} ON a.id = c.id"
         f" GROUP BY a.status"
-        f" UNION ALL SELECT 'month', {month}, {unit} FROM cand c JOIN articles a ON a.id = c.id"
+        f" UNION ALL SELECT 'month', {month}, {unit} FROM cand c JOIN {narrow} ON a.id = c.id"
         f" WHERE a.published_at IS NOT NULL GROUP BY {month}"
     )
 
@@ -241,6 +270,8 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         raise QueryError(f"search is not supported on {dialect}")
     terms = query.terms()
     with engine.connect() as conn:
+        if dialect == "sqlite":
+            _NARROW.set(_has_narrow_index(engine, conn))
         params: dict = {}
         rows = conn.execute(text(_ranked_sql(query, req, dialect, params)), params).all()
         if rows:

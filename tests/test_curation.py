@@ -171,3 +171,12 @@ def test_mark_published_records_when_each_went_out(store):
     assert curation.mark_published(st.engine, NOW + timedelta(days=1)) == [ids[1]]
     assert _events(st.engine, ids[0])[-1][2:4] == ("publish", "publisher")
     assert _visible(st.engine, NOW + timedelta(days=1)) == [ids[1], ids[0]]  # still public
+
+
+def test_approve_many(store):
+    st, ids = store
+    curation.approve(st.engine, ids[0], "lin", now=NOW - timedelta(days=1))
+    assert curation.approve_many(st.engine, ids, "lin", "batch", now=NOW) == len(ids) - 1
+    assert _visible(st.engine) == [i for i in ids[::-1] if i != ids[0]] + [ids[0]]  # ids[0] kept its place
+    assert [e[2:] for e in _events(st.engine, ids[1])] == [("approve", "lin", "batch")]
+    assert curation.approve_many(st.engine, ids, "lin", now=NOW) == 0

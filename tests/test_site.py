@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sitedata import T0, make_store, record
 
 from daihuo.web.app import create_app
 from daihuo.web.site import SiteConfig
 from daihuo.web.site.markup import blocks_to_html, safe_href
-from sitedata import T0, make_store, record
 from storage import curation
 
 NOW = T0 + timedelta(days=10)
@@ -187,3 +187,20 @@ def test_blocks_to_html_and_safe_href():
     for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "/relative",
                 "http://a.cn/\"onmouseover=x", "", None, "http:///nohost"):
         assert safe_href(bad) is None, bad
+
+
+def test_search_shows_a_story_as_its_original(site):
+    client, store, ids, clock = site
+    # ids[0] (original) and ids[1] (its repost) are one story: when both match, whichever
+    # ranks first, the hit shown is the original, and only once
+    from daihuo.searching import query_terms
+    from storage.search import SearchRequest, search
+
+    for q in ("扶持计划", "快手 扶持计划", "流量券"):
+        raw = search(store.engine, SearchRequest(query=q, collapse=False), query_terms).hits
+        assert {h.id for h in raw} == {ids[0], ids[1]}  # both match (today the repost ranks first)
+        assert _article_links(client.get("/search/", params={"q": q}).text) == [ids[0]], q
+    # words only the repost has find the repost
+    assert _article_links(client.get("/search/", params={"q": "中小商家受益"}).text) == [ids[1]]
+    curation.unpublish(store.engine, ids[0], actor="lin", reason="test")
+    assert _article_links(client.get("/search/", params={"q": "扶持计划"}).text) == [ids[1]]

@@ -7,7 +7,7 @@ returning an aware datetime) may replace the clock, for tests of scheduled publi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
@@ -25,6 +25,10 @@ from storage.models import Article
 from storage.store import now_utc
 
 router = APIRouter(include_in_schema=False)
+
+# Pages (home, article, tag pages) are a few indexed reads (about a millisecond), so their
+# handlers are async and run on the event loop: a threadpool hop per request halved the
+# serving rate. Search, feeds and the sitemap can take longer and stay in the threadpool.
 
 PAGE_CACHE = "public, max-age=60"  # a takedown reaches caches within a minute
 MAX_PAGE = 10_000
@@ -70,7 +74,7 @@ def _resolve_tag(site: _Site, kind: str, segment: str) -> str | None:
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/page/{page}/", response_class=HTMLResponse)
-def home(request: Request, page: int = 1) -> Response:
+async def home(request: Request, page: int = 1) -> Response:
     site = _Site(request)
     if not 1 <= page <= MAX_PAGE:
         return _not_found(site, request)
@@ -82,7 +86,7 @@ def home(request: Request, page: int = 1) -> Response:
 
 
 @router.get("/articles/{article_id}/", response_class=HTMLResponse)
-def article(request: Request, article_id: int) -> Response:
+async def article(request: Request, article_id: int) -> Response:
     site = _Site(request)
     item = pub.published_article(site.engine, article_id, site.now)
     if item is None:
@@ -110,10 +114,13 @@ def tag_page(request: Request, kind: str, segment: str, page: int = 1) -> Respon
     return _html(site.render.tag_page(kind, value, listing))
 
 
-def _feed(site: _Site, fmt: str, kind: str | None = None, value: str | None = None) -> Response:
+def _feed(site: _Site, fmt: str, kind: str | None = None, value: str | None = None,
+          request: Request | None = None) -> Response:
     filters = {kind: value} if kind else {}
     items = pub.published_articles(site.engine, site.now, **filters, page=1,
                                    per_page=site.cfg.feed_size, with_body=True).items
+    if kind and not items and request is not None:
+        return _not_found(site, request)  # as in the static export: no articles, no feed
     return Response(site.feeds.build(fmt, items, kind, value), media_type=MEDIA_TYPES[fmt],
                     headers={"Cache-Control": PAGE_CACHE})
 
@@ -123,7 +130,7 @@ def tag_feed(request: Request, kind: str, segment: str, fmt: str) -> Response:
     value = _resolve_tag(site, kind, segment)
     if value is None:
         return _not_found(site, request)
-    return _feed(site, fmt, kind, value)
+    return _feed(site, fmt, kind, value, request)
 
 
 def _site_feed_route(fmt: str) -> Callable[[Request], Response]:
@@ -132,14 +139,14 @@ def _site_feed_route(fmt: str) -> Callable[[Request], Response]:
     return route
 
 
-def _tag_index_route(kind: str) -> Callable[[Request], Response]:
-    def route(request: Request) -> Response:
+def _tag_index_route(kind: str) -> Callable[..., Awaitable[Response]]:
+    async def route(request: Request) -> Response:
         return tag_index(request, kind)
     return route
 
 
-def _tag_page_route(kind: str) -> Callable[..., Response]:
-    def route(request: Request, segment: str, page: int = 1) -> Response:
+def _tag_page_route(kind: str) -> Callable[..., Awaitable[Response]]:
+    async def route(request: Request, segment: str, page: int = 1) -> Response:
         return tag_page(request, kind, segment, page)
     return route
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from daihuo.searching import query_terms
-from storage.published import public_ids, published_summaries
+from storage.published import cluster_canonicals, public_ids, published_summaries
 from storage.search import QueryError, SearchRequest, search
 
 #: matches considered per query (best first); a public site search needs no deeper pages
@@ -43,13 +43,17 @@ def site_search(engine: Engine, query: str, now: datetime, page: int = 1, per_pa
     except QueryError as exc:
         out.error = str(exc)
         return out
-    visible = public_ids(engine, [h.id for h in result.hits], now)
+    hits = [h for h in result.hits if h.id in public_ids(engine, [h.id for h in result.hits], now)]
+    # one hit per story, at its best rank, showing the story's canonical report when public
+    canonical = cluster_canonicals(engine, {h.cluster_id for h in hits if h.cluster_id is not None})
+    by_id = {h.id: h for h in hits}
     ranked, seen_clusters, snippets = [], set(), {}
-    for h in result.hits:
-        if h.id not in visible or (h.cluster_id is not None and h.cluster_id in seen_clusters):
-            continue
+    for h in hits:
         if h.cluster_id is not None:
+            if h.cluster_id in seen_clusters:
+                continue
             seen_clusters.add(h.cluster_id)
+            h = by_id.get(canonical.get(h.cluster_id), h)
         ranked.append(h.id)
         snippets[h.id] = h.snippet
     out.total = len(ranked)
