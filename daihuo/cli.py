@@ -521,6 +521,72 @@ def serve(host: str, port: int) -> None:
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
+# -- users -----------------------------------------------------------------------------------
+@main.group()
+def user() -> None:
+    """Console and API users. There are no default users: create the first admin here."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "editor", "analyst"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
+def user_add(name: str, role: str, password_stdin: bool) -> None:
+    """Create a user (the password is asked for, never given on the command line)."""
+    from storage.db import make_engine, migrate
+    from storage.users import UserError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(database_url())
+    migrate(engine)
+    try:
+        create_user(engine, name, password, role)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"created {role} {name!r}")
+
+
+@user.command(name="list")
+def user_list() -> None:
+    """List users and their roles."""
+    from storage.db import make_engine, migrate
+    from storage.users import list_users
+
+    engine = make_engine(database_url())
+    migrate(engine)
+    for u in list_users(engine):
+        click.echo(f"{u.name:<20} {u.role:<8} {'disabled' if u.disabled else ''}")
+    engine.dispose()
+
+
+@user.command(name="set")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "editor", "analyst"]))
+@click.option("--disable/--enable", default=None, help="Disabling also ends the user's sessions.")
+def user_set(name: str, role: str | None, disable: bool | None) -> None:
+    """Change a user's role, or disable/enable them."""
+    from storage.db import make_engine, migrate
+    from storage.users import UserError, set_disabled, set_role
+
+    engine = make_engine(database_url())
+    migrate(engine)
+    try:
+        if role:
+            set_role(engine, name, role)
+        if disable is not None:
+            set_disabled(engine, name, disable)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"updated {name!r}")
+
+
 # -- sources ---------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:

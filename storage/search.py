@@ -62,7 +62,7 @@ class SearchRequest:
     recency: bool = False
     page: int = 1
     per_page: int = 20
-    collapse: bool = True  # one hit per cluster (its best-ranked member), with the cluster size
+    collapse: bool = True  # one hit per story: its canonical member if matched, else its best; with its size
     facets: bool = True
     snippets: bool = True
     now: datetime | None = None  # the recency reference (default: the current time)
@@ -205,16 +205,18 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str
         order = "pub DESC NULLS LAST, id DESC"
     else:
         order = "score DESC, id"
-    # collapse: the best member of each story by the same ordering the page uses
-    part = "PARTITION BY coalesce(a.cluster_id, -a.id) " if req.collapse else ""
     params["limit"] = req.per_page
     params["offset"] = (req.page - 1) * req.per_page
+    # collapse: a story ranks by its best-scoring member and is shown by its canonical member
+    # (the credited original) when that one matches, else by the best-scoring one
     return (
         f"WITH cand AS ({cand}),"
         f" scored AS (SELECT a.id AS id, {score} AS score, a.published_at AS pub,"
-        f" a.cluster_id AS cluster_id, count(*) OVER () AS n_cand"
-        f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id),"
-        f" ranked AS (SELECT s.*, ROW_NUMBER() OVER ({part.replace('a.', 's.')}ORDER BY {order}) AS rn"
+        f" coalesce(a.cluster_id, -a.id) AS story,"
+        f" CASE WHEN cl.canonical_id = a.id THEN 1 ELSE 0 END AS canon, count(*) OVER () AS n_cand"
+        f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id LEFT JOIN clusters cl ON cl.id = a.cluster_id),"
+        f" ranked AS (SELECT s.id, s.pub, max(s.score) OVER (PARTITION BY s.story) AS score, s.n_cand,"
+        f" ROW_NUMBER() OVER (PARTITION BY s.story ORDER BY s.canon DESC, s.score DESC, s.id) AS rn"
         f" FROM scored s)"
         f" SELECT id, score, n_cand, count(*) OVER () AS total FROM ranked WHERE rn = 1"
         f" ORDER BY {order} LIMIT :limit OFFSET :offset"

@@ -1,21 +1,22 @@
 """The JSON API under /api/: search with facets, articles, clusters, listings, trends.
 
-Read-only analyst access. (The editors' console adds login and roles; until then the API is
-served on 127.0.0.1 only unless configured otherwise.)"""
+Read-only analyst access: every route needs a logged-in user with the analyst role or above
+(log in with POST /api/auth/login)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from daihuo.searching import query_terms
+from daihuo.web.auth import require
 from storage import listings as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst"))])
 
 
 def _engine(request: Request):  # noqa: ANN202

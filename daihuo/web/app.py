@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from storage.config import database_url
@@ -11,19 +13,23 @@ from storage.db import make_engine, migrate
 def create_app(db_url: str | None = None) -> FastAPI:
     """The web app over the store at ``db_url`` (default: the configured store)."""
     from daihuo.web.api import router
+    from daihuo.web.auth import router as auth_router
     from daihuo.web.site import router as site_router
 
     engine = make_engine(db_url or database_url())
     migrate(engine)
-    app = FastAPI(title="daihuo", version="0.1.0",
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # noqa: ANN202
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="daihuo", version="0.1.0", lifespan=lifespan,
                   description="Search and query the tagged live-commerce corpus.",
                   docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
+    app.include_router(auth_router)
     app.include_router(router)
     app.include_router(site_router)  # the public site: pages, feeds, sitemap (after /api/)
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        engine.dispose()
 
     return app

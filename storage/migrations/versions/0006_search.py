@@ -45,21 +45,22 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         # What ranking, collapsing and facets read per candidate, apart from the wide article
         # row (whose later-added columns sit behind the body, in overflow pages).
-        op.create_index("ix_articles_search", "articles",
-                        ["id", "published_at", "cluster_id", "status", "source_id"])
+        op.execute("CREATE INDEX IF NOT EXISTS ix_articles_search"
+                   " ON articles (id, published_at, cluster_id, status, source_id)")
         # the update trigger is replaced by one limited to the indexed columns
         op.execute("DROP TRIGGER IF EXISTS articles_fts_au")
         for trigger in FTS_TRIGGERS:
             op.execute(trigger)
         op.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
-    op.create_index("ix_tags_kind_value_article", "tags", ["kind", "value", "article_id"])
-    op.create_index("ix_tags_article_kind_value", "tags", ["article_id", "kind", "value"])
-    op.drop_index("ix_tags_kind_value", table_name="tags")
-    op.drop_index("ix_tags_article", table_name="tags")
-    op.create_index("ix_articles_source", "articles", ["source_id"])
+    # IF [NOT] EXISTS throughout: idempotent, whatever order parallel branches were merged in
+    op.execute("CREATE INDEX IF NOT EXISTS ix_tags_kind_value_article ON tags (kind, value, article_id)")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_tags_article_kind_value ON tags (article_id, kind, value)")
+    op.execute("DROP INDEX IF EXISTS ix_tags_kind_value")
+    op.execute("DROP INDEX IF EXISTS ix_tags_article")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_articles_source ON articles (source_id)")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({TSV}) STORED")
-        op.execute("CREATE INDEX ix_articles_tsv_col ON articles USING GIN (tsv)")
+        op.execute(f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS tsv tsvector GENERATED ALWAYS AS ({TSV}) STORED")
+        op.execute("CREATE INDEX IF NOT EXISTS ix_articles_tsv_col ON articles USING GIN (tsv)")
         op.execute("DROP INDEX IF EXISTS ix_articles_tsv")
 
 
