@@ -447,6 +447,45 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
         click.echo(f"{c.name:<12} {c.kind:<8} {c.docs:>5} {c.mentions:>8} {c.confidence:>5.2f}")
 
 
+# -- export ----------------------------------------------------------------------------------
+@main.command(name="export")
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: standard output).")
+@click.option("--platform")
+@click.option("--topic")
+@click.option("--source")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--expand", is_flag=True, help="Every repost, not one row per story.")
+@click.option("--with-body", is_flag=True, help="Include the clean body text.")
+def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, since, until,  # noqa: ANN001
+               expand: bool, with_body: bool) -> None:
+    """Export every hit of a search (same query syntax as `daihuo search`).
+
+    \b
+    daihuo export 直播带货 --platform 快手 --format csv --out kuaishou.csv
+    daihuo export '"私域流量" -微信' --format jsonl
+    """
+    from daihuo.export import search_rows, write_rows
+    from daihuo.searching import query_terms
+    from storage.db import make_engine
+    from storage.search import QueryError, SearchRequest
+
+    req = SearchRequest(query=query, platform=platform, topic=topic, source=source,
+                        since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
+                        until=until.replace(tzinfo=DISPLAY_TZ) if until else None,
+                        collapse=not expand, snippets=True)
+    engine = make_engine(database_url())
+    try:
+        n = write_rows(search_rows(engine, req, query_terms, with_body=with_body), fmt, out or sys.stdout)
+    except (QueryError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    click.echo(f"exported {n} rows" + (f" to {out}" if out else ""), err=True)
+
+
 # -- trends / serve --------------------------------------------------------------------------
 @main.command(name="trends")
 @click.option("--kind", type=click.Choice(["platform", "topic", "entity", "keyword"]), default="platform",

@@ -188,3 +188,22 @@ def test_listings_cli_formats(runner, tmp_home):
     assert [r["key"] for r in js] == ["1"]
     stats = runner.invoke(main, ["listings", "stats"])
     assert stats.exit_code == 0 and "3,000" in stats.output
+
+
+def test_export_any_search(runner, tmp_home, tmp_path):
+    seed_store(4)
+    result = runner.invoke(main, ["export", "刘晓峰", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert len(rows) == 4 and all("刘晓峰" in r["title"] for r in rows)
+    out = tmp_path / "x.csv"
+    result = runner.invoke(main, ["export", "刘晓峰 -品牌自播", "--format", "csv", "--out", str(out), "--with-body"])
+    assert result.exit_code == 0, result.output
+    import csv
+
+    with out.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert list(table[0])[:3] == ["id", "title", "url"] and "body" in table[0]
+    assert len(table) == 3 and all("品牌自播" not in r["body"] for r in table)  # one excluded
+    bad = runner.invoke(main, ["export", '"', "--format", "csv"])
+    assert bad.exit_code == 1 and "Error" in bad.output
