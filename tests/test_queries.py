@@ -55,3 +55,14 @@ def test_article_detail_lists_the_other_members(store):
     assert [m["url"] for m in detail["also_at"]] == ["http://b/1"]
     assert detail["published_at"] == t
     assert article_detail(store.engine, 999) is None
+
+
+def test_analyst_views(store):
+    from sqlalchemy import text
+
+    store.write([rec("http://a/1", datetime(2026, 3, 1, tzinfo=CN), ["快手", "抖音"])])
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT title, source, platforms FROM article_overview")).one()
+        plats = conn.execute(text("SELECT platform FROM article_platforms ORDER BY platform")).scalars().all()
+    assert row.title == "http://a/1" and row.source == "s"
+    assert sorted(row.platforms.split(",")) == ["快手", "抖音"] == sorted(plats)
