@@ -174,8 +174,14 @@ def test_robots_and_stylesheet(site):
 
 
 def test_api_still_served_beside_the_site(site):
+    from storage.users import create_user
+
     client, store, ids, clock = site
+    assert client.get(f"/api/articles/{ids[0]}").status_code == 401  # the API needs a login
+    create_user(client.app.state.engine, "ana", "analyst-password", "analyst")
+    assert client.post("/api/auth/login", json={"name": "ana", "password": "analyst-password"}).status_code == 200
     assert client.get(f"/api/articles/{ids[0]}").json()["id"] == ids[0]
+    assert client.get("/").status_code == 200  # the site stays public
 
 
 def test_blocks_to_html_and_safe_href():
