@@ -34,7 +34,18 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
     "crawlers.extensions.ProgressLine": 500,
+    "crawlers.livestats.LiveStats": 510,
 }
+
+# Incremental crawls (crawlers/incremental.py): list pages every run; a known article again
+# only when due by its age, as a conditional request; an unchanged answer stores nothing.
+SPIDER_MIDDLEWARES = {"crawlers.incremental.IncrementalMiddleware": 600}
+DAIHUO_INCREMENTAL = True
+DAIHUO_REVISIT_NEW_DAYS = 7.0    # an article younger than this is "new" ...
+DAIHUO_REVISIT_NEW_HOURS = 24.0  # ... and is re-checked this often,
+DAIHUO_REVISIT_OLD_DAYS = 30.0   # an older one this often
+DAIHUO_RESUME_SINCE = None       # resuming a killed run: skip articles stored since (ISO time)
+DAIHUO_LIVE_STATS_INTERVAL = 2.0  # seconds between a run's live stats/heartbeat writes
 
 # A callback yields one item per page: 100 concurrent item tasks per response only costs CPU.
 CONCURRENT_ITEMS = 4
@@ -61,3 +72,20 @@ DAIHUO_PROGRESS = False  # the CLI turns on its one-line progress display
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("DAIHUO_LOG_LEVEL", "INFO")
+
+# Distributed mode (crawlers/distributed): on when DAIHUO_REDIS_URL is set, e.g.
+# redis://10.0.0.5:6379/0. Keys start with DAIHUO_REDIS_PREFIX.
+DAIHUO_REDIS_URL = os.environ.get("DAIHUO_REDIS_URL")
+DAIHUO_REDIS_PREFIX = os.environ.get("DAIHUO_REDIS_PREFIX", "daihuo")
+DAIHUO_LEASE_SECONDS = 60.0  # a dead worker's requests return to the queue after this
+DAIHUO_MAX_ATTEMPTS = 3  # expired leases before a request goes to the dead-letter list
+DAIHUO_FINGERPRINT_TTL = 86400.0  # seconds a fetched URL is not fetched again
+DAIHUO_FINGERPRINT_GENERATIONS = 4  # expiry granularity: TTL/4
+DAIHUO_BACKOFF_BASE = 5.0  # first pause after a 429/503 without Retry-After, doubling
+DAIHUO_BACKOFF_MAX = 600.0  # longest pause (and cap on Retry-After)
+DAIHUO_EXIT_WHEN_DONE = True  # a worker exits when its run's queue is drained
+DAIHUO_SEED_ON_START = False  # workers never push start URLs: seeding does, once per run
+DAIHUO_REDIS_STARTUP_WAIT = 120.0
+DAIHUO_STORE_STARTUP_WAIT = 120.0
+DAIHUO_STORE_CLOSE_WAIT = 300.0  # at close, retry spooled batches this long
+DAIHUO_POLITENESS_MARGIN = 0.1  # space shared-bucket grants 10% wider than the limit (send jitter)

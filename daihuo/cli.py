@@ -125,8 +125,9 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
 @click.option("--all", "all_", is_flag=True, help="Crawl every enabled source in the registry.")
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Source registry file (default: crawlers/sources.toml).")
+@click.option("--full", is_flag=True, help="Fetch every article again (default: incremental, by age).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, verbose: bool) -> None:
+def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: bool, verbose: bool) -> None:
     """Crawl registry SOURCES (by name) into the store, recording the run."""
     from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
     from daihuo.crawl import run_crawl
@@ -148,7 +149,8 @@ def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, verbose: 
     if not chosen:
         raise click.ClickException("no enabled sources to crawl")
     t0 = time.perf_counter()
-    summary = run_crawl(chosen, progress=not verbose, log_level="INFO" if verbose else "WARNING")
+    summary = run_crawl(chosen, progress=not verbose, log_level="INFO" if verbose else "WARNING",
+                        **({"DAIHUO_INCREMENTAL": False} if full else {}))
     _print_summary(summary, time.perf_counter() - t0)
     if summary.status != "finished":
         sys.exit(1)
@@ -544,7 +546,8 @@ def publish_cmd(out: Path, base_url: str, full: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the API to the network.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def serve(host: str, port: int) -> None:
+@click.option("--no-scheduler", is_flag=True, help="Don't run the crawl scheduler in this process.")
+def serve(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the public site (/) and the JSON API (/api/, docs at /api/docs).
 
     The OpenAPI schema is at /openapi.json. Site settings: DAIHUO_SITE_URL, DAIHUO_SITE_TITLE,
@@ -555,9 +558,18 @@ def serve(host: str, port: int) -> None:
     from daihuo.web.app import create_app
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: binding {host}: the API has no login yet; anyone who can reach it can read it",
-                   err=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        click.echo(f"warning: binding {host}: the site, console and API are reachable from the network; "
+                   "put them behind HTTPS", err=True)
+    sched = None
+    if not no_scheduler:  # only one scheduler is active at a time (a lease in the store)
+        from daihuo.scheduler import start_in_thread
+
+        sched = start_in_thread(database_url())
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    finally:
+        if sched is not None:
+            sched.stop()
 
 
 # -- users -----------------------------------------------------------------------------------
@@ -629,7 +641,7 @@ def user_set(name: str, role: str | None, disable: bool | None) -> None:
 # -- sources ---------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:
-    """Inspect the source registry."""
+    """Sources: the registry file and the store."""
 
 
 @sources.command(name="check")
@@ -660,6 +672,14 @@ def info() -> None:
         click.echo(f"  {key:<10} {value}")
     store.close()
 
+
+from daihuo.cli_console import register as _register_console  # noqa: E402
+
+_register_console(main)
+
+from daihuo.cli_schedule import register as _register_scheduling  # noqa: E402
+
+_register_scheduling(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -61,16 +62,25 @@ def merge_stats(stats_list: list[dict]) -> dict:
 
 
 def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger: str = "cli",
-              progress: bool = False, log_level: str = "WARNING", **overrides) -> CrawlSummary:
+              progress: bool = False, log_level: str = "WARNING", run_id: int | None = None,
+              sync: bool = True, **overrides) -> CrawlSummary:
     """Crawl ``sources`` into the store at ``db_url``; returns the run's merged stats.
 
-    Runs the Twisted reactor, so call it once per process (the CLI does).
+    ``run_id`` is a run the scheduler already recorded (daihuo.runs), else a new run is
+    started with ``trigger``; ``sync=False`` crawls sources as stored, leaving their stored
+    config alone. Runs the Twisted reactor, so call it once per process (the CLI does).
     """
+    from daihuo.runs import record_process
+
     url = db_url or database_url()
     store = Store.open(url)
-    store.sync_sources({"name": s.name, "kind": s.kind, "config": s.to_dict()} for s in sources)
+    if sync:
+        store.sync_sources({"name": s.name, "kind": s.kind, "config": s.to_dict()} for s in sources)
     Spool(data_dir() / "spool").replay(store)  # items an earlier outage left on disk
-    run_id = store.start_run([s.name for s in sources], trigger)
+    if run_id is None:
+        run_id = store.start_run([s.name for s in sources], trigger)
+    # pid and host, so a crash is seen (reap_orphans) and the source is not blocked forever
+    record_process(store.engine, run_id, os.getpid())
     base = project_settings(DAIHUO_DATABASE_URL=url, DAIHUO_RUN_ID=run_id,
                             DAIHUO_PROGRESS=progress, LOG_LEVEL=log_level, **overrides)
     process = CrawlerProcess(base)
@@ -100,5 +110,16 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
         if status == "finished" and reasons - {"finished"}:
             status = "failed" if reasons & {"shutdown", None} else status
         store.finish_run(run_id, status, stats)
+        _check_quality(store, run_id)
         store.close()
     return CrawlSummary(run_id, status, stats)
+
+
+def _check_quality(store: Store, run_id: int) -> None:
+    """Quality checks of the finished run (webhooks told on failure); never fails the crawl."""
+    from daihuo.quality import check_and_notify
+
+    try:
+        check_and_notify(store.engine, run_id)
+    except Exception:  # noqa: BLE001 - a broken check or webhook must not lose the run
+        logging.getLogger(__name__).exception("quality checks of run #%d failed", run_id)

@@ -59,7 +59,26 @@ class StorePipeline:
     def flush(self) -> None:
         batch, self.pending = self.pending, []
         if batch:
-            self.count(self.write(batch))
+            outcomes = self.write(batch)
+            self.count(outcomes)
+            self.auto_publish(outcomes)
+
+    def auto_publish(self, outcomes: list[Outcome]) -> None:
+        """Auto-publish rules decide on newly stored articles (each decision recorded with why)."""
+        from storage.rules import evaluate_new_articles
+
+        new_ids = [o.article_id for o in outcomes if o.status == "stored" and o.article_id]
+        if not new_ids:
+            return
+        try:
+            decisions = evaluate_new_articles(self.store.engine, new_ids)
+        except Exception as exc:  # a rule problem must not lose the crawl; the articles stay "new"
+            log.error("auto-publish rules failed (%s: %s); articles left in the queue",
+                      type(exc).__name__, exc)
+            return
+        if self.stats:
+            for d in decisions:
+                self.stats.inc_value(f"daihuo/auto/{d.action}")
 
     def write(self, batch: list[PageRecord]) -> list[Outcome]:
         try:

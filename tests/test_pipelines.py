@@ -87,3 +87,25 @@ def test_store_outage_spools_then_replays(tmp_path, monkeypatch):
     assert store.counts()["articles"] == 2
     assert not list((tmp_path / "spool").glob("batch-*.jsonl"))
     pipe.close_spider()
+
+
+def test_auto_publish_rules_decide_on_arrival(tmp_path):
+    from sqlalchemy import text
+
+    from storage.rules import add_rule
+
+    store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}")
+    store.sync_sources([{"name": "demo-news", "kind": "news", "config": {}}])
+    add_rule(store.engine, "kuaishou", "platform 快手", "approve", "test")
+    crawler = FakeCrawler()
+    pipe = StorePipeline(store, Spool(tmp_path / "spool"), batch_size=2, stats=crawler.stats)
+    pipe.process_item(run_stages(demo_page("/news/1001.html")))  # 快手
+    pipe.process_item(run_stages(demo_page("/news/1002.html")))  # 抖音
+    with store.engine.connect() as conn:
+        status = dict(conn.execute(text("SELECT url, status FROM articles")).all())
+        events = conn.execute(text("SELECT action, actor, reason FROM curation_events")).all()
+    assert status["http://127.0.0.1:1/news/1001.html"] == "approved"
+    assert status["http://127.0.0.1:1/news/1002.html"] == "new"
+    assert len(events) == 1 and events[0].actor == "rule:kuaishou" and "kuaishou" in events[0].reason
+    assert crawler.stats.get_value("daihuo/auto/approve") == 1
+    pipe.close_spider()

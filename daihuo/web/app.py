@@ -14,6 +14,8 @@ def create_app(db_url: str | None = None) -> FastAPI:
     """The web app over the store at ``db_url`` (default: the configured store)."""
     from daihuo.web.api import router
     from daihuo.web.auth import router as auth_router
+    from daihuo.web.console import router as console_router
+    from daihuo.web.scheduling import router as scheduling_router
     from daihuo.web.site import router as site_router
 
     engine = make_engine(db_url or database_url())
@@ -30,6 +32,8 @@ def create_app(db_url: str | None = None) -> FastAPI:
     app.state.engine = engine
     app.include_router(auth_router)
     app.include_router(router)
+    app.include_router(console_router)  # /console/ pages and their /api/ routes
+    app.include_router(scheduling_router)  # schedules, runs, webhooks: pages and /api/
     app.include_router(site_router)  # the public site: pages, feeds, sitemap (after /api/)
 
     return app

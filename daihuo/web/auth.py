@@ -17,8 +17,7 @@ from storage import users
 
 COOKIE = "daihuo_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_FAILURES: dict[str, deque] = defaultdict(deque)  # name -> times of recent failed logins
-MAX_FAILURES, FAILURE_WINDOW = 5, 300.0
+MAX_FAILURES, FAILURE_WINDOW = 5, 300.0  # failed logins per name, per window (seconds)
 
 
 def session_of(request: Request) -> tuple[users.UserInfo, str] | None:
@@ -72,7 +71,10 @@ def require(role: str):  # noqa: ANN201
 def login(request: Request, response: Response, name: str, password: str) -> users.SessionInfo:
     """Check credentials (with a per-name failure limit) and set the session cookie."""
     now = time.monotonic()
-    recent = _FAILURES[name]
+    failures = getattr(request.app.state, "login_failures", None)
+    if failures is None:  # per app: name -> times of recent failed logins
+        failures = request.app.state.login_failures = defaultdict(deque)
+    recent = failures[name]
     while recent and now - recent[0] > FAILURE_WINDOW:
         recent.popleft()
     if len(recent) >= MAX_FAILURES:

@@ -1,0 +1,625 @@
+"""The editors' console under /console/: server-rendered pages (Jinja2, autoescaped).
+
+Roles: analyst (dashboard, search, listings, exports, read-only article view), editor
+(sources, curation queue, auto-publish rules; schedules and runs live in the scheduler's
+pages), admin (users, settings). Every page depends on ``auth.require(role)``, which also
+checks the CSRF token of each POST. Crawled text is shown only from extracted blocks,
+escaped (daihuo.web.site.markup), under a Content-Security-Policy that allows no inline
+script, so crawled markup cannot run even if it slipped through.
+
+Other console pages (the scheduler's) reuse this layout: ``render(request, "x.html", ...)``
+with templates extending "base.html", and ``ConsoleRoute`` as their router's route class so
+an anonymous visitor is sent to the login page and a forbidden one sees an HTML 403 page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.routing import APIRoute
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from crawlers.registry import DEFAULT_REGISTRY
+from daihuo.web import auth
+from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
+from storage import curation, rules, users
+from storage import sources as src_store
+from storage.console_models import TIERS
+from storage.curation_queue import (
+    QueueFilter,
+    new_article_ids,
+    queue,
+    queue_article,
+    queue_counts,
+    story_members,
+)
+from storage.users import ROLES, UserInfo
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PREFIX = "/console"
+
+#: (path, label, role) of the navigation, in order; pages of other helpers are linked here too
+NAV = [
+    ("/console/", "仪表盘", "analyst"),
+    ("/console/search", "检索", "analyst"),
+    ("/console/listings", "账号", "analyst"),
+    ("/console/queue", "审核队列", "editor"),
+    ("/console/sources", "来源", "editor"),
+    ("/console/schedules", "计划", "editor"),
+    ("/console/runs", "运行", "editor"),
+    ("/console/rules", "自动发布规则", "editor"),
+    ("/console/users", "用户", "admin"),
+    ("/console/settings", "设置", "admin"),
+]
+
+# No inline script or style anywhere in the console: crawled text that escaped escaping
+# still could not run.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_extra_loaders: list = []
+
+
+def register_templates(directory: Path | str) -> None:
+    """Let ``render`` find templates in another directory (another part of the console)."""
+    _extra_loaders.append(FileSystemLoader(str(directory)))
+    environment.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES)), *_extra_loaders]),
+                      autoescape=select_autoescape(["html"]), auto_reload=False)
+    env.filters["cndate"] = lambda dt, with_time=True: display_date(dt, with_time) if dt else ""
+    env.filters["blocks"] = blocks_to_html
+    env.filters["safe_href"] = safe_href
+    env.globals["TIERS"] = TIERS
+    env.globals["ROLES"] = ROLES
+    return env
+
+
+def nav_for(user: UserInfo | None, path: str) -> list[dict]:
+    if user is None:
+        return []
+    return [{"href": href, "label": label,
+             "active": path == href or (href != "/console/" and path.startswith(href))}
+            for href, label, role in NAV if user.can(role)]
+
+
+def render(request: Request, template_name: str, status_code: int = 200, **context) -> HTMLResponse:
+    """A console page: ``template_name`` rendered with the user, their CSRF token (for every
+    form: ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">``), the
+    navigation and any ``ok``/``err`` message passed in the query string."""
+    found = auth.session_of(request)
+    user, csrf = (found if found else (None, ""))
+    ctx = {"request": request, "user": user, "csrf_token": csrf,
+           "nav": nav_for(user, request.url.path), "ok": request.query_params.get("ok"),
+           "err": request.query_params.get("err"), "can": (lambda role: bool(user and user.can(role)))}
+    ctx.update(context)
+    html = environment().get_template(template_name).render(**ctx)
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def redirect(url: str, **message: str) -> RedirectResponse:
+    """Post/redirect/get, with an ``ok=`` or ``err=`` message for the next page."""
+    query = urlencode({k: v for k, v in message.items() if v})
+    joiner = "&" if "?" in url else "?"
+    return RedirectResponse(url + (joiner + query if query else ""), status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    # only back into the console: never an open redirect to another site
+    if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/console/"
+
+
+class ConsoleRoute(APIRoute):
+    """Console pages answer in HTML: not logged in → the login page; wrong role or a bad
+    CSRF token → a 403 page. Every answer carries the security headers."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def console_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except HTTPException as exc:
+                if exc.status_code == 401:
+                    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    target = back if request.method == "GET" else "/console/"
+                    return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303,
+                                            headers=SECURITY_HEADERS)
+                if exc.status_code == 403:
+                    return render(request, "forbidden.html", status_code=403, detail=exc.detail)
+                raise
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+            return response
+
+        return console_handler
+
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+analyst = Depends(auth.require("analyst"))
+editor = Depends(auth.require("editor"))
+admin = Depends(auth.require("admin"))
+
+
+def _engine(request: Request):  # noqa: ANN202
+    return request.app.state.engine
+
+
+# -- static ----------------------------------------------------------------------------------
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The console's CSS and JS files (public: the login page needs them)."""
+    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+    path = STATIC / name
+    # a plain file name in the static directory, nothing else (no "..", no other types)
+    if not re.fullmatch(r"[a-z0-9_-]+\.(css|js)", name) or not path.is_file():
+        raise HTTPException(status_code=404)
+    return Response(path.read_bytes(), media_type=types[path.suffix],
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+# -- login -----------------------------------------------------------------------------------
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+    if auth.current_user(request) is not None:
+        return redirect(_safe_next(next))
+    return render(request, "login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login_submit(request: Request, name: str = Form(""), password: str = Form(""),
+                 next: str = Form("/console/")) -> Response:  # noqa: A002
+    target = _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    try:
+        auth.login(request, response, name, password)
+    except HTTPException as exc:
+        return render(request, "login.html", status_code=exc.status_code, next=target,
+                      error=exc.detail, name=name)
+    return response
+
+
+@router.post("/logout")
+def logout_submit(request: Request, user: UserInfo = analyst) -> Response:
+    response = RedirectResponse("/console/login", status_code=303)
+    auth.logout(request, response)
+    return response
+
+
+# -- dashboard, search, listings (analyst) ---------------------------------------------------
+@router.get("/")
+def dashboard(request: Request, user: UserInfo = analyst) -> Response:
+    from sqlalchemy import select
+
+    from storage.models import Article, CurationEvent
+
+    engine = _engine(request)
+    with engine.connect() as conn:
+        events = conn.execute(select(CurationEvent.action, CurationEvent.actor, CurationEvent.reason,
+                                     CurationEvent.at, CurationEvent.article_id, Article.title)
+                              .outerjoin(Article, Article.id == CurationEvent.article_id)
+                              .order_by(CurationEvent.id.desc()).limit(12)).mappings().all()
+    all_sources = src_store.list_sources(engine)
+    return render(request, "dashboard.html", counts=queue_counts(engine), events=events,
+                  sources_total=len(all_sources), sources_enabled=sum(s.enabled for s in all_sources),
+                  rules_total=len(rules.list_rules(engine)),
+                  audit=src_store.recent_audit(engine, 10) if user.can("editor") else [])
+
+
+def _search_request(q: str, platform: str | None, topic: str | None, source: str | None,
+                    status: str | None, page: int):  # noqa: ANN202
+    from storage.search import SearchRequest
+
+    return SearchRequest(query=q, platform=platform or None, topic=topic or None,
+                         source=source or None, status=status or None, page=page, per_page=20)
+
+
+@router.get("/search")
+def search_page(request: Request, q: str = "", platform: str = "", topic: str = "", source: str = "",
+                status: str = "", page: int = Query(1, ge=1, le=500), user: UserInfo = analyst) -> Response:
+    from daihuo.searching import query_terms
+    from storage.search import QueryError, search
+
+    result, error = None, None
+    if q.strip():
+        try:
+            result = search(_engine(request), _search_request(q, platform, topic, source, status, page),
+                            query_terms)
+        except QueryError as exc:
+            error = str(exc)
+    args = {"q": q, "platform": platform, "topic": topic, "source": source, "status": status}
+    return render(request, "search.html", result=result, error=error, args=args, page=page,
+                  export_query=urlencode(args))
+
+
+@router.get("/search/export.csv")
+def search_export(request: Request, q: str = Query(..., min_length=1), platform: str = "",
+                  topic: str = "", source: str = "", status: str = "",
+                  user: UserInfo = analyst) -> Response:
+    from daihuo.export import search_rows, write_rows
+    from daihuo.searching import query_terms
+    from storage.search import QueryError
+
+    req = _search_request(q, platform, topic, source, status, 1)
+    out = io.StringIO()
+    try:
+        write_rows(search_rows(_engine(request), req, query_terms), "csv", out)
+    except QueryError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return StreamingResponse(iter([out.getvalue()]), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="search.csv"'})
+
+
+@router.get("/listings")
+def listings_page(request: Request, platform: str = "", status: str = "", user: UserInfo = analyst) -> Response:
+    from storage.listings import query_listings
+
+    rows = query_listings(_engine(request), platform=platform or None, status=status or None, limit=200)
+    return render(request, "listings.html", rows=rows, platform=platform, status=status)
+
+
+@router.get("/articles/{article_id}")
+def article_page(request: Request, article_id: int, user: UserInfo = analyst) -> Response:
+    item = queue_article(_engine(request), article_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail="no such article")
+    return render(request, "article.html", item=item)
+
+
+# -- sources (editor) ------------------------------------------------------------------------
+def _lines(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def source_form_data(form: dict) -> dict:
+    """Registry fields from the source form (text areas hold one value a line)."""
+    data: dict = {}
+    for key in ("name", "kind", "charset", "region", "selector"):
+        value = (form.get(key) or "").strip()
+        if value:
+            data[key] = value
+        elif key in form and key not in ("name", "kind"):
+            data[key] = None  # cleared
+    for key in ("start_urls", "follow", "articles", "allowed_domains"):
+        if key in form:
+            data[key] = _lines(form.get(key))
+    for key, cast in (("delay", float), ("concurrency", int), ("removed_after", int)):
+        value = (form.get(key) or "").strip()
+        if value:
+            try:
+                data[key] = cast(value)
+            except ValueError:
+                raise src_store.SourceError(f"field '{key}': not a number: {value!r}") from None
+    for key in ("autothrottle", "enabled"):
+        if f"has_{key}" in form:  # checkboxes send nothing when off
+            data[key] = form.get(key) == "on"
+    return data
+
+
+@router.get("/sources")
+def sources_page(request: Request, user: UserInfo = editor) -> Response:
+    engine = _engine(request)
+    return render(request, "sources.html", sources=src_store.list_sources(engine),
+                  allowed=[str(n) for n in src_store.allowed_networks(engine)])
+
+
+@router.get("/sources/new")
+def source_new(request: Request, user: UserInfo = editor) -> Response:
+    return render(request, "source_form.html", source=None, form={"kind": "news", "delay": "2",
+                                                                  "concurrency": "1", "tier": "B"},
+                  error=None)
+
+
+@router.post("/sources")
+async def source_create(request: Request, user: UserInfo = editor) -> Response:
+    form = dict(await request.form())
+    try:
+        data = source_form_data(form)
+        created = src_store.add_source(_engine(request), data, user.name, tier=form.get("tier") or "B",
+                                       note=form.get("note"))
+    except src_store.SourceError as exc:
+        return render(request, "source_form.html", status_code=400, source=None, form=form, error=str(exc))
+    return redirect(f"/console/sources/{created.name}", ok=f"已添加来源 {created.name}")
+
+
+def _form_of(view: src_store.SourceView) -> dict:
+    cfg = view.config
+    return {"name": view.name, "kind": view.kind, "tier": view.tier, "note": view.note or "",
+            "start_urls": "\n".join(cfg.get("start_urls") or []),
+            "follow": "\n".join(cfg.get("follow") or []), "articles": "\n".join(cfg.get("articles") or []),
+            "allowed_domains": "\n".join(cfg.get("allowed_domains") or []),
+            "delay": cfg.get("delay", 2.0), "concurrency": cfg.get("concurrency", 1),
+            "charset": cfg.get("charset") or "", "region": cfg.get("region") or "",
+            "selector": cfg.get("selector") or "", "enabled": view.enabled,
+            "autothrottle": cfg.get("autothrottle", True)}
+
+
+@router.get("/sources/{name}")
+def source_edit(request: Request, name: str, user: UserInfo = editor) -> Response:
+    try:
+        view = src_store.get_source(_engine(request), name)
+    except src_store.SourceError:
+        raise HTTPException(status_code=404, detail="no such source") from None
+    return render(request, "source_form.html", source=view, form=_form_of(view), error=None)
+
+
+@router.post("/sources/{name}")
+async def source_update(request: Request, name: str, user: UserInfo = editor) -> Response:
+    form = dict(await request.form())
+    engine = _engine(request)
+    try:
+        data = source_form_data(form)
+        data.pop("name", None)
+        view = src_store.update_source(engine, name, data, user.name, tier=form.get("tier") or None,
+                                       note=form.get("note"))
+    except src_store.SourceError as exc:
+        try:
+            view = src_store.get_source(engine, name)
+        except src_store.SourceError:
+            raise HTTPException(status_code=404, detail="no such source") from None
+        return render(request, "source_form.html", status_code=400, source=view,
+                      form={**form, "name": name}, error=str(exc))
+    return redirect(f"/console/sources/{view.name}", ok="已保存")
+
+
+@router.post("/sources/{name}/enable")
+@router.post("/sources/{name}/disable")
+def source_toggle(request: Request, name: str, user: UserInfo = editor) -> Response:
+    on = request.url.path.endswith("/enable")
+    try:
+        src_store.set_enabled(_engine(request), name, on, user.name)
+    except src_store.SourceError as exc:
+        return redirect("/console/sources", err=str(exc))
+    return redirect("/console/sources", ok=f"{name} 已{'启用' if on else '停用'}")
+
+
+@router.post("/sources-import")
+def sources_import(request: Request, user: UserInfo = editor) -> Response:
+    try:
+        res = src_store.import_registry(_engine(request), DEFAULT_REGISTRY, actor=user.name)
+    except src_store.SourceError as exc:
+        return redirect("/console/sources", err=str(exc))
+    return redirect("/console/sources", ok=f"导入:新增 {len(res.added)},更新 {len(res.updated)},"
+                                           f"未变 {len(res.unchanged)}")
+
+
+@router.post("/sources/{name}/test")
+def source_test(request: Request, name: str, url: str = Form(""), user: UserInfo = editor) -> Response:
+    """Fetch one page of the source and show what the pipeline makes of it."""
+    from daihuo.web.console.extraction import test_extraction
+
+    engine = _engine(request)
+    try:
+        view = src_store.get_source(engine, name)
+    except src_store.SourceError:
+        raise HTTPException(status_code=404, detail="no such source") from None
+    target = url.strip() or view.start_url
+    outcome = test_extraction(target, src_store.allowed_networks(engine), source=view.name,
+                              config=view.config)
+    return render(request, "source_test.html", source=view, outcome=outcome, target=target)
+
+
+# -- curation queue (editor) -----------------------------------------------------------------
+@router.get("/queue")
+def queue_page(request: Request, status: str = "new", source: str = "", tier: str = "",
+               platform: str = "", topic: str = "", flag: str = "", q: str = "",
+               page: int = Query(1, ge=1, le=10000), user: UserInfo = editor) -> Response:
+    f = QueueFilter(status=status or None, source=source or None, tier=tier or None,
+                    platform=platform or None, topic=topic or None, flag=flag or None, q=q or None,
+                    page=page, per_page=30)
+    try:
+        result = queue(_engine(request), f)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    args = {"status": status, "source": source, "tier": tier, "platform": platform, "topic": topic,
+            "flag": flag, "q": q}
+    return render(request, "queue.html", result=result, args=args, statuses=curation.STATUSES,
+                  sources=[s.name for s in src_store.list_sources(_engine(request))],
+                  back="/console/queue?" + urlencode({**args, "page": page}))
+
+
+def _parse_when(text: str | None) -> datetime | None:
+    if not text or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise curation.CurationError(f"not a date and time: {text!r}") from None
+    if when.tzinfo is None:  # the form's datetime-local is China time
+        from daihuo.web.site.markup import CHINA_TZ
+
+        when = when.replace(tzinfo=CHINA_TZ)
+    return when
+
+
+def apply_decision(engine, article_ids: list[int], action: str, actor: str,  # noqa: ANN001
+                   reason: str | None = None, publish_at: datetime | None = None) -> int:
+    """One editor decision on articles (the queue's buttons, bulk actions and the API)."""
+    reason = (reason or "").strip() or None
+    if action == "approve":
+        if len(article_ids) == 1:
+            curation.approve(engine, article_ids[0], actor, reason, publish_at)
+            return 1
+        return curation.approve_many(engine, article_ids, actor, reason, publish_at)
+    if action in ("reject", "feature", "unfeature"):
+        func = {"reject": curation.reject, "feature": curation.feature,
+                "unfeature": curation.unfeature}[action]
+        for i in article_ids:
+            func(engine, i, actor, reason)
+        return len(article_ids)
+    if action == "unpublish":
+        if not reason:
+            raise curation.CurationError("a takedown needs a reason")
+        for i in article_ids:
+            curation.unpublish(engine, i, actor=actor, reason=reason)
+        return len(article_ids)
+    raise curation.CurationError(f"unknown action {action!r}")
+
+
+@router.post("/queue/bulk")
+async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
+    form = await request.form()
+    back = _safe_next(form.get("back")) if form.get("back") else "/console/queue"
+    try:
+        ids = [int(i) for i in form.getlist("ids")]
+        if not ids:
+            return redirect(back, err="没有选中文章")
+        if form.get("whole_story") == "on":
+            ids = story_members(_engine(request), ids)
+        n = apply_decision(_engine(request), ids, str(form.get("action", "")), user.name,
+                           str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
+    except (ValueError, curation.CurationError) as exc:
+        return redirect(back, err=str(exc))
+    return redirect(back, ok=f"{form.get('action')}: {n} 篇")
+
+
+@router.post("/articles/{article_id}/decide")
+async def article_decide(request: Request, article_id: int, user: UserInfo = editor) -> Response:
+    form = await request.form()
+    back = _safe_next(form.get("back")) if form.get("back") else f"/console/articles/{article_id}"
+    try:
+        apply_decision(_engine(request), [article_id], str(form.get("action", "")), user.name,
+                       str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
+    except curation.CurationError as exc:
+        return redirect(back, err=str(exc))
+    return redirect(back, ok=f"#{article_id}: {form.get('action')}")
+
+
+@router.post("/articles/{article_id}/edit")
+def article_edit(request: Request, article_id: int, title: str = Form(""), summary: str = Form(""),
+                 user: UserInfo = editor) -> Response:
+    try:
+        curation.edit(_engine(request), article_id, user.name, title=title or None, summary=summary or None)
+    except curation.CurationError as exc:
+        return redirect(f"/console/articles/{article_id}", err=str(exc))
+    return redirect(f"/console/articles/{article_id}", ok="已保存标题和摘要")
+
+
+# -- auto-publish rules (editor) -------------------------------------------------------------
+@router.get("/rules")
+def rules_page(request: Request, user: UserInfo = editor) -> Response:
+    return render(request, "rules.html", rules=rules.list_rules(_engine(request)),
+                  actions=rules.ACTIONS, preview=None, form={})
+
+
+@router.post("/rules")
+def rule_create(request: Request, name: str = Form(""), condition: str = Form(""),
+                action: str = Form("approve"), position: str = Form(""),
+                user: UserInfo = editor) -> Response:
+    try:
+        rules.add_rule(_engine(request), name.strip(), condition, action, user.name,
+                       position=int(position) if position.strip() else None)
+    except (rules.RuleError, ValueError) as exc:
+        return render(request, "rules.html", status_code=400, rules=rules.list_rules(_engine(request)),
+                      actions=rules.ACTIONS, preview=None, error=str(exc),
+                      form={"name": name, "condition": condition, "action": action, "position": position})
+    return redirect("/console/rules", ok=f"已添加规则 {name.strip()}")
+
+
+@router.post("/rules/{name}")
+def rule_update(request: Request, name: str, op: str = Form(...), condition: str = Form(""),
+                action: str = Form(""), position: str = Form(""), user: UserInfo = editor) -> Response:
+    engine = _engine(request)
+    try:
+        if op == "delete":
+            rules.remove_rule(engine, name, user.name)
+        elif op in ("enable", "disable"):
+            rules.update_rule(engine, name, user.name, enabled=op == "enable")
+        else:
+            rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
+                              position=int(position) if position.strip() else None)
+    except (rules.RuleError, ValueError) as exc:
+        return redirect("/console/rules", err=str(exc))
+    return redirect("/console/rules", ok=f"{name}: {op}")
+
+
+@router.post("/rules-run")
+def rules_run(request: Request, apply: str = Form("preview"), user: UserInfo = editor) -> Response:
+    """Preview (or apply) the rules on the articles waiting in the queue."""
+    engine = _engine(request)
+    decisions = rules.evaluate_new_articles(engine, new_article_ids(engine), apply=apply == "apply")
+    if apply == "apply":
+        return redirect("/console/rules", ok=f"规则已处理 {len(decisions)} 篇")
+    return render(request, "rules.html", rules=rules.list_rules(engine), actions=rules.ACTIONS,
+                  preview=decisions, form={})
+
+
+# -- users and settings (admin) --------------------------------------------------------------
+@router.get("/users")
+def users_page(request: Request, user: UserInfo = admin) -> Response:
+    return render(request, "users.html", users=users.list_users(_engine(request)))
+
+
+@router.post("/users")
+def user_create(request: Request, name: str = Form(""), role: str = Form("analyst"),
+                password: str = Form(""), user: UserInfo = admin) -> Response:
+    try:
+        users.create_user(_engine(request), name, password, role)
+    except users.UserError as exc:
+        return redirect("/console/users", err=str(exc))
+    _audit(request, user, "user_add", name, {"role": role})
+    return redirect("/console/users", ok=f"已创建 {role} {name}")
+
+
+@router.post("/users/{name}")
+def user_update(request: Request, name: str, role: str = Form(""), op: str = Form("role"),
+                user: UserInfo = admin) -> Response:
+    engine = _engine(request)
+    try:
+        if name == user.name and (op == "disable" or (op == "role" and role != "admin")):
+            raise users.UserError("you cannot demote or disable yourself (ask another admin)")
+        if op == "role":
+            users.set_role(engine, name, role)
+        elif op in ("disable", "enable"):
+            users.set_disabled(engine, name, op == "disable")
+        else:
+            raise users.UserError(f"unknown operation {op!r}")
+    except users.UserError as exc:
+        return redirect("/console/users", err=str(exc))
+    _audit(request, user, f"user_{op}", name, {"role": role} if op == "role" else {})
+    return redirect("/console/users", ok=f"{name}: {op}")
+
+
+def _audit(request: Request, user: UserInfo, action: str, target: str, detail: dict) -> None:
+    with _engine(request).begin() as conn:
+        src_store.audit(conn, user.name, action, target, detail)
+
+
+@router.get("/settings")
+def settings_page(request: Request, user: UserInfo = admin) -> Response:
+    engine = _engine(request)
+    return render(request, "settings.html", allowed="\n".join(str(n) for n in src_store.allowed_networks(engine)),
+                  audit=src_store.recent_audit(engine, 30))
+
+
+@router.post("/settings")
+def settings_save(request: Request, allowed_networks: str = Form(""), user: UserInfo = admin) -> Response:
+    try:
+        nets = src_store.set_allowed_networks(_engine(request), _lines(allowed_networks) or [], user.name)
+    except src_store.SourceError as exc:
+        return redirect("/console/settings", err=str(exc))
+    return redirect("/console/settings", ok="已保存:" + (", ".join(map(str, nets)) or "不允许内网地址"))

@@ -1,0 +1,71 @@
+"""Console pages for runs (editors): history with stats, one run's live view (polled by a
+small script, no inline JS under the console's CSP), its log, cancel, re-run and resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+
+from daihuo import runs
+from daihuo.web import auth
+from daihuo.web.console.pages import ConsoleRoute, redirect, render
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+editor = Depends(auth.require("editor"))
+LIVE_JS = Path(__file__).resolve().parent / "static" / "runs_live.js"
+STATUSES = ("running", "finished", "failed", "cancelled")
+STATUS_NAMES = {"running": "运行中", "finished": "完成", "failed": "失败", "cancelled": "已取消"}
+
+
+def _engine(request: Request):  # noqa: ANN202
+    return request.app.state.engine
+
+
+@router.get("/runs/live.js")
+def live_js() -> Response:
+    """The live view's script (public, like the console's other static files)."""
+    return Response(LIVE_JS.read_bytes(), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/runs")
+def runs_page(request: Request, source: str | None = None, status: str | None = None,
+              page: int = 1, user=editor) -> Response:  # noqa: ANN001
+    per = 50
+    page = max(page, 1)
+    items = runs.list_runs(_engine(request), source=source or None,
+                           status=status if status in STATUSES else None,
+                           limit=per + 1, offset=(page - 1) * per)
+    return render(request, "runs.html", runs=items[:per], more=len(items) > per, page=page,
+                  source=source or "", status=status or "", statuses=STATUSES, names=STATUS_NAMES,
+                  live=any(r["status"] == "running" for r in items))
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: ANN001
+    engine = _engine(request)
+    run = runs.get_run(engine, run_id)
+    if run is None:
+        raise HTTPException(status_code=404, detail=f"no run #{run_id}")
+    return render(request, "runs_detail.html", run=run, s=run["summary"], names=STATUS_NAMES,
+                  log=runs.read_log(engine, run_id, tail=16 * 1024))
+
+
+@router.post("/runs/{run_id}/{action}")
+def run_action(request: Request, run_id: int, action: str, user=editor) -> Response:  # noqa: ANN001
+    engine = _engine(request)
+    try:
+        if action == "cancel":
+            result = runs.cancel_run(engine, run_id, wait=False)
+            return redirect(f"/console/runs/{run_id}", ok="已请求取消" if result != "not running" else "",
+                            err="运行已结束" if result == "not running" else "")
+        if action == "rerun":
+            new = runs.rerun(engine, run_id)
+        elif action == "resume":
+            new = runs.resume_run(engine, run_id)
+        else:
+            return redirect(f"/console/runs/{run_id}", err=f"未知操作 {action!r}")
+    except runs.RunError as exc:
+        return redirect(f"/console/runs/{run_id}", err=str(exc))
+    return redirect(f"/console/runs/{new}", ok=f"已开始运行 #{new}")
