@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -149,11 +150,49 @@ def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: boo
     if not chosen:
         raise click.ClickException("no enabled sources to crawl")
     t0 = time.perf_counter()
+    if os.environ.get("DAIHUO_REDIS_URL"):  # distributed mode: seed the shared queues, help drain them
+        from daihuo.worker import finish_run, run_worker, seed_run
+
+        run_id = seed_run(chosen, trigger="cli")
+        click.echo(f"run #{run_id} seeded in Redis; crawling here too (more machines: `daihuo worker`)")
+        run_worker(chosen, exit_when_done=True, log_level="INFO" if verbose else "WARNING")
+        click.echo(f"run #{run_id}: {finish_run([s.name for s in chosen]) or 'still running on other workers'}")
+        return
     summary = run_crawl(chosen, progress=not verbose, log_level="INFO" if verbose else "WARNING",
                         **({"DAIHUO_INCREMENTAL": False} if full else {}))
     _print_summary(summary, time.perf_counter() - t0)
     if summary.status != "finished":
         sys.exit(1)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Source registry file (default: crawlers/sources.toml).")
+@click.option("--forever", is_flag=True, help="Stay up and take every new run (default: exit when drained).")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def worker(sources: tuple[str, ...], registry: Path | None, forever: bool, log_level: str) -> None:
+    """Run a crawl worker in distributed mode (needs DAIHUO_REDIS_URL and a shared store).
+
+    Takes requests for SOURCES from the shared Redis queues with a lease, respects one
+    per-site rate shared by all workers, and stores items in DAIHUO_DATABASE_URL.
+    Start a crawl with `daihuo crawl SOURCE` (it seeds the queues), then start workers.
+    """
+    from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
+
+    if not os.environ.get("DAIHUO_REDIS_URL"):
+        raise click.UsageError("set DAIHUO_REDIS_URL (e.g. redis://10.0.0.5:6379/0) to run workers")
+    try:
+        known = {s.name: s for s in load_registry(registry or DEFAULT_REGISTRY)}
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    missing = [n for n in sources if n not in known]
+    if missing:
+        raise click.UsageError(f"unknown source {missing[0]!r}; known: {', '.join(sorted(known))}")
+    from daihuo.worker import run_worker
+
+    run_worker([known[n] for n in sources], exit_when_done=not forever, log_level=log_level)
 
 
 # -- parse -----------------------------------------------------------------------------------
