@@ -54,7 +54,7 @@ def worker(mode: str, base_url: str, db: str) -> None:
     }.get(mode)
     overrides = dict(LOG_LEVEL="ERROR", AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0,
                      CONCURRENT_REQUESTS=16, CONCURRENT_REQUESTS_PER_DOMAIN=16,
-                     DAIHUO_DATABASE_URL=db)
+                     DAIHUO_DATABASE_URL=db, DAIHUO_INCREMENTAL=False)  # a first crawl: fetch all
     if pipelines is not None:
         overrides["ITEM_PIPELINES"] = pipelines
     if mode == "trafilatura":
@@ -96,10 +96,17 @@ def main() -> None:
 
     from daihuo.demosite import DemoServer, DemoSite
 
-    print(f"pipeline throughput: {args.pages} generated article pages, one crawl process each, "
-          f"site served from a second process")
+    sys.path.insert(0, str(REPO / "bench"))
+    import corpusgen  # distinct realistic articles (recombined demo paragraphs would all be near-duplicates)
+
+    generated = [{"id": 100000 + i, "title": d["title"], "author": "记者", "editor": "编辑",
+                  "published": d["published"].strftime("%Y-%m-%d %H:%M:%S"),
+                  "paragraphs": d["body"].split("\n")}
+                 for i, d in enumerate(corpusgen.generate(args.pages, seed=7))]
+    print(f"pipeline throughput: {args.pages} generated article pages (bench/corpusgen.py), one crawl "
+          f"process each, site served from a second process")
     results = []
-    with DemoServer(DemoSite(synthetic=args.pages)) as server, tempfile.TemporaryDirectory() as tmp:
+    with DemoServer(DemoSite(generated=generated)) as server, tempfile.TemporaryDirectory() as tmp:
         for mode in ("trivial", "trafilatura", "daihuo"):
             db = f"sqlite:///{tmp}/{mode}.sqlite"
             out = subprocess.run([sys.executable, __file__, "--worker", mode, "--base", server.base_url,

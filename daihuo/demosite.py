@@ -157,15 +157,18 @@ class DemoSite:
     """The demo site's content, and the log of what was requested."""
 
     synthetic: int = 0
+    generated: list[dict] | None = None  # extra article dicts to serve (benchmarks' corpora)
     requests: list[tuple[float, str]] = field(default_factory=list)
     listings: ListingsSite = field(default_factory=ListingsSite)
 
     def __post_init__(self) -> None:
         self.site, arts = load_articles()
         self.articles = arts + synthetic_articles(self.synthetic) if self.synthetic else arts
+        if self.generated:
+            self.articles = self.articles + list(self.generated)
         self.by_path = {article_path(a): a for a in self.articles}
         listed = [a for a in self.articles if not a.get("feed_only")]
-        if self.synthetic:
+        if self.synthetic or self.generated:
             self.pages = [listed[i : i + 50] for i in range(0, len(listed), 50)]
         else:
             n = max(a.get("list_page", 1) for a in listed)
@@ -188,7 +191,7 @@ class DemoSite:
             num = 1 if path in ("/", "/index.html") else int(path[6:-5] or 0)
             if 1 <= num <= len(self.pages):
                 body = render_list(self.site, self.pages[num - 1], num, len(self.pages))
-                if num == 1 and not self.synthetic:  # a link to a page that is gone
+                if num == 1 and not (self.synthetic or self.generated):  # a link to a page that is gone
                     body = body.replace("</ul>", '<li><a href="/news/1099.html">已删除的旧闻</a></li></ul>')
                 return 200, "text/html; charset=utf-8", body.encode()
         if path == "/rss.xml":

@@ -9,6 +9,7 @@ load once per process, on first use.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable
@@ -98,26 +99,30 @@ def search_terms(tokens: Iterable[str]) -> list[str]:
 
     Like jieba's search mode: a long word also yields the dictionary words inside it
     (2- and 3-character windows), so 直播电商 is found by 电商. Punctuation and masks
-    (``**``) never become terms.
+    (``**``) never become terms. A token's terms are memoised: vocabulary repeats, and the
+    dictionary look-ups were most of this function's cost.
     """
+    out: list[str] = []
+    for tok in tokens:
+        out.extend(_token_terms(tok))
+    return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def _token_terms(tok: str) -> tuple[str, ...]:
+    if not is_wordlike(tok):
+        return ()
+    tok = tok.lower()
+    n = len(tok)
+    if n <= 2:
+        return (tok,)
     eng = engine()
     has_word = getattr(eng.impl, "has_word", None)
     if has_word is None:  # jieba.Tokenizer
         freq = eng.impl.FREQ
-        def has_word(w: str) -> bool:  # noqa: E306
+
+        def has_word(w: str) -> bool:
             return bool(freq.get(w))
-    out: list[str] = []
-    for tok in tokens:
-        if not is_wordlike(tok):
-            continue
-        tok = tok.lower()
-        n = len(tok)
-        if n > 2:
-            for size in (2, 3):
-                if n > size:
-                    for i in range(n - size + 1):
-                        sub = tok[i : i + size]
-                        if has_word(sub):
-                            out.append(sub)
-        out.append(tok)
-    return out
+
+    subs = [tok[i : i + size] for size in (2, 3) if n > size for i in range(n - size + 1)]
+    return (*(sub for sub in subs if has_word(sub)), tok)

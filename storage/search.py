@@ -4,20 +4,26 @@ Both index the document's jieba search-mode terms (title_terms, body_terms); the
 is parsed by ``storage.query`` (words, "phrases", OR, NOT/-word, brackets) and analysed by the
 caller's ``analyze`` (the same segmentation as documents), so user text never becomes engine
 syntax. Ranking: SQLite bm25 with the title weighted 10× the body; PostgreSQL ts_rank with
-weights A (title) 1.0, B (body) 0.1 and length normalisation; optional recency boost.
+weights A (title) 1.0, B (body) 0.1; optional recency boost; ties newest first.
 
-Bounded cost at a million documents: a query as common as "直播 电商" matches most of the
-corpus, and ranking or faceting every match would cost seconds. Both engines therefore rank,
-collapse and facet the newest ``CANDIDATE_CAP`` matching documents (those passing the filters),
-walked newest-first in the index's own rowid order, so a query's cost is bounded by the cap,
-not by how common its words are. ``SearchResult.total_exact`` is False when the cap was hit:
-``total`` is then a lower bound, and facets describe the newest matches (a sample).
+Bounded cost at a million documents. A query as common as "直播 电商" matches most of the
+corpus, and ranking, collapsing or faceting every match would cost seconds, so:
+- both engines take the newest ``CANDIDATE_CAP`` matches passing the filters (walked
+  newest-first in the index's rowid order) and rank, collapse and facet those:
+  ``SearchResult.total_exact`` is False when a cap was hit (``total`` is then a lower
+  bound and facets describe the newest matches);
+- on SQLite a filter costs one index probe per match, so a filtered query visits at most
+  ``SCAN_CAP`` matches;
+- FTS5's bm25() counts every document holding each query phrase (its IDF) before scoring,
+  whatever the LIMIT; on a large store, queries whose words are too common for that are
+  scored by bm25 over the rarer words in titles, or title matches first (``_bm25_plan``).
 Pagination is stable: every ordering ends in the article id.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -26,7 +32,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
 
-from storage.query import Query, QueryError, fts5_literal, parse_query
+from storage.query import Leaf, Node, Not, Query, QueryError, fts5_literal, parse_query
 from storage.store import db_param, from_db
 
 __all__ = ["CANDIDATE_CAP", "Hit", "QueryError", "SearchRequest", "SearchResult", "fts5_literal",
@@ -37,6 +43,14 @@ CANDIDATE_CAP = 1000
 FACET_TOP = 20
 SORTS = ("relevance", "date")
 STATUSES = ("new", "approved", "rejected", "published", "unpublished")
+#: matches a filtered SQLite query visits (newest first) to find its candidates: a filter is
+#: one index probe per match, and a rare platform among common words would otherwise probe
+#: them all (~1.3 µs each; 0.4 s for 350k matches). Beyond it total_exact is False.
+SCAN_CAP = 5 * CANDIDATE_CAP
+#: documents FTS5's bm25() may count (IDF) and score per query (see _bm25_plan): ~1 ms + 40 ms
+BM25_BUDGET = 30_000
+DF_WINDOW = 2000  # newest documents sampled to estimate a phrase's document frequency
+DF_TTL_S = 600.0
 #: recency: score × (1 + 1 / (1 + age_days / RECENCY_DAYS)): a fresh article counts double
 RECENCY_DAYS = 30.0
 #: ts_rank weights {D, C, B (body), A (title)} and length normalisation (0: none; 1 ranked
@@ -153,23 +167,101 @@ def _filters(req: SearchRequest, dialect: str, params: dict, id_col: str) -> tup
     return "".join(" AND " + c for c in conds), needs_article
 
 
-def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool) -> str:
-    """SELECT of the newest CANDIDATE_CAP matches passing the filters: id [, rel]."""
+def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool,
+                plan: tuple[str, str] | None = None) -> str:
+    """CTEs ending in ``cand``: the newest CANDIDATE_CAP matches passing the filters, as
+    (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query."""
     params["cap"] = CANDIDATE_CAP
     if dialect == "sqlite":
         params["q"] = q.fts5()
         where, needs_article = _filters(req, dialect, params, "articles_fts.rowid")
         join = f" JOIN {_narrow(dialect)} ON a.id = articles_fts.rowid" if needs_article else ""
-        rel = ", -bm25(articles_fts, 10.0, 1.0) AS rel" if scored else ""
+        rel = ", -bm25(articles_fts, 10.0, 1.0) AS rel" if scored and plan is None else ""
         # FTS5 walks its doclists in rowid order itself: newest-first costs no sort
-        return (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts{join}"
+        cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts{join}"
                 f" WHERE articles_fts MATCH :q{where} ORDER BY articles_fts.rowid DESC LIMIT :cap")
+        if where and scored and plan is None:  # score the filtered candidates in a second step
+            plan, rel = ("bm25", q.positive().fts5()), ""
+            cand = cand.replace(", -bm25(articles_fts, 10.0, 1.0) AS rel", "")
+        scanned = ""
+        if where:
+            # a filter is checked per match: visit at most SCAN_CAP matches (newest first)
+            params["scan"] = SCAN_CAP
+            scanned = ("m AS (SELECT articles_fts.rowid AS id FROM articles_fts WHERE articles_fts MATCH :q"
+                       " ORDER BY articles_fts.rowid DESC LIMIT :scan), ")
+            join = f" JOIN {_narrow(dialect)} ON a.id = m.id" if needs_article else ""
+            cand = (f"SELECT m.id AS id FROM m{join} WHERE 1 = 1"
+                    f"{where.replace('articles_fts.rowid', 'm.id')} ORDER BY m.id DESC LIMIT :cap")
+        if not scored or plan is None:
+            return f"{scanned}cand AS ({cand})"
+        kind, params["rq"] = plan
+        if kind == "none":  # date order: no score needed
+            return f"{scanned}cand AS ({cand.replace('AS id FROM', 'AS id, 0.0 AS rel FROM', 1)})"
+        score = "-bm25(articles_fts, 10.0, 1.0)" if kind == "bm25" else "1.0"
+        # the scoring query only visits the candidates' rowid range
+        return (f"{scanned}cand0 AS ({cand}), bounds AS (SELECT min(id) AS lo, max(id) AS hi FROM cand0),"
+                f" sc AS MATERIALIZED (SELECT articles_fts.rowid AS id, {score} AS rel"
+                f" FROM bounds, articles_fts WHERE articles_fts MATCH :rq"
+                f" AND articles_fts.rowid BETWEEN bounds.lo AND bounds.hi),"
+                # (IN builds an index on the candidates; a plain LEFT JOIN scanned sc per candidate)
+                f" cand AS (SELECT id, max(rel) AS rel FROM (SELECT id, 0.0 AS rel FROM cand0 UNION ALL"
+                f" SELECT id, rel FROM sc WHERE id IN (SELECT id FROM cand0)) GROUP BY id)")
     tsq = q.tsquery(params)
     rank_q = q.positive().tsquery(params, prefix="rq") if scored else "NULL"
     where, _ = _filters(req, dialect, params, "a.id")
     rel = f", ts_rank('{PG_WEIGHTS}'::float4[], a.tsv, qq.rq, {PG_NORMALIZATION}) AS rel" if scored else ""
-    return (f"SELECT a.id{rel} FROM articles a, (SELECT {tsq} AS q, {rank_q} AS rq) qq"
-            f" WHERE a.tsv @@ qq.q{where} ORDER BY a.id DESC LIMIT :cap")
+    return (f"cand AS (SELECT a.id{rel} FROM articles a, (SELECT {tsq} AS q, {rank_q} AS rq) qq"
+            f" WHERE a.tsv @@ qq.q{where} ORDER BY a.id DESC LIMIT :cap)")
+
+
+def _leaves(node: Node) -> list[Leaf]:
+    if isinstance(node, Leaf):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    return [leaf for c in node.children for leaf in _leaves(c)]
+
+
+_df_cache: dict[tuple[str, str], tuple[float, float]] = {}
+
+
+def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  # noqa: ANN001
+    """How SQLite scores candidates. FTS5's bm25() first counts, for its IDF, every document
+    containing each query phrase: ~40 ms for a word in most of a million documents, whatever
+    the LIMIT, and ~1.3 µs per scored row. None (exact bm25) while that stays under
+    BM25_BUDGET documents; otherwise ("bm25", the rarest phrases within budget, in titles):
+    title matches ranked by bm25 over the words whose IDF counts most, then the rest newest
+    first; ("title", ...) when every word is that common: title matches first, then newest.
+    Scoring only titles keeps the cost bounded when the candidates are spread over the whole
+    store (FTS5 can only bound the scoring query by a rowid range, and re-counts the IDF for
+    every rowid looked up singly). Document frequencies are estimated from the newest
+    DF_WINDOW documents and cached."""
+    maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
+    if maxid <= BM25_BUDGET:
+        return None
+    now = time.monotonic()
+    if len(_df_cache) > 50_000:
+        _df_cache.clear()
+    df: dict[str, float] = {}
+    for leaf in dict.fromkeys(_leaves(query.positive().root)):
+        lit = fts5_literal(" ".join(leaf.terms))
+        key = (str(engine.url), lit)
+        hit = _df_cache.get(key)
+        if hit is None or now - hit[0] > DF_TTL_S:
+            n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :p"
+                                  " AND rowid > :lo"), {"p": lit, "lo": maxid - DF_WINDOW}).scalar()
+            hit = _df_cache[key] = (now, n / DF_WINDOW * maxid)
+        df[lit] = hit[1]
+    if sum(df.values()) <= BM25_BUDGET:
+        return None
+    chosen, spent = [], 0.0
+    for lit in sorted(df, key=df.get):
+        if spent + df[lit] <= BM25_BUDGET:
+            chosen.append(lit)
+            spent += df[lit]
+    if chosen:  # bm25 of the rare words in titles: body-only matches follow, newest first
+        return "bm25", "title_terms : (" + " OR ".join(chosen) + ")"
+    return "title", f"title_terms : ({query.positive().fts5()})"
 
 
 def _narrow(dialect: str) -> str:
@@ -195,8 +287,9 @@ def _age_days(dialect: str) -> str:
     return "coalesce(greatest(0, extract(epoch from (CAST(:now AS timestamptz) - a.published_at)) / 86400.0), 3650)"
 
 
-def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str:
-    cand = _candidates(q, req, dialect, params, scored=True)
+def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
+                plan: tuple[str, str] | None = None) -> str:
+    ctes = _candidates(q, req, dialect, params, scored=True, plan=plan)
     score = "c.rel"
     if req.recency:
         params["now"] = db_param(req.now or datetime.now(timezone.utc), dialect)
@@ -204,44 +297,48 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str
     if req.sort == "date":
         order = "pub DESC NULLS LAST, id DESC"
     else:
-        order = "score DESC, id"
+        order = "score DESC, id DESC"  # ties: newest first
     params["limit"] = req.per_page
     params["offset"] = (req.page - 1) * req.per_page
+    n_scan = "(SELECT count(*) FROM m)" if ctes.startswith("m AS") else "0"
     # collapse: a story ranks by its best-scoring member and is shown by its canonical member
     # (the credited original) when that one matches, else by the best-scoring one
     return (
-        f"WITH cand AS ({cand}),"
+        f"WITH {ctes},"
         f" scored AS (SELECT a.id AS id, {score} AS score, a.published_at AS pub,"
-        f" coalesce(a.cluster_id, -a.id) AS story,"
+        f" coalesce(a.cluster_id, -a.id) AS story, {n_scan} AS n_scan,"
         f" CASE WHEN cl.canonical_id = a.id THEN 1 ELSE 0 END AS canon, count(*) OVER () AS n_cand"
         f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id LEFT JOIN clusters cl ON cl.id = a.cluster_id),"
-        f" ranked AS (SELECT s.id, s.pub, max(s.score) OVER (PARTITION BY s.story) AS score, s.n_cand,"
+        f" ranked AS (SELECT s.id, s.pub, max(s.score) OVER (PARTITION BY s.story) AS score, s.n_cand, s.n_scan,"
         f" ROW_NUMBER() OVER (PARTITION BY s.story ORDER BY s.canon DESC, s.score DESC, s.id) AS rn"
         f" FROM scored s)"
-        f" SELECT id, score, n_cand, count(*) OVER () AS total FROM ranked WHERE rn = 1"
+        f" SELECT id, score, n_cand, n_scan, count(*) OVER () AS total FROM ranked WHERE rn = 1"
         f" ORDER BY {order} LIMIT :limit OFFSET :offset"
     ) if req.collapse else (
-        f"WITH cand AS ({cand}),"
+        f"WITH {ctes},"
         f" scored AS (SELECT a.id AS id, {score} AS score, a.published_at AS pub"
         f" FROM cand c JOIN {_narrow(dialect)} ON a.id = c.id)"
-        f" SELECT id, score, count(*) OVER () AS n_cand, count(*) OVER () AS total FROM scored"
+        f" SELECT id, score, count(*) OVER () AS n_cand, {n_scan} AS n_scan, count(*) OVER () AS total FROM scored"
         f" ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
 
 
 def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str:
-    cand = _candidates(q, req, dialect, params, scored=False)
+    ctes = _candidates(q, req, dialect, params, scored=False)
     # counts are of stories when collapsing (what the hit list would show under that filter)
     unit = "count(DISTINCT coalesce(a.cluster_id, -a.id))" if req.collapse else "count(*)"
     month = ("substr(a.published_at, 1, 7)" if dialect == "sqlite"
              else "to_char(a.published_at AT TIME ZONE 'UTC', 'YYYY-MM')")
     narrow = _narrow(dialect)
-    tag_join = f"JOIN {_narrow(dialect)} ON a.id = c.id " if req.collapse else ""
+    tag_join = f"CROSS JOIN {narrow} " if req.collapse else ""
+    tag_where = "a.id = c.id AND " if req.collapse else ""
     tag_unit = unit if req.collapse else "count(*)"
+    # CROSS JOIN fixes the order on SQLite: from the candidates to their tags (left alone,
+    # the planner scanned every platform/topic/entity tag of the store for each query)
     return (
-        f"WITH cand AS ({cand})"
+        f"WITH {ctes}"
         f" SELECT t.kind AS facet, t.value AS value, {tag_unit} AS n FROM cand c {tag_join}"
-        f"JOIN tags t ON t.article_id = c.id WHERE t.kind IN ('platform', 'topic', 'entity')"
+        f"CROSS JOIN tags t WHERE {tag_where}t.article_id = c.id AND t.kind IN ('platform', 'topic', 'entity')"
         f" GROUP BY t.kind, t.value"
         f" UNION ALL SELECT 'source', s.name, {unit} FROM cand c JOIN {narrow} ON a.id = c.id"
         f" JOIN sources s ON s.id = a.source_id GROUP BY s.name"
@@ -272,18 +369,21 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         raise QueryError(f"search is not supported on {dialect}")
     terms = query.terms()
     with engine.connect() as conn:
+        plan = None
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
+            plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")
         params: dict = {}
-        rows = conn.execute(text(_ranked_sql(query, req, dialect, params)), params).all()
+        rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan)), params).all()
         if rows:
-            total, exact = int(rows[0].total), int(rows[0].n_cand) < CANDIDATE_CAP
+            total = int(rows[0].total)
+            exact = int(rows[0].n_cand) < CANDIDATE_CAP and int(rows[0].n_scan) < SCAN_CAP
         else:  # a page past the end: count without a page
             count_req = SearchRequest(**{**req.__dict__, "page": 1, "per_page": 1})
             params = {}
-            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params)), params).first()
+            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params, plan)), params).first()
             total = int(first.total) if first else 0
-            exact = first is None or int(first.n_cand) < CANDIDATE_CAP
+            exact = first is None or (int(first.n_cand) < CANDIDATE_CAP and int(first.n_scan) < SCAN_CAP)
         hits = _hits(conn, rows, terms, req.snippets)
         facets: dict[str, list[tuple[str, int]]] = {}
         if req.facets:

@@ -8,6 +8,7 @@ whose body hash is already stored under another URL is dropped as a duplicate.
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, TextClause, delete, func, insert, select, text, update
 
 from storage.db import make_engine, migrate
 from storage.models import (
@@ -74,6 +75,32 @@ class Outcome:
 
 #: similarity in [0, 1] of two stored fingerprints (injected: storage knows no nlp)
 SimilarFn = Callable[[bytes, bytes], float]
+
+
+_RAW, _ARTICLE, _TAG, _LSH = (m.__table__ for m in (RawPage, Article, Tag, LshKey))
+
+
+MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
+_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _canonical_rank(m) -> tuple:  # noqa: ANN001
+    """Lower is better: credits no other source, then earliest published, then longest."""
+    return (m.original_source is not None, from_db(m.published_at) or _FAR_FUTURE, -m.n, m.id)
+
+
+@functools.cache
+def _candidates_sql(n: int) -> TextClause:
+    """Stored articles sharing any of n LSH (band, key) pairs, most shared bands first: one
+    indexed probe per band (equality lookups use the (band, key) index on every engine)."""
+    probes = " UNION ALL ".join(f"SELECT article_id FROM lsh_keys WHERE band = :b{i} AND key = :k{i}"
+                                for i in range(n))
+    return text(
+        "SELECT a.id, a.fingerprint, a.cluster_id FROM "
+        f"(SELECT article_id, count(*) AS shared FROM ({probes}) p GROUP BY article_id) c "
+        "JOIN articles a ON a.id = c.article_id "
+        "WHERE a.id != :me AND a.fingerprint IS NOT NULL "
+        f"ORDER BY c.shared DESC, a.id LIMIT {MAX_CANDIDATES}")
 
 
 class Store:
@@ -200,7 +227,8 @@ class Store:
                 raw_id = raw.raw_page_id
                 source_id = self.source_id(raw.source)
                 if raw_id is None:
-                    raw_id = conn.execute(insert(RawPage).values(
+                    # Core statements with parameters (not .values()): compiled once, cached
+                    raw_id = conn.execute(_RAW.insert(), dict(
                         source_id=source_id, run_id=raw.run_id, url=raw.url, status=raw.status,
                         fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
                         html_z=zlib.compress(raw.html, 1), error=raw.error,
@@ -242,13 +270,13 @@ class Store:
                     conn.execute(delete(LshKey).where(LshKey.article_id == art_id))
                     status = "updated"
                 else:
-                    art_id = conn.execute(insert(Article).values(created_at=now, **values)
+                    art_id = conn.execute(_ARTICLE.insert(), dict(created_at=now, **values)
                                           ).inserted_primary_key[0]
                     status = "stored"
                     if art.fingerprint is not None and art.band_keys and self.similar is not None:
                         self._cluster(conn, art_id, art.fingerprint, art.band_keys, now)
                 if art.band_keys:
-                    conn.execute(insert(LshKey), [dict(band=b, key=k, article_id=art_id)
+                    conn.execute(_LSH.insert(), [dict(band=b, key=k, article_id=art_id)
                                                   for b, k in art.band_keys])
                 by_url[art.canonical_url] = (art_id, art.content_hash)
                 by_hash[art.content_hash] = art_id
@@ -257,7 +285,7 @@ class Store:
                     conn.execute(update(Listing).where(Listing.source_id == source_id,
                                                        Listing.key.in_(keys)).values(article_id=art_id))
                 if art.tags:
-                    conn.execute(insert(Tag), [dict(article_id=art_id, kind=t.kind, value=t.value,
+                    conn.execute(_TAG.insert(), [dict(article_id=art_id, kind=t.kind, value=t.value,
                                                     score=t.score, count=t.count, first_pos=t.first_pos,
                                                     in_title=t.in_title, detail=t.detail) for t in art.tags])
                 outcomes.append(Outcome(status, raw.url, art_id))
@@ -266,16 +294,13 @@ class Store:
     # -- near-duplicate clusters ----------------------------------------------------------
     def _cluster(self, conn, art_id: int, fp: bytes, band_keys: list, now: datetime) -> None:  # noqa: ANN001
         """Join the cluster of the best near-duplicate among the LSH candidates: one indexed
-        lookup of the band keys, then a comparison of the few candidates' fingerprints."""
-        cond = or_(*[and_(LshKey.band == b, LshKey.key == k) for b, k in band_keys])
-        cand_ids = {r.article_id for r in conn.execute(select(LshKey.article_id).where(cond))}
-        if not cand_ids:
-            return
-        rows = conn.execute(select(Article.id, Article.fingerprint, Article.cluster_id)
-                            .where(Article.id.in_(cand_ids), Article.fingerprint.is_not(None))
-                            .order_by(Article.id)).all()
-        scored = [(self.similar(fp, r.fingerprint), r) for r in rows]
-        scored = [(score, r) for score, r in scored if score >= self.threshold]
+        lookup of the band keys, then a comparison of the few candidates' fingerprints (those
+        sharing the most bands first, at most MAX_CANDIDATES)."""
+        params = {"me": art_id}
+        for i, (b, k) in enumerate(band_keys):
+            params[f"b{i}"], params[f"k{i}"] = b, k
+        rows = conn.execute(_candidates_sql(len(band_keys)), params).all()
+        scored = [(score, r) for r in rows if (score := self.similar(fp, r.fingerprint)) >= self.threshold]
         if not scored:
             return
         match = max(scored, key=lambda sr: (sr[0], -sr[1].id))[1]  # most similar, lowest id on ties
@@ -285,7 +310,14 @@ class Store:
                 canonical_id=match.id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
             conn.execute(update(Article).where(Article.id == match.id).values(cluster_id=cluster_id))
         conn.execute(update(Article).where(Article.id == art_id).values(cluster_id=cluster_id))
-        self._elect_canonical(conn, cluster_id, now)
+        # The newcomer can only displace the current canonical member: compare the two (O(1)).
+        canonical = conn.execute(select(Cluster.canonical_id).where(Cluster.id == cluster_id)).scalar()
+        pair = conn.execute(select(Article.id, Article.original_source, Article.published_at,
+                                   func.length(Article.body).label("n"))
+                            .where(Article.id.in_([canonical, art_id]))).all()
+        best = min(pair, key=_canonical_rank)
+        conn.execute(update(Cluster).where(Cluster.id == cluster_id).values(
+            canonical_id=best.id, size=Cluster.size + 1, updated_at=now))
 
     def _tidy_clusters(self, conn) -> None:  # noqa: ANN001
         """After deletions: drop clusters left with fewer than two members, re-elect the rest."""
@@ -306,12 +338,7 @@ class Store:
         members = conn.execute(select(Article.id, Article.original_source, Article.published_at,
                                       func.length(Article.body).label("n"))
                                .where(Article.cluster_id == cluster_id)).all()
-        far_future = datetime.max.replace(tzinfo=timezone.utc)
-
-        def rank(m) -> tuple:  # noqa: ANN001
-            return (m.original_source is not None, from_db(m.published_at) or far_future, -m.n, m.id)
-
-        best = min(members, key=rank)
+        best = min(members, key=_canonical_rank)
         conn.execute(update(Cluster).where(Cluster.id == cluster_id).values(
             canonical_id=best.id, size=len(members), updated_at=now))
 

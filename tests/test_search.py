@@ -169,10 +169,40 @@ def test_hits_carry_snippet_from_original_body_and_tags(corpus):
     assert hit.status == "published" and hit.published_at == T0 - timedelta(days=20)
 
 
+def test_common_words_are_scored_without_a_full_idf_pass(corpus, monkeypatch):
+    """At scale, bm25 over words in most documents is replaced by bm25 over the rarer words
+    (or title matches first): the same hits, ranked by what still discriminates."""
+    store, _ = corpus
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's ts_rank needs no IDF pass")
+    exact, _ = run(corpus, "快手 扶持", collapse=False)
+    monkeypatch.setattr(search_mod, "DF_WINDOW", 12)  # the whole corpus: exact frequencies
+    monkeypatch.setattr(search_mod, "BM25_BUDGET", 5)  # 快手 (7 articles) is "too common"
+    search_mod._df_cache.clear()
+    query = parse_query("快手 扶持", query_terms)
+    with store.engine.connect() as conn:
+        assert search_mod._bm25_plan(store.engine, conn, query) == ("bm25", 'title_terms : ("扶持")')
+    budget, _ = run(corpus, "快手 扶持", collapse=False)
+    assert set(budget) == set(exact) and budget[:2] == ["a6", "a1"]  # 扶持 in their titles
+    monkeypatch.setattr(search_mod, "BM25_BUDGET", 2)
+    search_mod._df_cache.clear()
+    with store.engine.connect() as conn:
+        assert search_mod._bm25_plan(store.engine, conn, query)[0] == "title"
+    hits, _ = run(corpus, "快手 OR 抖音", collapse=False)
+    # title matches first (latest stored first among them), then the body-only matches
+    assert hits == ["a9", "a7", "a6", "a2", "a1", "a12", "a4", "a3"]
+
+
 def test_candidate_cap_reports_a_lower_bound(corpus, monkeypatch):
     monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 3)
     _, res = run(corpus, "快手", collapse=False)
     assert res.total == 3 and not res.total_exact
+    monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 1000)
+    store, _ = corpus
+    if store.engine.dialect.name == "sqlite":  # a filtered scan visits at most SCAN_CAP matches
+        monkeypatch.setattr(search_mod, "SCAN_CAP", 4)
+        hits, res = run(corpus, "快手", platform="快手", collapse=False)
+        assert set(hits) == {"a12", "a9", "a7", "a6"} and not res.total_exact  # the 4 latest stored
 
 
 @pytest.mark.parametrize("evil", ['"', "AND", "*", "NEAR(", "');DROP TABLE articles;--", "a" * 10000,
