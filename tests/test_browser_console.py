@@ -10,14 +10,8 @@ Needs Debian's chromium (/usr/bin/chromium) and the Python playwright package (n
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
+from browser import ARTIFACTS, chromium, require_browser, serve_app
 from consolesite import HOSTILE_PATH, PASSWORDS, HostileDemoSite, add_users
 from sitedata import make_store
 from sqlalchemy import select
@@ -25,64 +19,25 @@ from sqlalchemy import select
 from daihuo.demosite import DemoServer
 from storage.models import Article
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("DAIHUO_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _requirements() -> str | None:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        return f"no chromium at {CHROMIUM} (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright; no browser download)"
-    return None
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    why = _requirements()
-    if why:
-        if IN_CI:
-            pytest.fail(f"the browser test must run under CI=true: {why}")
-        pytest.skip(why)
-    import uvicorn
+    require_browser()
 
     from daihuo.web.app import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('console-browser') / 'console.sqlite'}"
     store, ids = make_store(url)
     add_users(store.engine)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    with DemoServer(HostileDemoSite()) as demo:
-        yield f"http://127.0.0.1:{port}", store, ids, demo
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(url)) as base, DemoServer(HostileDemoSite()) as demo:
+        yield base, store, ids, demo
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(browser, base: str, name: str):

@@ -11,14 +11,11 @@ without them, except under CI=true where it must run.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from browser import ARTIFACTS, chromium, require_browser, serve_app
 from schedsupport import ConditionalDemoServer, add_demo_source
 
 from daihuo import runs
@@ -26,24 +23,9 @@ from daihuo.scheduler import Scheduler
 from storage.store import Store, now_utc
 from storage.users import create_user
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("DAIHUO_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PW = "browser test password"
 
 pytestmark = pytest.mark.slow
-
-
-def _requirements() -> str | None:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        return f"no chromium at {CHROMIUM} (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright; no browser download)"
-    return None
 
 
 class AheadClock:
@@ -58,12 +40,7 @@ class AheadClock:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    why = _requirements()
-    if why:
-        if IN_CI:
-            pytest.fail(f"the browser test must run under CI=true: {why}")
-        pytest.skip(why)
-    import uvicorn
+    require_browser()
 
     from daihuo.web.app import create_app
 
@@ -76,21 +53,9 @@ def served(tmp_path_factory):
     add_demo_source(store, demo.base_url, concurrency=1, delay=0.3)  # slow enough to watch live
     create_user(store.engine, "editor1", PW, "editor")
     create_user(store.engine, "analyst1", PW, "analyst")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", app.state.engine, url
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(app) as base:
+        yield base, app.state.engine, url
     demo.__exit__(None, None, None)
     store.close()
     if old_home is None:
@@ -101,12 +66,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(browser, base: str, name: str):

@@ -9,24 +9,13 @@ Needs Debian's chromium (/usr/bin/chromium) and the Python playwright package (n
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
+from browser import ARTIFACTS, chromium, require_browser, serve_app
 
 from daihuo.demosite import DemoSite, article_path
 from storage import curation
 from storage.store import Store
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("DAIHUO_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEMO = "http://demo.example.com"  # the demo pages' URLs (nothing is fetched from it)
 
 # A content-farm page carrying live markup and markup-looking text: none of it may run.
@@ -47,24 +36,9 @@ HOSTILE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 </div></div></body></html>"""
 
 
-def _requirements() -> str | None:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        return f"no chromium at {CHROMIUM} (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright; no browser download)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    why = _requirements()
-    if why:
-        if IN_CI:
-            pytest.fail(f"the browser test must run under CI=true: {why}")
-        pytest.skip(why)
-    import uvicorn
+    require_browser()
 
     from daihuo.web.app import create_app
     from nlp.document import Page, process_page
@@ -91,31 +65,15 @@ def served(tmp_path_factory):
     for i in ids.values():
         curation.approve(store.engine, i, "browser-test")
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", store, ids
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(url)) as base:
+        yield base, store, ids
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _page(browser, width):
