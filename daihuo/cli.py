@@ -27,6 +27,15 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
+def _open_engine():  # noqa: ANN202
+    """The configured store, migrated (a fresh data directory is an empty store, not an error)."""
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(database_url())
+    migrate(engine)
+    return engine
+
+
 def _echo_json(obj: object) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -257,10 +266,9 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
 def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,
                 as_json: bool, collapse: bool = True, sort: str = "relevance") -> None:
     from daihuo.searching import query_terms
-    from storage.db import make_engine
     from storage.search import QueryError, SearchRequest, search
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     req = SearchRequest(query, platform=platform,
                         since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
                         per_page=limit, collapse=collapse, sort=sort, facets=False)
@@ -291,14 +299,19 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
 @click.option("--platform", help="Only articles tagged with this platform (e.g. 快手).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--expand", is_flag=True, help="Show every repost, not one hit per story.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-def search_cmd(query: str, platform: str | None, since: datetime | None, limit: int, as_json: bool) -> None:
-    """Full-text search of stored articles, best match first.
+def search_cmd(query: str, platform: str | None, since: datetime | None, limit: int, sort: str,
+               expand: bool, as_json: bool) -> None:
+    """Full-text search of stored articles, best match first; one hit per story.
 
     The query is segmented like the articles (Traditional input is converted); every
-    word must match. Matched words are marked 【like this】 in the snippet.
+    word must match. "exact phrase", OR, NOT or -word work too. Matched words are
+    marked 【like this】 in the snippet.
     """
     _run_search(query, platform=platform, since=since.date() if since else None, limit=limit,
+                collapse=not expand, sort=sort,
                 as_json=as_json)
 
 
@@ -378,10 +391,9 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
         return
     import csv
 
-    from storage.db import make_engine
     from storage.listings import COLUMNS, query_listings
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     try:
         rows = query_listings(engine, platform=platform, category=category, min_followers=min_followers,
                               verified=verified, since=since.replace(tzinfo=timezone.utc) if since else None,
@@ -416,10 +428,9 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
 @click.option("--json", "as_json", is_flag=True)
 def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN001
     """Count, median price and median price per 10,000 followers by platform and category."""
-    from storage.db import make_engine
     from storage.listings import listing_stats
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     try:
         groups = listing_stats(engine, since=since.replace(tzinfo=timezone.utc) if since else None,
                                until=until.replace(tzinfo=timezone.utc) if until else None, platform=platform)
@@ -510,14 +521,13 @@ def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, 
     """
     from daihuo.export import search_rows, write_rows
     from daihuo.searching import query_terms
-    from storage.db import make_engine
     from storage.search import QueryError, SearchRequest
 
     req = SearchRequest(query=query, platform=platform, topic=topic, source=source,
                         since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
                         until=until.replace(tzinfo=DISPLAY_TZ) if until else None,
                         collapse=not expand, snippets=True)
-    engine = make_engine(database_url())
+    engine = _open_engine()
     try:
         n = write_rows(search_rows(engine, req, query_terms, with_body=with_body), fmt, out or sys.stdout)
     except (QueryError, RuntimeError) as exc:
@@ -538,10 +548,9 @@ def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, 
 @click.option("--json", "as_json", is_flag=True)
 def trends_cmd(kind: str, interval: str, since, until, values: tuple[str, ...], as_json: bool) -> None:  # noqa: ANN001
     """Articles mentioning each platform (or topic) per day or week, in China time."""
-    from storage.db import make_engine
     from storage.queries import trends
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     try:
         rows = trends(engine, kind=kind, interval=interval,
                       since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
@@ -571,9 +580,9 @@ def publish_cmd(out: Path, base_url: str, full: bool) -> None:
     removed from every page, feed and the sitemap.
     """
     from daihuo.publish import publish
-    from storage.db import make_engine, migrate
+    from storage.db import migrate
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     migrate(engine)
     try:
         click.echo(publish(engine, out, base_url=base_url, full=full).summary())
@@ -623,14 +632,14 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
 def user_add(name: str, role: str, password_stdin: bool) -> None:
     """Create a user (the password is asked for, never given on the command line)."""
-    from storage.db import make_engine, migrate
+    from storage.db import migrate
     from storage.users import UserError, create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    engine = make_engine(database_url())
+    engine = _open_engine()
     migrate(engine)
     try:
         create_user(engine, name, password, role)
@@ -644,10 +653,10 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
 @user.command(name="list")
 def user_list() -> None:
     """List users and their roles."""
-    from storage.db import make_engine, migrate
+    from storage.db import migrate
     from storage.users import list_users
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     migrate(engine)
     for u in list_users(engine):
         click.echo(f"{u.name:<20} {u.role:<8} {'disabled' if u.disabled else ''}")
@@ -660,10 +669,10 @@ def user_list() -> None:
 @click.option("--disable/--enable", default=None, help="Disabling also ends the user's sessions.")
 def user_set(name: str, role: str | None, disable: bool | None) -> None:
     """Change a user's role, or disable/enable them."""
-    from storage.db import make_engine, migrate
+    from storage.db import migrate
     from storage.users import UserError, set_disabled, set_role
 
-    engine = make_engine(database_url())
+    engine = _open_engine()
     migrate(engine)
     try:
         if role:

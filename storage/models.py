@@ -103,7 +103,8 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[Tag]] = relationship(back_populates="article", cascade="all, delete-orphan")
-    __table_args__ = (Index("ix_articles_published_at", "published_at"),)
+    __table_args__ = (Index("ix_articles_published_at", "published_at"),
+                      Index("ix_articles_source", "source_id"))
 
 
 class Cluster(Base):
@@ -150,8 +151,8 @@ class Tag(Base):
     detail: Mapped[str | None] = mapped_column(String(50), nullable=True)  # entity: "person/confirmed"
     article: Mapped[Article] = relationship(back_populates="tags")
     __table_args__ = (
-        Index("ix_tags_kind_value", "kind", "value"),
-        Index("ix_tags_article", "article_id"),
+        Index("ix_tags_kind_value_article", "kind", "value", "article_id"),
+        Index("ix_tags_article_kind_value", "article_id", "kind", "value"),
     )
 
 

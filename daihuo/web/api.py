@@ -45,7 +45,7 @@ def api_search(
         result = search(_engine(request), req, query_terms)
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    return {"total": result.total, "page": page, "per_page": per_page,
+    return {"total": result.total, "total_exact": result.total_exact, "page": page, "per_page": per_page,
             "hits": [h.__dict__ for h in result.hits],
             "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()}}
 
