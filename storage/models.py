@@ -156,7 +156,21 @@ class Tag(Base):
     )
 
 
-class Listing(Base):
+class ListingState:
+    """A listing's observable state (storage.records.LISTING_STATE): on the listing and on
+    every snapshot of it."""
+
+    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    has_violation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    live_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    sell_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    blue_v: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class Listing(ListingState, Base):
     """An account offered for sale on a trading site. Never deduplicated away: each crawl
     that sees it updates last_seen, and a snapshot is appended when anything changed."""
 
@@ -169,14 +183,6 @@ class Listing(Base):
     platform: Mapped[str | None] = mapped_column(String(50), nullable=True)
     category: Mapped[str | None] = mapped_column(String(100), nullable=True)
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
-    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    price_low: Mapped[float | None] = mapped_column(Float, nullable=True)
-    price_high: Mapped[float | None] = mapped_column(Float, nullable=True)
-    has_violation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    live_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    sell_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    blue_v: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -190,7 +196,7 @@ class Listing(Base):
     )
 
 
-class ListingSnapshot(Base):
+class ListingSnapshot(ListingState, Base):
     """The listing's state when it changed (price, followers, flags, status)."""
 
     __tablename__ = "listing_snapshots"
@@ -198,14 +204,6 @@ class ListingSnapshot(Base):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    price_low: Mapped[float | None] = mapped_column(Float, nullable=True)
-    price_high: Mapped[float | None] = mapped_column(Float, nullable=True)
-    has_violation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    live_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    verified: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    sell_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    blue_v: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
     __table_args__ = (Index("ix_listing_snapshots_listing", "listing_id", "seen_at"),)
 
