@@ -92,6 +92,9 @@ class Article(Base):
     # Search tokens (jieba search-mode terms, space separated): indexed by FTS5 / tsvector.
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")
+    # Filter tokens (storage.facets: platform/topic/entity tags and source), a third column
+    # of the full-text index so filters are intersected in the engine.
+    facet_terms: Mapped[str | None] = mapped_column(Text, nullable=True)
     lexicon_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     cluster_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="new", server_default="new")

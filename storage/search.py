@@ -32,6 +32,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
 
+from storage.facets import facet_token, source_token
 from storage.query import Leaf, Node, Not, Query, QueryError, fts5_literal, parse_query
 from storage.store import db_param, from_db
 
@@ -55,7 +56,9 @@ DF_TTL_S = 600.0
 RECENCY_DAYS = 30.0
 #: ts_rank weights {D, C, B (body), A (title)} and length normalisation (0: none; 1 ranked
 #: short pages above the article naming the word in both title and body on the demo site)
-PG_WEIGHTS = "{0, 0, 0.1, 1.0}"
+PG_WEIGHTS = "{0, 0, 0.1, 1.0}"  # D holds the filter words: never ranked
+#: FTS5 bm25 column weights: title, body, filter words (never ranked)
+BM25_WEIGHTS = "10.0, 1.0, 0.0"
 PG_NORMALIZATION = 0
 TAG_FILTERS = ("platform", "topic", "entity")
 FACETS = ("platform", "topic", "entity", "source", "status", "month")
@@ -138,19 +141,10 @@ def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, 
 
 
 # -- SQL building -----------------------------------------------------------------------------
-def _filters(req: SearchRequest, dialect: str, params: dict, id_col: str) -> tuple[str, bool]:
-    """SQL conditions for the request's filters; second value: whether they need ``articles a``."""
+def _filters(req: SearchRequest, dialect: str, params: dict) -> tuple[str, bool]:
+    """SQL conditions for the request's article-row filters (dates, cluster, status; tags and
+    source are index words, see _filter_tokens); second value: whether there are any."""
     conds: list[str] = []
-    needs_article = False
-    for kind in TAG_FILTERS:
-        value = getattr(req, kind)
-        if value:
-            params[f"f_{kind}"] = value
-            conds.append(f"EXISTS (SELECT 1 FROM tags t WHERE t.kind = '{kind}' AND t.value = :f_{kind}"
-                         f" AND t.article_id = {id_col})")
-    if req.source:
-        params["f_source"] = req.source
-        conds.append("a.source_id IN (SELECT s.id FROM sources s WHERE s.name = :f_source)")
     if req.since:
         params["f_since"] = db_param(req.since, dialect)
         conds.append("a.published_at >= :f_since")
@@ -163,41 +157,54 @@ def _filters(req: SearchRequest, dialect: str, params: dict, id_col: str) -> tup
     if req.status:
         params["f_status"] = req.status
         conds.append("a.status = :f_status")
-    needs_article = any(c.startswith("a.") for c in conds)
-    return "".join(" AND " + c for c in conds), needs_article
+    return "".join(" AND " + c for c in conds), bool(conds)
+
+
+def _filter_tokens(conn, req: SearchRequest) -> list[str]:  # noqa: ANN001
+    """The request's tag and source filters as ``facet_terms`` index words (storage.facets)."""
+    tokens = [facet_token(kind, getattr(req, kind)) for kind in TAG_FILTERS if getattr(req, kind)]
+    if req.source:
+        sid = conn.execute(text("SELECT id FROM sources WHERE name = :n"), {"n": req.source}).scalar()
+        tokens.append(source_token(sid))  # an unknown source: s0, which matches nothing
+    return tokens
+
+
+def _text_match(q: Query) -> str:
+    """The query as an FTS5 expression over the text columns only (never the filter words)."""
+    return f"{{title_terms body_terms}} : {q.fts5()}"
 
 
 def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool,
-                plan: tuple[str, str] | None = None) -> str:
+                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
     """CTEs ending in ``cand``: the newest CANDIDATE_CAP matches passing the filters, as
-    (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query."""
+    (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query;
+    ``tokens`` are the filter words (_filter_tokens), intersected with the query by the engine."""
     params["cap"] = CANDIDATE_CAP
+    where, has_where = _filters(req, dialect, params)
     if dialect == "sqlite":
-        params["q"] = q.fts5()
-        where, needs_article = _filters(req, dialect, params, "articles_fts.rowid")
-        join = f" JOIN {_narrow(dialect)} ON a.id = articles_fts.rowid" if needs_article else ""
-        rel = ", -bm25(articles_fts, 10.0, 1.0) AS rel" if scored and plan is None else ""
+        params["q"] = _text_match(q) + "".join(f" AND facet_terms : {fts5_literal(t)}" for t in tokens)
+        if (has_where or tokens) and scored and plan is None:
+            # bm25() would count every document holding a filter word (its IDF): score the
+            # filtered candidates in a second step, over the query's own words
+            plan = ("bm25", _text_match(q.positive()))
+        rel = f", -bm25(articles_fts, {BM25_WEIGHTS}) AS rel" if scored and plan is None else ""
         # FTS5 walks its doclists in rowid order itself: newest-first costs no sort
-        cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts{join}"
-                f" WHERE articles_fts MATCH :q{where} ORDER BY articles_fts.rowid DESC LIMIT :cap")
-        if where and scored and plan is None:  # score the filtered candidates in a second step
-            plan, rel = ("bm25", q.positive().fts5()), ""
-            cand = cand.replace(", -bm25(articles_fts, 10.0, 1.0) AS rel", "")
+        cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts"
+                f" WHERE articles_fts MATCH :q ORDER BY articles_fts.rowid DESC LIMIT :cap")
         scanned = ""
-        if where:
-            # a filter is checked per match: visit at most SCAN_CAP matches (newest first)
+        if has_where:
+            # a row filter is checked per match: visit at most SCAN_CAP matches (newest first)
             params["scan"] = SCAN_CAP
             scanned = ("m AS (SELECT articles_fts.rowid AS id FROM articles_fts WHERE articles_fts MATCH :q"
                        " ORDER BY articles_fts.rowid DESC LIMIT :scan), ")
-            join = f" JOIN {_narrow(dialect)} ON a.id = m.id" if needs_article else ""
-            cand = (f"SELECT m.id AS id FROM m{join} WHERE 1 = 1"
-                    f"{where.replace('articles_fts.rowid', 'm.id')} ORDER BY m.id DESC LIMIT :cap")
+            cand = (f"SELECT m.id AS id FROM m JOIN {_narrow(dialect)} ON a.id = m.id WHERE 1 = 1"
+                    f"{where} ORDER BY m.id DESC LIMIT :cap")
         if not scored or plan is None:
             return f"{scanned}cand AS ({cand})"
         kind, params["rq"] = plan
         if kind == "none":  # date order: no score needed
             return f"{scanned}cand AS ({cand.replace('AS id FROM', 'AS id, 0.0 AS rel FROM', 1)})"
-        score = "-bm25(articles_fts, 10.0, 1.0)" if kind == "bm25" else "1.0"
+        score = f"-bm25(articles_fts, {BM25_WEIGHTS})" if kind == "bm25" else "1.0"
         # the scoring query only visits the candidates' rowid range
         return (f"{scanned}cand0 AS ({cand}), bounds AS (SELECT min(id) AS lo, max(id) AS hi FROM cand0),"
                 f" sc AS MATERIALIZED (SELECT articles_fts.rowid AS id, {score} AS rel"
@@ -207,8 +214,10 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
                 f" cand AS (SELECT id, max(rel) AS rel FROM (SELECT id, 0.0 AS rel FROM cand0 UNION ALL"
                 f" SELECT id, rel FROM sc WHERE id IN (SELECT id FROM cand0)) GROUP BY id)")
     tsq = q.tsquery(params)
+    for i, tok in enumerate(tokens):  # GIN intersects the filter words' posting lists
+        params[f"ft{i}"] = tok
+        tsq = f"({tsq} && phraseto_tsquery('simple', :ft{i}))"
     rank_q = q.positive().tsquery(params, prefix="rq") if scored else "NULL"
-    where, _ = _filters(req, dialect, params, "a.id")
     rel = f", ts_rank('{PG_WEIGHTS}'::float4[], a.tsv, qq.rq, {PG_NORMALIZATION}) AS rel" if scored else ""
     return (f"cand AS (SELECT a.id{rel} FROM articles a, (SELECT {tsq} AS q, {rank_q} AS rq) qq"
             f" WHERE a.tsv @@ qq.q{where} ORDER BY a.id DESC LIMIT :cap)")
@@ -248,7 +257,7 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  #
         key = (str(engine.url), lit)
         hit = _df_cache.get(key)
         if hit is None or now - hit[0] > DF_TTL_S:
-            n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :p"
+            n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '{title_terms body_terms} : ' || :p"
                                   " AND rowid > :lo"), {"p": lit, "lo": maxid - DF_WINDOW}).scalar()
             hit = _df_cache[key] = (now, n / DF_WINDOW * maxid)
         df[lit] = hit[1]
@@ -288,8 +297,8 @@ def _age_days(dialect: str) -> str:
 
 
 def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
-                plan: tuple[str, str] | None = None) -> str:
-    ctes = _candidates(q, req, dialect, params, scored=True, plan=plan)
+                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
+    ctes = _candidates(q, req, dialect, params, scored=True, plan=plan, tokens=tokens)
     score = "c.rel"
     if req.recency:
         params["now"] = db_param(req.now or datetime.now(timezone.utc), dialect)
@@ -323,8 +332,8 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
     )
 
 
-def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str:
-    ctes = _candidates(q, req, dialect, params, scored=False)
+def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict, tokens: tuple[str, ...] = ()) -> str:
+    ctes = _candidates(q, req, dialect, params, scored=False, tokens=tokens)
     # counts are of stories when collapsing (what the hit list would show under that filter)
     unit = "count(DISTINCT coalesce(a.cluster_id, -a.id))" if req.collapse else "count(*)"
     month = ("substr(a.published_at, 1, 7)" if dialect == "sqlite"
@@ -370,18 +379,19 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
     terms = query.terms()
     with engine.connect() as conn:
         plan = None
+        tokens = tuple(_filter_tokens(conn, req))
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
             plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")
         params: dict = {}
-        rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan)), params).all()
+        rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan, tokens)), params).all()
         if rows:
             total = int(rows[0].total)
             exact = int(rows[0].n_cand) < CANDIDATE_CAP and int(rows[0].n_scan) < SCAN_CAP
         else:  # a page past the end: count without a page
             count_req = SearchRequest(**{**req.__dict__, "page": 1, "per_page": 1})
             params = {}
-            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params, plan)), params).first()
+            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params, plan, tokens)), params).first()
             total = int(first.total) if first else 0
             exact = first is None or (int(first.n_cand) < CANDIDATE_CAP and int(first.n_scan) < SCAN_CAP)
         hits = _hits(conn, rows, terms, req.snippets)
@@ -389,7 +399,7 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         if req.facets:
             params = {}
             buckets: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS}
-            for r in conn.execute(text(_facet_sql(query, req, dialect, params)), params):
+            for r in conn.execute(text(_facet_sql(query, req, dialect, params, tokens)), params):
                 if r.value is not None:
                     buckets[r.facet].append((r.value, int(r.n)))
             for name, values in buckets.items():

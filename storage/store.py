@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, TextClause, delete, func, insert, select, text, update
 
 from storage.db import make_engine, migrate
+from storage.facets import facet_terms
 from storage.models import (
     Article,
     Cluster,
@@ -254,6 +255,7 @@ class Store:
                     body=art.body, blocks=art.blocks, script=art.script,
                     content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
                     body_terms=art.body_terms, lexicon_version=art.lexicon_version,
+                    facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), source_id),
                     fingerprint=art.fingerprint, updated_at=now)
                 known = by_url.get(art.canonical_url)
                 dup_of = by_hash.get(art.content_hash)

@@ -1,0 +1,133 @@
+"""Filters as index words (storage.facets, migration 0011): tag and source filters are matched
+by the engine, agree with the tags table, never match the user's words, and survive
+re-tagging and a downgrade/upgrade of the schema."""
+
+import hashlib
+from dataclasses import replace
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from test_search_corpus import ARTICLES, SOURCES, T0, load, records, terms
+
+from daihuo.searching import query_terms
+from storage.db import alembic_config
+from storage.facets import facet_terms, facet_token, source_token
+from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
+from storage.search import SearchRequest, search
+from storage.store import Store
+
+
+@pytest.fixture
+def corpus(db_url):
+    store = Store.open(db_url)
+    ids = load(store)
+    yield store, ids
+    store.close()
+
+
+def hits(store, query, **kw):
+    res = search(store.engine, SearchRequest(query, collapse=False, per_page=100, facets=False, **kw), query_terms)
+    return {h.id for h in res.hits}
+
+
+def tagged(store, kind, value):
+    with store.engine.connect() as conn:
+        return set(conn.execute(text("SELECT article_id FROM tags WHERE kind = :k AND value = :v"),
+                                {"k": kind, "v": value}).scalars())
+
+
+# -- tokens (no database) -------------------------------------------------------------------
+def test_tokens_are_single_words_that_keep_values_apart():
+    assert facet_token("platform", "快手") == "p快手"
+    assert facet_token("topic", "快手") == "t快手"  # the kind is part of the word
+    hashed = [facet_token("platform", v) for v in ("TikTok", "tiktok", "Tik Tok", "B站", "**")]
+    assert len(set(hashed)) == len(hashed)  # case, spaces and punctuation never merge values
+    assert all(t.startswith("ph") and t[2:].isalnum() and t.isascii() for t in hashed)
+    assert source_token(12) == "s12" and source_token(None) == "s0"
+    assert facet_terms([("platform", "抖音"), ("keyword", "带货"), ("platform", "抖音"), ("entity", "薇娅")], 3) \
+        == "p抖音 e薇娅 s3"  # keywords are not filters; duplicates once
+
+
+# -- search ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["platform", "topic", "entity"])
+def test_tag_filters_agree_with_the_tags_table(corpus, kind):
+    store, _ = corpus
+    values = {v for a in ARTICLES for v in a[{"platform": 5, "topic": 6, "entity": 7}[kind]]}
+    assert values
+    for query in ("直播", "商家", "快手 OR 抖音 OR 主播 OR 直播"):
+        everything = hits(store, query)
+        for value in values:
+            assert hits(store, query, **{kind: value}) == everything & tagged(store, kind, value), (query, value)
+
+
+def test_source_filter_and_unknown_values_match_nothing_else(corpus):
+    store, ids = corpus
+    daily = {ids[a[0]] for a in ARTICLES if a[4] == "日报"}
+    assert hits(store, "快手 OR 抖音 OR 商家", source="日报") == daily & hits(store, "快手 OR 抖音 OR 商家")
+    assert hits(store, "快手", source="没有这个来源") == set()
+    assert hits(store, "快手", platform="没有这个平台") == set()
+    assert hits(store, "TikTok", platform="TikTok") == {ids["a11"]}  # a hashed value
+    assert hits(store, "TikTok", platform="tiktok") == set()  # values are exact
+
+
+def test_filter_words_never_match_the_query(db_url):
+    """An article tagged 快手 whose text never says 快手 is found by the filter, not the word."""
+    store = Store.open(db_url)
+    store.sync_sources([{"name": s, "kind": "news", "config": {}} for s in SOURCES])
+    body = "某平台上线新的商家扶持政策,覆盖服装和食品类目。"
+    url = "http://news.test/only-tagged"
+    rec = PageRecord(
+        raw=RawRecord(url=url, status=200, fetched_at=T0, html=b"<html></html>", source="日报"),
+        article=ArticleRecord(
+            url=url, canonical_url=url, title="商家扶持政策", published_at=None, body=body, script="simplified",
+            content_hash=hashlib.sha1(body.encode()).hexdigest(), title_terms=terms("商家扶持政策"),
+            body_terms=terms(body), tags=[TagRecord("platform", "快手", 1.0, 1)]))
+    (out,) = store.write([rec])
+    try:
+        assert hits(store, "扶持", platform="快手") == {out.article_id}
+        assert hits(store, "快手") == set()
+        assert hits(store, "p快手") == set() and hits(store, "s1") == set()
+        # re-tagged (as reprocessing does): the filter follows the new tags
+        with store.engine.connect() as conn:
+            raw_id = conn.execute(text("SELECT raw_page_id FROM articles WHERE id = :i"),
+                                  {"i": out.article_id}).scalar()
+        retagged = replace(rec, raw=replace(rec.raw, raw_page_id=raw_id),
+                           article=replace(rec.article, tags=[TagRecord("platform", "抖音", 1.0, 1)]))
+        assert store.write([retagged])[0].status == "updated"
+        assert hits(store, "扶持", platform="快手") == set()
+        assert hits(store, "扶持", platform="抖音") == {out.article_id}
+    finally:
+        store.close()
+
+
+def test_downgrade_and_upgrade_rebuild_the_filter_words(db_url):
+    store = Store.open(db_url)
+    ids = load(store)
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    with store.engine.connect() as conn:
+        cols = [r[1] for r in conn.execute(text("PRAGMA table_info(articles)"))] \
+            if store.engine.dialect.name == "sqlite" else list(conn.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles'"
+                " AND table_schema = current_schema()")).scalars())
+    assert "facet_terms" not in cols
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, facet_terms FROM articles")).all())
+    assert set(stored[ids["a3"]].split()) == {"p抖音", "p快手", "t监管与合规", "e薇娅",
+                                              source_token(store.source_id("日报"))}
+    assert hits(store, "主播", entity="薇娅") == {ids["a3"]}
+    # new writes after the upgrade are indexed too
+    more = records()[0]
+    body = more.article.body + "新增一段。"
+    more = replace(more, raw=replace(more.raw, url="http://news.test/new"), article=replace(
+        more.article, url="http://news.test/new", canonical_url="http://news.test/new", body=body,
+        content_hash=hashlib.sha1(body.encode()).hexdigest()))
+    (out,) = store.write([more])
+    assert out.article_id in hits(store, "扶持", platform="快手", source="观察网")
+    store.close()
