@@ -1,9 +1,9 @@
 """Search at scale: load rate, database size, query and facet latency; Whoosh as the peer.
 
 Generates live-commerce articles with bench/corpusgen.py (about 10% are content-farm reposts
-of an earlier article, put in one cluster with it), loads them through storage.store.Store.write
-in batches of 1,000 (segmentation in worker processes, as the crawl pipeline does before the
-store), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
+of an earlier article), loads them through storage.store.Store.write in batches of 1,000
+(segmentation and MinHash fingerprints in worker processes, as the crawl pipeline's NLP stages
+do before the store; the store clusters near-duplicates at insert through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
 and with a platform filter, and the same with facet counts. On the first size the same corpus
 and queries also go through PostgreSQL (--pg) and Whoosh with jieba's ChineseAnalyzer (--whoosh).
 
@@ -37,6 +37,7 @@ from sqlalchemy import text  # noqa: E402
 
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
+from pipelines.store import open_store  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.search import SearchRequest, search  # noqa: E402
 from storage.store import Store  # noqa: E402
@@ -77,8 +78,12 @@ def _terms(text_: str) -> str:
 
 
 def to_record(doc: dict) -> PageRecord:
-    """What the crawl pipeline hands the store for this article (segmented once here)."""
+    """What the crawl pipeline hands the store for this article (segmented and fingerprinted
+    here, as the pipeline's NLP stages do before the store)."""
+    from nlp.neardup import fingerprint
+
     body = doc["body"]
+    fp = fingerprint(body)
     html = ("<html><head><title>" + doc["title"] + "</title></head><body><p>"
             + body.replace("\n", "</p><p>") + "</p></body></html>").encode()
     tags = ([TagRecord("platform", p, 1.0, 1) for p in doc["platforms"]]
@@ -90,7 +95,8 @@ def to_record(doc: dict) -> PageRecord:
         article=ArticleRecord(
             url=doc["url"], canonical_url=doc["url"], title=doc["title"], published_at=doc["published"],
             body=body, script="simplified", content_hash=hashlib.sha1(body.encode()).hexdigest(),
-            title_terms=_terms(doc["title"]), body_terms=_terms(body), tags=tags))
+            title_terms=_terms(doc["title"]), body_terms=_terms(body), tags=tags,
+            fingerprint=fp.to_bytes(), band_keys=fp.band_keys()))
 
 
 def _records(batch: list[dict]) -> list[PageRecord]:
@@ -142,11 +148,9 @@ def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None]
             done, fut = window.popleft()
             write(done, fut.get())
     total_s = time.perf_counter() - t0 - also_s
-    t = time.perf_counter()
-    n_clusters = _clusters(store, ids, origins)
-    cluster_s = time.perf_counter() - t
+    n_clusters, joined = _clusters(store, ids, origins)
     return {"docs": len(ids), "stored": sum(i is not None for i in ids), "total_s": total_s,
-            "write_s": write_s, "clusters": n_clusters, "cluster_s": cluster_s}
+            "write_s": write_s, "clusters": n_clusters, "joined": joined}
 
 
 def reused(store: Store) -> dict:
@@ -154,23 +158,19 @@ def reused(store: Store) -> dict:
         docs = conn.execute(text("SELECT count(*) FROM articles")).scalar()
         clusters = conn.execute(text("SELECT count(*) FROM clusters")).scalar()
     return {"docs": docs, "stored": docs, "total_s": float("nan"), "write_s": float("nan"),
-            "clusters": clusters, "cluster_s": 0.0}
+            "clusters": clusters, "joined": float("nan")}
 
 
-def _clusters(store: Store, ids: list[int | None], origins: list[int | None]) -> int:
-    """Put each repost in one cluster with its original (what near-dup clustering would do)."""
-    members: dict[int, list[int]] = {}
-    for i, orig in enumerate(origins):
-        if orig is not None and ids[i] is not None and ids[orig] is not None:
-            members.setdefault(ids[orig], [ids[orig]]).append(ids[i])
-    with store.engine.begin() as conn:
-        for canonical, arts in members.items():
-            cid = conn.execute(text(
-                "INSERT INTO clusters (canonical_id, size, created_at, updated_at)"
-                " VALUES (:c, :n, :t, :t) RETURNING id"), {"c": canonical, "n": len(arts), "t": FETCHED}).scalar()
-            conn.execute(text("UPDATE articles SET cluster_id = :c WHERE id = :i"),
-                         [{"c": cid, "i": a} for a in arts])
-    return len(members)
+def _clusters(store: Store, ids: list[int | None], origins: list[int | None]) -> tuple[int, float]:
+    """Clusters the store formed at insert (LSH), and the share of the generator's reposts
+    that joined their original's cluster."""
+    with store.engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM clusters")).scalar()
+        cluster_of = dict(conn.execute(text("SELECT id, cluster_id FROM articles WHERE cluster_id IS NOT NULL")).all())
+    pairs = [(ids[i], ids[o]) for i, o in enumerate(origins)
+             if o is not None and ids[i] is not None and ids[o] is not None]
+    joined = sum(cluster_of.get(a) is not None and cluster_of.get(a) == cluster_of.get(b) for a, b in pairs)
+    return n, joined / max(len(pairs), 1)
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def bench_store(store: Store, qs: list[tuple[str, str]]) -> dict[str, list[float
 
 def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[float]]) -> None:
     print(f"\n{name}, {info['docs']:,} documents ({info['stored']:,} stored; {info['clusters']:,} repost "
-          f"clusters)")
+          f"clusters formed at insert, {info['joined']:.1%} of generated reposts in their original's)")
     print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate + segment in 2 "
           f"processes + Store.write), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
           f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
@@ -348,7 +348,7 @@ def main() -> None:
         else:
             for p in workdir.glob(path.name + "*"):
                 p.unlink()
-            store = Store.open(f"sqlite:///{path}")
+            store = open_store(f"sqlite:///{path}")
             info = load(store, n, also=wh.add if wh else None)
         with store.engine.connect() as conn:  # what a deployment does after a bulk load
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -385,7 +385,7 @@ def bench_pg(n: int, qs: list[tuple[str, str]]) -> None:
         print(f"\nPostgreSQL skipped: {type(exc).__name__}: {exc}".splitlines()[0])
         return
     try:
-        store = Store.open(f"{PG_URL}?options=-csearch_path%3D{schema}")
+        store = open_store(f"{PG_URL}?options=-csearch_path%3D{schema}")
         info = load(store, n)
         with store.engine.connect() as conn:
             conn.execute(text("ANALYZE"))

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from storage.config import database_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_CACHE_KIB = 64 * 1024  # per connection, allocated as pages are used
+SQLITE_MMAP_BYTES = 2 << 30  # address space, not memory: pages stay in the OS cache
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -28,6 +30,12 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # A store grows to gigabytes: SQLite's default 2 MB page cache re-reads index pages
+            # through a syscall each; a larger cache plus memory-mapped reads keep the hot
+            # index pages of inserts (LSH keys, FTS segments) and searches in memory.
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            cur.execute("PRAGMA temp_store=MEMORY")  # search's sorts and window functions
             cur.close()
 
         return engine

@@ -126,6 +126,9 @@ class LshKey(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    # (the migrations create no primary key: a covering probe index and a delete index)
+    __table_args__ = (Index("ix_lsh_keys_band_key_article", "band", "key", "article_id"),
+                      Index("ix_lsh_keys_article", "article_id"))
 
 
 class CurationEvent(Base):

@@ -82,6 +82,7 @@ _RAW, _ARTICLE, _TAG, _LSH = (m.__table__ for m in (RawPage, Article, Tag, LshKe
 
 
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
+PROBE_LIMIT = 64  # newest articles read per LSH band key (see _candidates_sql)
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -93,15 +94,53 @@ def _canonical_rank(m) -> tuple:  # noqa: ANN001
 @functools.cache
 def _candidates_sql(n: int) -> TextClause:
     """Stored articles sharing any of n LSH (band, key) pairs, most shared bands first: one
-    indexed probe per band (equality lookups use the (band, key) index on every engine)."""
-    probes = " UNION ALL ".join(f"SELECT article_id FROM lsh_keys WHERE band = :b{i} AND key = :k{i}"
-                                for i in range(n))
+    probe per band on the covering (band, key, article_id) index, each cut to the newest
+    PROBE_LIMIT articles (a key shared by hundreds is boilerplate, and reposts follow their
+    original within days); fingerprints are read for the best MAX_CANDIDATES only."""
+    probes = " UNION ALL ".join(
+        f"SELECT article_id FROM (SELECT article_id FROM lsh_keys WHERE band = :b{i} AND key = :k{i}"
+        f" ORDER BY article_id DESC LIMIT {PROBE_LIMIT}) p{i}" for i in range(n))
     return text(
-        "SELECT a.id, a.fingerprint, a.cluster_id FROM "
-        f"(SELECT article_id, count(*) AS shared FROM ({probes}) p GROUP BY article_id) c "
-        "JOIN articles a ON a.id = c.article_id "
-        "WHERE a.id != :me AND a.fingerprint IS NOT NULL "
-        f"ORDER BY c.shared DESC, a.id LIMIT {MAX_CANDIDATES}")
+        "SELECT a.id, c.shared, a.fingerprint, a.cluster_id FROM "
+        f"(SELECT article_id, count(*) AS shared FROM ({probes}) p WHERE article_id != :me"
+        f" GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {MAX_CANDIDATES}) c "
+        "JOIN articles a ON a.id = c.article_id WHERE a.fingerprint IS NOT NULL "
+        "ORDER BY c.shared DESC, a.id")
+
+
+class _Pending:
+    """Rows a Store.write batch inserts at its end, and its articles' LSH keys meanwhile."""
+
+    def __init__(self) -> None:
+        self.tags: list[dict] = []
+        self.lsh: list[dict] = []
+        self.keys: dict[tuple[int, int], list[int]] = {}
+        self.fingerprints: dict[int, bytes] = {}
+        self.clusters: dict[int, int] = {}  # cluster ids set during the batch
+
+    def add_keys(self, art_id: int, fp: bytes | None, band_keys: list) -> None:
+        self.lsh.extend(dict(band=b, key=k, article_id=art_id) for b, k in band_keys)
+        if fp is not None:
+            self.fingerprints[art_id] = fp
+            for bk in band_keys:
+                self.keys.setdefault(tuple(bk), []).append(art_id)
+
+    def shared(self, band_keys: list) -> dict[int, int]:
+        """This batch's articles sharing band keys, with how many (newest PROBE_LIMIT per key)."""
+        out: dict[int, int] = {}
+        for bk in band_keys:
+            for other in self.keys.get(tuple(bk), ())[-PROBE_LIMIT:]:
+                out[other] = out.get(other, 0) + 1
+        return out
+
+    def forget(self, art_id: int) -> None:
+        """An article rewritten twice in one batch keeps only its last tags and keys."""
+        self.tags = [t for t in self.tags if t["article_id"] != art_id]
+        self.lsh = [row for row in self.lsh if row["article_id"] != art_id]
+        self.fingerprints.pop(art_id, None)
+        for ids in self.keys.values():
+            if art_id in ids:
+                ids.remove(art_id)
 
 
 class Store:
@@ -223,17 +262,23 @@ class Store:
                 for row in conn.execute(select(Article.id, Article.content_hash)
                                         .where(Article.content_hash.in_(hashes))):
                     by_hash[row.content_hash] = row.id
+            # New raw pages in one multi-row INSERT ... RETURNING (ids in parameter order).
+            fresh = [r.raw for r in records if r.raw.raw_page_id is None]
+            new_raw_ids = iter(conn.execute(
+                _RAW.insert().returning(_RAW.c.id, sort_by_parameter_order=True),
+                [dict(source_id=self.source_id(raw.source), run_id=raw.run_id, url=raw.url, status=raw.status,
+                      fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
+                      html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
+                 for raw in fresh]).scalars().all() if fresh else ())
+            # Tag and LSH rows are written once for the batch; the batch's own band keys are
+            # kept here meanwhile, so a repost is clustered with an original in the same batch.
+            pending = _Pending()
             for rec in records:
                 raw = rec.raw
                 raw_id = raw.raw_page_id
                 source_id = self.source_id(raw.source)
                 if raw_id is None:
-                    # Core statements with parameters (not .values()): compiled once, cached
-                    raw_id = conn.execute(_RAW.insert(), dict(
-                        source_id=source_id, run_id=raw.run_id, url=raw.url, status=raw.status,
-                        fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
-                        html_z=zlib.compress(raw.html, 1), error=raw.error,
-                        error_stage=raw.error_stage)).inserted_primary_key[0]
+                    raw_id = next(new_raw_ids)
                 else:
                     conn.execute(update(RawPage).where(RawPage.id == raw_id).values(
                         charset=raw.charset, error=raw.error, error_stage=raw.error_stage))
@@ -270,56 +315,67 @@ class Store:
                     conn.execute(update(Article).where(Article.id == art_id).values(**values))
                     conn.execute(delete(Tag).where(Tag.article_id == art_id))
                     conn.execute(delete(LshKey).where(LshKey.article_id == art_id))
+                    pending.forget(art_id)
                     status = "updated"
                 else:
                     art_id = conn.execute(_ARTICLE.insert(), dict(created_at=now, **values)
                                           ).inserted_primary_key[0]
                     status = "stored"
                     if art.fingerprint is not None and art.band_keys and self.similar is not None:
-                        self._cluster(conn, art_id, art.fingerprint, art.band_keys, now)
+                        self._cluster(conn, art_id, art.fingerprint, art.band_keys, now, pending)
                 if art.band_keys:
-                    conn.execute(_LSH.insert(), [dict(band=b, key=k, article_id=art_id)
-                                                  for b, k in art.band_keys])
+                    pending.add_keys(art_id, art.fingerprint, art.band_keys)
                 by_url[art.canonical_url] = (art_id, art.content_hash)
                 by_hash[art.content_hash] = art_id
                 if rec.listings:
                     keys = [li.key for li in rec.listings]
                     conn.execute(update(Listing).where(Listing.source_id == source_id,
                                                        Listing.key.in_(keys)).values(article_id=art_id))
-                if art.tags:
-                    conn.execute(_TAG.insert(), [dict(article_id=art_id, kind=t.kind, value=t.value,
-                                                    score=t.score, count=t.count, first_pos=t.first_pos,
-                                                    in_title=t.in_title, detail=t.detail) for t in art.tags])
+                pending.tags.extend(dict(article_id=art_id, kind=t.kind, value=t.value, score=t.score,
+                                         count=t.count, first_pos=t.first_pos, in_title=t.in_title,
+                                         detail=t.detail) for t in art.tags)
                 outcomes.append(Outcome(status, raw.url, art_id))
+            if pending.lsh:
+                conn.execute(_LSH.insert(), pending.lsh)
+            if pending.tags:
+                conn.execute(_TAG.insert(), pending.tags)
         return outcomes
 
     # -- near-duplicate clusters ----------------------------------------------------------
-    def _cluster(self, conn, art_id: int, fp: bytes, band_keys: list, now: datetime) -> None:  # noqa: ANN001
+    def _cluster(self, conn, art_id: int, fp: bytes, band_keys: list, now: datetime,  # noqa: ANN001
+                 pending: _Pending) -> None:
         """Join the cluster of the best near-duplicate among the LSH candidates: one indexed
-        lookup of the band keys, then a comparison of the few candidates' fingerprints (those
-        sharing the most bands first, at most MAX_CANDIDATES)."""
+        lookup of the band keys (plus this batch's own keys, not yet in the table), then a
+        comparison of the few candidates' fingerprints (those sharing the most bands first,
+        at most MAX_CANDIDATES)."""
         params = {"me": art_id}
         for i, (b, k) in enumerate(band_keys):
             params[f"b{i}"], params[f"k{i}"] = b, k
-        rows = conn.execute(_candidates_sql(len(band_keys)), params).all()
-        scored = [(score, r) for r in rows if (score := self.similar(fp, r.fingerprint)) >= self.threshold]
+        cands = {r.id: (r.shared, r.fingerprint, r.cluster_id)
+                 for r in conn.execute(_candidates_sql(len(band_keys)), params)}
+        for other, shared in pending.shared(band_keys).items():
+            cands[other] = (shared, pending.fingerprints[other], pending.clusters.get(other))
+        best = sorted(cands.items(), key=lambda c: (-c[1][0], c[0]))[:MAX_CANDIDATES]
+        scored = [(score, cid, c[2]) for cid, c in best if (score := self.similar(fp, c[1])) >= self.threshold]
         if not scored:
             return
-        match = max(scored, key=lambda sr: (sr[0], -sr[1].id))[1]  # most similar, lowest id on ties
-        cluster_id = match.cluster_id
+        _, match_id, cluster_id = max(scored, key=lambda sc: (sc[0], -sc[1]))  # most similar, lowest id on ties
         if cluster_id is None:
             cluster_id = conn.execute(insert(Cluster).values(
-                canonical_id=match.id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
-            conn.execute(update(Article).where(Article.id == match.id).values(cluster_id=cluster_id))
+                canonical_id=match_id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
+            conn.execute(update(Article).where(Article.id == match_id).values(cluster_id=cluster_id))
+            if match_id in pending.fingerprints:
+                pending.clusters[match_id] = cluster_id
         conn.execute(update(Article).where(Article.id == art_id).values(cluster_id=cluster_id))
+        pending.clusters[art_id] = cluster_id
         # The newcomer can only displace the current canonical member: compare the two (O(1)).
         canonical = conn.execute(select(Cluster.canonical_id).where(Cluster.id == cluster_id)).scalar()
         pair = conn.execute(select(Article.id, Article.original_source, Article.published_at,
                                    func.length(Article.body).label("n"))
                             .where(Article.id.in_([canonical, art_id]))).all()
-        best = min(pair, key=_canonical_rank)
+        best_member = min(pair, key=_canonical_rank)
         conn.execute(update(Cluster).where(Cluster.id == cluster_id).values(
-            canonical_id=best.id, size=Cluster.size + 1, updated_at=now))
+            canonical_id=best_member.id, size=Cluster.size + 1, updated_at=now))
 
     def _tidy_clusters(self, conn) -> None:  # noqa: ANN001
         """After deletions: drop clusters left with fewer than two members, re-elect the rest."""

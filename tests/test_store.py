@@ -150,3 +150,32 @@ def test_near_duplicates_join_one_cluster_with_a_canonical(db_url):
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM clusters")).scalar() == 0
     store.close()
+
+
+def test_lsh_probes_read_the_newest_articles_of_a_crowded_key(db_url, monkeypatch):
+    """A band key shared by many articles (boilerplate) is cut to its newest PROBE_LIMIT:
+    a fresh repost still finds its recent original, a stale look-alike is no longer read."""
+    import storage.store as store_mod
+
+    monkeypatch.setattr(store_mod, "PROBE_LIMIT", 2)
+    store_mod._candidates_sql.cache_clear()
+    try:
+        store = Store.open(db_url, similar=near)
+        store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+
+        def crowded(url, body, fp):
+            rec = clustered(url, body, fp)
+            rec.article.band_keys = [(0, 7)]  # everyone shares one key
+            return rec
+
+        store.write([crowded("http://old/1", "旧文 甲", b"\x05a")])
+        store.write([crowded(f"http://noise/{i}", f"噪声 {i}", bytes([10 + i]) + b"n") for i in range(3)])
+        store.write([crowded("http://orig/1", "原文 乙", b"\x06b")])
+        store.write([crowded("http://farm/1", "转载 乙", b"\x06c"), crowded("http://farm/2", "转载 甲", b"\x05d")])
+        with store.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
+        assert rows["http://farm/2"] is None and rows["http://old/1"] is None  # beyond the newest 2
+        store.close()
+    finally:
+        store_mod._candidates_sql.cache_clear()
