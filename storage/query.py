@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from storage.facets import MARK
+
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 MAX_DEPTH = 8
@@ -280,8 +282,19 @@ class _Parser:
             terms = tuple(self.analyze(tok.text))
             node: Node | None = Leaf(terms) if terms else None
         else:  # a word; also a lone operator-looking token resolved to a word
-            node = _and([Leaf((t,)) for t in self.analyze(tok.text)])
+            node = _and([Leaf((t,)) for t in _without_implied(self.analyze(tok.text), self.analyze)])
         return _not(node) if tok.negated else node
+
+
+def _without_implied(terms: list[str], analyze: Callable[[str], list[str]]) -> list[str]:
+    """A word's terms without those its longer terms imply: documents are indexed with the
+    sub-words of every long word (search-mode segmentation), so 微信视频号 already means
+    微信 AND 视频 AND 视频号, and each extra AND costs the engine a doclist walk."""
+    implied: set[str] = set()
+    for long in terms:
+        if len(long) > 2 and long not in implied:
+            implied.update(t for t in analyze(long) if t != long)
+    return [t for t in terms if t not in implied]
 
 
 def _and(children: list[Node]) -> Node | None:
@@ -322,7 +335,8 @@ def parse_query(text: str, analyze: Callable[[str], list[str]]) -> Query:
         raise QueryError("the query must be text")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
-    root = _Parser(_tokenise(text), analyze).parse_and()
+    # the filter words' mark (storage.facets) is never text: a query can't match them
+    root = _Parser(_tokenise(text.replace(MARK, " ")), analyze).parse_and()
     if root is None:
         raise QueryError("the query has no searchable words")
     n_terms = _check(root)

@@ -32,7 +32,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
 
-from storage.facets import facet_token, source_token
+from storage.facets import facet_token
 from storage.query import Leaf, Node, Not, Query, QueryError, fts5_literal, parse_query
 from storage.store import db_param, from_db
 
@@ -160,18 +160,18 @@ def _filters(req: SearchRequest, dialect: str, params: dict) -> tuple[str, bool]
     return "".join(" AND " + c for c in conds), bool(conds)
 
 
-def _filter_tokens(conn, req: SearchRequest) -> list[str]:  # noqa: ANN001
+def _filter_tokens(req: SearchRequest) -> list[str]:
     """The request's tag and source filters as ``facet_terms`` index words (storage.facets)."""
     tokens = [facet_token(kind, getattr(req, kind)) for kind in TAG_FILTERS if getattr(req, kind)]
     if req.source:
-        sid = conn.execute(text("SELECT id FROM sources WHERE name = :n"), {"n": req.source}).scalar()
-        tokens.append(source_token(sid))  # an unknown source: s0, which matches nothing
+        tokens.append(facet_token("source", req.source))
     return tokens
 
 
 def _text_match(q: Query) -> str:
-    """The query as an FTS5 expression over the text columns only (never the filter words)."""
-    return f"{{title_terms body_terms}} : {q.fts5()}"
+    """The query as an FTS5 expression. No column filter (it costs a position-list check per
+    match): the filter words can't match a query's terms (storage.facets.MARK)."""
+    return q.fts5()
 
 
 def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool,
@@ -257,7 +257,7 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  #
         key = (str(engine.url), lit)
         hit = _df_cache.get(key)
         if hit is None or now - hit[0] > DF_TTL_S:
-            n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '{title_terms body_terms} : ' || :p"
+            n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :p"
                                   " AND rowid > :lo"), {"p": lit, "lo": maxid - DF_WINDOW}).scalar()
             hit = _df_cache[key] = (now, n / DF_WINDOW * maxid)
         df[lit] = hit[1]
@@ -379,7 +379,7 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
     terms = query.terms()
     with engine.connect() as conn:
         plan = None
-        tokens = tuple(_filter_tokens(conn, req))
+        tokens = tuple(_filter_tokens(req))
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
             plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")

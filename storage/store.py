@@ -300,7 +300,7 @@ class Store:
                     body=art.body, blocks=art.blocks, script=art.script,
                     content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
                     body_terms=art.body_terms, lexicon_version=art.lexicon_version,
-                    facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), source_id),
+                    facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), raw.source),
                     fingerprint=art.fingerprint, updated_at=now)
                 known = by_url.get(art.canonical_url)
                 dup_of = by_hash.get(art.content_hash)

@@ -12,7 +12,7 @@ from test_search_corpus import ARTICLES, SOURCES, T0, load, records, terms
 
 from daihuo.searching import query_terms
 from storage.db import alembic_config
-from storage.facets import facet_terms, facet_token, source_token
+from storage.facets import MARK, facet_terms, facet_token
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.search import SearchRequest, search
 from storage.store import Store
@@ -39,14 +39,31 @@ def tagged(store, kind, value):
 
 # -- tokens (no database) -------------------------------------------------------------------
 def test_tokens_are_single_words_that_keep_values_apart():
-    assert facet_token("platform", "快手") == "p快手"
-    assert facet_token("topic", "快手") == "t快手"  # the kind is part of the word
+    assert facet_token("platform", "快手") == MARK + "p快手"
+    assert facet_token("topic", "快手") == MARK + "t快手"  # the kind is part of the word
+    assert facet_token("source", "观察网") == MARK + "s观察网"
     hashed = [facet_token("platform", v) for v in ("TikTok", "tiktok", "Tik Tok", "B站", "**")]
     assert len(set(hashed)) == len(hashed)  # case, spaces and punctuation never merge values
-    assert all(t.startswith("ph") and t[2:].isalnum() and t.isascii() for t in hashed)
-    assert source_token(12) == "s12" and source_token(None) == "s0"
-    assert facet_terms([("platform", "抖音"), ("keyword", "带货"), ("platform", "抖音"), ("entity", "薇娅")], 3) \
-        == "p抖音 e薇娅 s3"  # keywords are not filters; duplicates once
+    assert all(t.startswith(MARK + "ph") and t[1:].isalnum() and t[1:].isascii() for t in hashed)
+    assert facet_terms([("platform", "抖音"), ("keyword", "带货"), ("platform", "抖音"), ("entity", "薇娅")], "日报") \
+        == f"{MARK}p抖音 {MARK}e薇娅 {MARK}s日报"  # keywords are not filters; duplicates once
+
+
+def test_queries_never_contain_the_mark():
+    from storage.query import parse_query
+
+    q = parse_query(f"{MARK}p快手 快手{MARK}", query_terms)
+    assert all(MARK not in t for t in q.terms()) and "快手" in q.terms()
+
+
+def test_a_long_word_implies_its_sub_words():
+    from storage.query import parse_query
+
+    terms = query_terms("微信视频号")
+    assert {"微信", "视频号", "微信视频号"} <= set(terms)
+    assert parse_query("微信视频号", query_terms).fts5() == '"微信视频号"'
+    # separate tokens are kept: 抖音号 is 抖音 + 号, neither implies the other
+    assert parse_query("抖音号", query_terms).terms() == query_terms("抖音号")
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -87,7 +104,7 @@ def test_filter_words_never_match_the_query(db_url):
     try:
         assert hits(store, "扶持", platform="快手") == {out.article_id}
         assert hits(store, "快手") == set()
-        assert hits(store, "p快手") == set() and hits(store, "s1") == set()
+        assert hits(store, MARK + "p快手") == set() and hits(store, "p快手") == set()
         # re-tagged (as reprocessing does): the filter follows the new tags
         with store.engine.connect() as conn:
             raw_id = conn.execute(text("SELECT raw_page_id FROM articles WHERE id = :i"),
@@ -119,8 +136,7 @@ def test_downgrade_and_upgrade_rebuild_the_filter_words(db_url):
         command.upgrade(cfg, "head")
     with store.engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT id, facet_terms FROM articles")).all())
-    assert set(stored[ids["a3"]].split()) == {"p抖音", "p快手", "t监管与合规", "e薇娅",
-                                              source_token(store.source_id("日报"))}
+    assert set(stored[ids["a3"]].split()) == {MARK + w for w in ("p抖音", "p快手", "t监管与合规", "e薇娅", "s日报")}
     assert hits(store, "主播", entity="薇娅") == {ids["a3"]}
     # new writes after the upgrade are indexed too
     more = records()[0]

@@ -57,7 +57,8 @@ def _fill(conn) -> None:  # noqa: ANN001
     kinds = ", ".join(f"'{k}'" for k in KIND_LETTERS)
     last = 0
     while True:
-        rows = conn.execute(sa.text("SELECT id, source_id FROM articles WHERE id > :last ORDER BY id LIMIT :n"),
+        rows = conn.execute(sa.text("SELECT a.id, s.name AS source FROM articles a LEFT JOIN sources s"
+                                    " ON s.id = a.source_id WHERE a.id > :last ORDER BY a.id LIMIT :n"),
                             {"last": last, "n": BATCH}).all()
         if not rows:
             return
@@ -67,7 +68,7 @@ def _fill(conn) -> None:  # noqa: ANN001
                               {"lo": rows[0].id, "hi": rows[-1].id}):
             tags[t.article_id].append((t.kind, t.value))
         conn.execute(sa.text("UPDATE articles SET facet_terms = :f WHERE id = :i"),
-                     [{"f": facet_terms(tags[r.id], r.source_id), "i": r.id} for r in rows])
+                     [{"f": facet_terms(tags[r.id], r.source), "i": r.id} for r in rows])
         last = rows[-1].id
 
 
