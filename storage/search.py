@@ -16,13 +16,12 @@ corpus, and ranking, collapsing or faceting every match would cost seconds, so:
   ``SCAN_CAP`` matches;
 - FTS5's bm25() counts every document holding each query phrase (its IDF) before scoring,
   whatever the LIMIT; on a large store, queries whose words are too common for that are
-  scored by the IDF of the query words their titles contain (``_bm25_plan``).
+  scored by bm25 over the rarer words in titles, or title matches first (``_bm25_plan``).
 Pagination is stable: every ordering ends in the article id.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable
@@ -176,7 +175,7 @@ def _text_match(q: Query) -> str:
 
 
 def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool,
-                plan: tuple[str, object] | None = None, tokens: tuple[str, ...] = ()) -> str:
+                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
     """CTEs ending in ``cand``: the newest CANDIDATE_CAP matches passing the filters, as
     (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query;
     ``tokens`` are the filter words (_filter_tokens), intersected with the query by the engine."""
@@ -202,16 +201,9 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
                     f"{where} ORDER BY m.id DESC LIMIT :cap")
         if not scored or plan is None:
             return f"{scanned}cand AS ({cand})"
-        kind, arg = plan
+        kind, params["rq"] = plan
         if kind == "none":  # date order: no score needed
             return f"{scanned}cand AS ({cand.replace('AS id FROM', 'AS id, 0.0 AS rel FROM', 1)})"
-        if kind == "titles":  # each query word found in the title adds its IDF (see _bm25_plan)
-            score = " + ".join(f"(CASE WHEN instr(lower(a.title), :tw{i}) > 0 THEN {weight!r} ELSE 0.0 END)"
-                               for i, (_, weight) in enumerate(arg)) or "0.0"
-            params.update({f"tw{i}": word for i, (word, _) in enumerate(arg)})
-            return (f"{scanned}cand0 AS ({cand}), cand AS (SELECT c0.id AS id, {score} AS rel"
-                    f" FROM cand0 c0 JOIN articles a ON a.id = c0.id)")
-        params["rq"] = arg
         score = f"-bm25(articles_fts, {BM25_WEIGHTS})" if kind == "bm25" else "1.0"
         # the scoring query only visits the candidates' rowid range
         return (f"{scanned}cand0 AS ({cand}), bounds AS (SELECT min(id) AS lo, max(id) AS hi FROM cand0),"
@@ -242,21 +234,24 @@ def _leaves(node: Node) -> list[Leaf]:
 _df_cache: dict[tuple[str, str], tuple[float, float]] = {}
 
 
-def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, object] | None:  # noqa: ANN001
+def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  # noqa: ANN001
     """How SQLite scores candidates. FTS5's bm25() first counts, for its IDF, every document
     containing each query phrase: ~40 ms for a word in most of a million documents, whatever
-    the LIMIT, and a second FTS pass over the candidates' range costs as much again. None
-    (exact bm25) while the phrases' documents stay under BM25_BUDGET; otherwise
-    ("titles", [(word, idf), ...]): a candidate scores the IDF of each query word its title
-    contains (read from the candidates' own rows, no FTS pass), ties newest first. Document
-    frequencies are estimated from the newest DF_WINDOW documents and cached."""
+    the LIMIT, and ~1.3 µs per scored row. None (exact bm25) while that stays under
+    BM25_BUDGET documents; otherwise ("bm25", the rarest phrases within budget, in titles):
+    title matches ranked by bm25 over the words whose IDF counts most, then the rest newest
+    first; ("title", ...) when every word is that common: title matches first, then newest.
+    Scoring only titles keeps the cost bounded when the candidates are spread over the whole
+    store (FTS5 can only bound the scoring query by a rowid range, and re-counts the IDF for
+    every rowid looked up singly). Document frequencies are estimated from the newest
+    DF_WINDOW documents and cached."""
     maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
     if maxid <= BM25_BUDGET:
         return None
     now = time.monotonic()
     if len(_df_cache) > 50_000:
         _df_cache.clear()
-    df: dict[Leaf, float] = {}
+    df: dict[str, float] = {}
     for leaf in dict.fromkeys(_leaves(query.positive().root)):
         lit = fts5_literal(" ".join(leaf.terms))
         key = (str(engine.url), lit)
@@ -265,18 +260,17 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, object] | None:
             n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :p"
                                   " AND rowid > :lo"), {"p": lit, "lo": maxid - DF_WINDOW}).scalar()
             hit = _df_cache[key] = (now, n / DF_WINDOW * maxid)
-        df[leaf] = hit[1]
+        df[lit] = hit[1]
     if sum(df.values()) <= BM25_BUDGET:
         return None
-    return "titles", [(_surface(leaf.terms), round(math.log(1 + maxid / (1 + n)), 4)) for leaf, n in df.items()]
-
-
-def _surface(terms: tuple[str, ...]) -> str:
-    """A phrase's terms as they read in the original text: CJK joined, other words spaced."""
-    out = terms[0]
-    for t in terms[1:]:
-        out += t if (out[-1:] > "\u2e80" and t[:1] > "\u2e80") else " " + t
-    return out
+    chosen, spent = [], 0.0
+    for lit in sorted(df, key=df.get):
+        if spent + df[lit] <= BM25_BUDGET:
+            chosen.append(lit)
+            spent += df[lit]
+    if chosen:  # bm25 of the rare words in titles: body-only matches follow, newest first
+        return "bm25", "title_terms : (" + " OR ".join(chosen) + ")"
+    return "title", f"title_terms : ({query.positive().fts5()})"
 
 
 def _narrow(dialect: str) -> str:
@@ -303,7 +297,7 @@ def _age_days(dialect: str) -> str:
 
 
 def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
-                plan: tuple[str, object] | None = None, tokens: tuple[str, ...] = ()) -> str:
+                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
     ctes = _candidates(q, req, dialect, params, scored=True, plan=plan, tokens=tokens)
     score = "c.rel"
     if req.recency:
