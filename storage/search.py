@@ -12,8 +12,9 @@ corpus, and ranking, collapsing or faceting every match would cost seconds, so:
   newest-first in the index's rowid order) and rank, collapse and facet those:
   ``SearchResult.total_exact`` is False when a cap was hit (``total`` is then a lower
   bound and facets describe the newest matches);
-- on SQLite a filter costs one index probe per match, so a filtered query visits at most
-  ``SCAN_CAP`` matches;
+- platform, topic, entity and source filters are words of the index (storage.facets),
+  intersected with the query by the engine; on SQLite a date, cluster or status filter
+  costs one row probe per match, so such a query visits at most ``SCAN_CAP`` matches;
 - FTS5's bm25() counts every document holding each query phrase (its IDF) before scoring,
   whatever the LIMIT; on a large store, queries whose words are too common for that are
   scored by bm25 over the rarer words in titles, or title matches first (``_bm25_plan``).
@@ -168,25 +169,22 @@ def _filter_tokens(req: SearchRequest) -> list[str]:
     return tokens
 
 
-def _text_match(q: Query) -> str:
-    """The query as an FTS5 expression. No column filter (it costs a position-list check per
-    match): the filter words can't match a query's terms (storage.facets.MARK)."""
-    return q.fts5()
-
-
 def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored: bool,
-                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
+                plan: tuple[str, str] | None = None) -> str:
     """CTEs ending in ``cand``: the newest CANDIDATE_CAP matches passing the filters, as
-    (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query;
-    ``tokens`` are the filter words (_filter_tokens), intersected with the query by the engine."""
+    (id[, rel]). ``plan`` (SQLite, see _bm25_plan) scores them with a cheaper FTS query.
+    Tag and source filters are index words (_filter_tokens) the engine intersects with the
+    query; the query itself needs no column filter (that costs FTS5 a position-list check per
+    match), as no query term can be a filter word (storage.facets.MARK)."""
     params["cap"] = CANDIDATE_CAP
     where, has_where = _filters(req, dialect, params)
+    tokens = _filter_tokens(req)
     if dialect == "sqlite":
-        params["q"] = _text_match(q) + "".join(f" AND facet_terms : {fts5_literal(t)}" for t in tokens)
+        params["q"] = q.fts5() + "".join(f" AND facet_terms : {fts5_literal(t)}" for t in tokens)
         if (has_where or tokens) and scored and plan is None:
             # bm25() would count every document holding a filter word (its IDF): score the
             # filtered candidates in a second step, over the query's own words
-            plan = ("bm25", _text_match(q.positive()))
+            plan = ("bm25", q.positive().fts5())
         rel = f", -bm25(articles_fts, {BM25_WEIGHTS}) AS rel" if scored and plan is None else ""
         # FTS5 walks its doclists in rowid order itself: newest-first costs no sort
         cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts"
@@ -297,8 +295,8 @@ def _age_days(dialect: str) -> str:
 
 
 def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
-                plan: tuple[str, str] | None = None, tokens: tuple[str, ...] = ()) -> str:
-    ctes = _candidates(q, req, dialect, params, scored=True, plan=plan, tokens=tokens)
+                plan: tuple[str, str] | None = None) -> str:
+    ctes = _candidates(q, req, dialect, params, scored=True, plan=plan)
     score = "c.rel"
     if req.recency:
         params["now"] = db_param(req.now or datetime.now(timezone.utc), dialect)
@@ -332,8 +330,8 @@ def _ranked_sql(q: Query, req: SearchRequest, dialect: str, params: dict,
     )
 
 
-def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict, tokens: tuple[str, ...] = ()) -> str:
-    ctes = _candidates(q, req, dialect, params, scored=False, tokens=tokens)
+def _facet_sql(q: Query, req: SearchRequest, dialect: str, params: dict) -> str:
+    ctes = _candidates(q, req, dialect, params, scored=False)
     # counts are of stories when collapsing (what the hit list would show under that filter)
     unit = "count(DISTINCT coalesce(a.cluster_id, -a.id))" if req.collapse else "count(*)"
     month = ("substr(a.published_at, 1, 7)" if dialect == "sqlite"
@@ -379,19 +377,18 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
     terms = query.terms()
     with engine.connect() as conn:
         plan = None
-        tokens = tuple(_filter_tokens(req))
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
             plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")
         params: dict = {}
-        rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan, tokens)), params).all()
+        rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan)), params).all()
         if rows:
             total = int(rows[0].total)
             exact = int(rows[0].n_cand) < CANDIDATE_CAP and int(rows[0].n_scan) < SCAN_CAP
         else:  # a page past the end: count without a page
             count_req = SearchRequest(**{**req.__dict__, "page": 1, "per_page": 1})
             params = {}
-            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params, plan, tokens)), params).first()
+            first = conn.execute(text(_ranked_sql(query, count_req, dialect, params, plan)), params).first()
             total = int(first.total) if first else 0
             exact = first is None or (int(first.n_cand) < CANDIDATE_CAP and int(first.n_scan) < SCAN_CAP)
         hits = _hits(conn, rows, terms, req.snippets)
@@ -399,7 +396,7 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         if req.facets:
             params = {}
             buckets: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS}
-            for r in conn.execute(text(_facet_sql(query, req, dialect, params, tokens)), params):
+            for r in conn.execute(text(_facet_sql(query, req, dialect, params)), params):
                 if r.value is not None:
                     buckets[r.facet].append((r.value, int(r.n)))
             for name, values in buckets.items():

@@ -70,3 +70,16 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def corpus(db_url):
+    """(store, key -> article id) with the search tests' corpus (test_search_corpus) loaded."""
+    from test_search_corpus import load
+
+    from storage.store import Store
+
+    store = Store.open(db_url)
+    ids = load(store)
+    yield store, ids
+    store.close()

@@ -5,21 +5,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from test_search_corpus import CLUSTER, T0, load
+from test_search_corpus import CLUSTER, T0
 
 import storage.search as search_mod
 from daihuo.searching import query_terms
 from storage.query import And, Leaf, Not, Or, QueryError, parse_query
 from storage.search import SearchRequest, make_snippet, search
-from storage.store import Store
-
-
-@pytest.fixture
-def corpus(db_url):
-    store = Store.open(db_url)
-    ids = load(store)
-    yield store, ids
-    store.close()
 
 
 def run(corpus, query, **kw):

@@ -107,3 +107,4 @@ def load(store: Store) -> dict[str, int]:
         for key, status in STATUS.items():
             conn.execute(text("UPDATE articles SET status = :s WHERE id = :i"), {"s": status, "i": ids[key]})
     return ids
+

@@ -18,14 +18,6 @@ from storage.search import SearchRequest, search
 from storage.store import Store
 
 
-@pytest.fixture
-def corpus(db_url):
-    store = Store.open(db_url)
-    ids = load(store)
-    yield store, ids
-    store.close()
-
-
 def hits(store, query, **kw):
     res = search(store.engine, SearchRequest(query, collapse=False, per_page=100, facets=False, **kw), query_terms)
     return {h.id for h in res.hits}
