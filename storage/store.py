@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, TextClause, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
 from storage.db import make_engine, migrate
 from storage.facets import facet_terms
@@ -78,7 +78,7 @@ class Outcome:
 SimilarFn = Callable[[bytes, bytes], float]
 
 
-_RAW, _ARTICLE, _TAG, _LSH = (m.__table__ for m in (RawPage, Article, Tag, LshKey))
+_RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
 
 
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
@@ -92,34 +92,71 @@ def _canonical_rank(m) -> tuple:  # noqa: ANN001
 
 
 @functools.cache
-def _candidates_sql(n: int) -> TextClause:
+def _candidates_sql(n: int, mark: str) -> str:
     """Stored articles sharing any of n LSH (band, key) pairs, most shared bands first: one
     probe per band on the covering (band, key, article_id) index, each cut to the newest
     PROBE_LIMIT articles (a key shared by hundreds is boilerplate, and reposts follow their
-    original within days); fingerprints are read for the best MAX_CANDIDATES only."""
+    original within days); fingerprints are read for the best MAX_CANDIDATES only.
+    Parameters (``mark`` is the driver's placeholder): b0, k0, ..., the article's own id."""
     probes = " UNION ALL ".join(
-        f"SELECT article_id FROM (SELECT article_id FROM lsh_keys WHERE band = :b{i} AND key = :k{i}"
+        f"SELECT article_id FROM (SELECT article_id FROM lsh_keys WHERE band = {mark} AND key = {mark}"
         f" ORDER BY article_id DESC LIMIT {PROBE_LIMIT}) p{i}" for i in range(n))
-    return text(
-        "SELECT a.id, c.shared, a.fingerprint, a.cluster_id FROM "
-        f"(SELECT article_id, count(*) AS shared FROM ({probes}) p WHERE article_id != :me"
-        f" GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {MAX_CANDIDATES}) c "
-        "JOIN articles a ON a.id = c.article_id WHERE a.fingerprint IS NOT NULL "
-        "ORDER BY c.shared DESC, a.id")
+    return ("SELECT a.id, c.shared, a.fingerprint, a.cluster_id FROM "
+            f"(SELECT article_id, count(*) AS shared FROM ({probes}) p WHERE article_id != {mark}"
+            f" GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {MAX_CANDIDATES}) c "
+            "JOIN articles a ON a.id = c.article_id WHERE a.fingerprint IS NOT NULL "
+            "ORDER BY c.shared DESC, a.id")
+
+
+_TAG_COLUMNS = ("article_id", "kind", "value", "score", "count", "first_pos", "in_title", "detail")
+
+
+def _insert_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:  # noqa: ANN001
+    """Many plain rows through the driver's executemany: SQLAlchemy's per-row parameter
+    handling cost more than SQLite's insert for the ~30 tag and LSH rows of each article."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+                         rows)
+
+
+class _New:
+    """An article this batch inserts (in one statement at the end of the batch's first pass);
+    a later page of the same batch with its canonical URL replaces what it will store."""
+
+    def __init__(self, rec: PageRecord, values: dict) -> None:
+        self.rec, self.values = rec, values
+        self.id: int | None = None
+
+
+@dataclass
+class _Member:
+    """What electing a cluster's canonical member compares (see _canonical_rank)."""
+
+    id: int
+    original_source: str | None
+    published_at: datetime | str | None
+    n: int
 
 
 class _Pending:
-    """Rows a Store.write batch inserts at its end, and its articles' LSH keys meanwhile."""
+    """Rows a Store.write batch writes at its end, and what its clustering decided meanwhile:
+    the batch's LSH keys (so a repost finds an original of the same batch), the cluster of
+    each article clustered, and each touched cluster's canonical member and growth."""
 
     def __init__(self) -> None:
-        self.tags: list[dict] = []
-        self.lsh: list[dict] = []
+        self.tags: list[tuple] = []  # rows of _TAG_COLUMNS
+        self.lsh: list[tuple] = []  # (band, key, article_id)
         self.keys: dict[tuple[int, int], list[int]] = {}
         self.fingerprints: dict[int, bytes] = {}
-        self.clusters: dict[int, int] = {}  # cluster ids set during the batch
+        self.members: dict[int, _Member] = {}  # this batch's new articles
+        self.clusters: dict[int, int] = {}  # article id -> cluster id set during the batch
+        self.canonical: dict[int, _Member] = {}  # cluster id -> its canonical member now
+        self.grown: dict[int, int] = {}  # cluster id -> members added by this batch
 
     def add_keys(self, art_id: int, fp: bytes | None, band_keys: list) -> None:
-        self.lsh.extend(dict(band=b, key=k, article_id=art_id) for b, k in band_keys)
+        self.lsh.extend((b, k, art_id) for b, k in band_keys)
         if fp is not None:
             self.fingerprints[art_id] = fp
             for bk in band_keys:
@@ -134,9 +171,9 @@ class _Pending:
         return out
 
     def forget(self, art_id: int) -> None:
-        """An article rewritten twice in one batch keeps only its last tags and keys."""
-        self.tags = [t for t in self.tags if t["article_id"] != art_id]
-        self.lsh = [row for row in self.lsh if row["article_id"] != art_id]
+        """An article rewritten in this batch keeps only its last tags and keys."""
+        self.tags = [t for t in self.tags if t[0] != art_id]
+        self.lsh = [row for row in self.lsh if row[2] != art_id]
         self.fingerprints.pop(art_id, None)
         for ids in self.keys.values():
             if art_id in ids:
@@ -270,9 +307,11 @@ class Store:
                       fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
                       html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
                  for raw in fresh]).scalars().all() if fresh else ())
-            # Tag and LSH rows are written once for the batch; the batch's own band keys are
-            # kept here meanwhile, so a repost is clustered with an original in the same batch.
+            # First pass: what becomes of each page. New articles are inserted together after
+            # it (one multi-row INSERT); tag, LSH and cluster rows once at the batch's end.
             pending = _Pending()
+            new: list[_New] = []
+            placeholders: list[tuple[Outcome, _New]] = []  # outcomes naming a not-yet-inserted article
             for rec in records:
                 raw = rec.raw
                 raw_id = raw.raw_page_id
@@ -285,8 +324,9 @@ class Store:
                 art = rec.article
                 if rec.listings:
                     # embedded cards link to the article once it is stored (below)
+                    known_id = by_url.get(art.canonical_url, (None,))[0] if art else None
                     self._write_listings(conn, source_id, raw.run_id, raw.fetched_at, rec.listings,
-                                         article_id=by_url.get(art.canonical_url, (None,))[0] if art else None)
+                                         article_id=known_id if isinstance(known_id, int) else None)
                 if art is None:
                     if raw.error is None and rec.listings:
                         outcomes.append(Outcome("listing_page", raw.url, reason=f"{len(rec.listings)} listings"))
@@ -305,41 +345,81 @@ class Store:
                 known = by_url.get(art.canonical_url)
                 dup_of = by_hash.get(art.content_hash)
                 if known and known[1] == art.content_hash and raw.raw_page_id is None:
-                    outcomes.append(Outcome("unchanged", raw.url, known[0], "same content"))
-                    continue
-                if dup_of is not None and (known is None or dup_of != known[0]):
-                    outcomes.append(Outcome("duplicate", raw.url, dup_of, "same body as another URL"))
-                    continue
-                if known:
-                    art_id = known[0]
-                    conn.execute(update(Article).where(Article.id == art_id).values(**values))
-                    conn.execute(delete(Tag).where(Tag.article_id == art_id))
-                    conn.execute(delete(LshKey).where(LshKey.article_id == art_id))
-                    pending.forget(art_id)
-                    status = "updated"
+                    outcome = Outcome("unchanged", raw.url, reason="same content")
+                    target = known[0]
+                elif dup_of is not None and (known is None or dup_of != known[0]):
+                    outcome = Outcome("duplicate", raw.url, reason="same body as another URL")
+                    target = dup_of
                 else:
-                    art_id = conn.execute(_ARTICLE.insert(), dict(created_at=now, **values)
-                                          ).inserted_primary_key[0]
-                    status = "stored"
-                    if art.fingerprint is not None and art.band_keys and self.similar is not None:
-                        self._cluster(conn, art_id, art.fingerprint, art.band_keys, now, pending)
+                    if known is None:
+                        target = _New(rec, values)
+                        new.append(target)
+                        outcome = Outcome("stored", raw.url)
+                    elif isinstance(known[0], _New):  # rewritten before it was inserted
+                        target = known[0]
+                        target.rec, target.values = rec, values
+                        outcome = Outcome("updated", raw.url)
+                    else:
+                        target = known[0]
+                        conn.execute(update(Article).where(Article.id == target).values(**values))
+                        conn.execute(delete(Tag).where(Tag.article_id == target))
+                        conn.execute(delete(LshKey).where(LshKey.article_id == target))
+                        pending.forget(target)
+                        if art.band_keys:
+                            pending.add_keys(target, art.fingerprint, art.band_keys)
+                        self._pend_tags(pending, target, art)
+                        if rec.listings:
+                            self._link_listings(conn, source_id, rec, target)
+                        outcome = Outcome("updated", raw.url)
+                    by_url[art.canonical_url] = (target, art.content_hash)
+                    by_hash[art.content_hash] = target
+                if isinstance(target, _New):
+                    placeholders.append((outcome, target))
+                else:
+                    outcome.article_id = target
+                outcomes.append(outcome)
+            if new:
+                ids = conn.execute(_ARTICLE.insert().returning(_ARTICLE.c.id, sort_by_parameter_order=True),
+                                   [dict(created_at=now, **n.values) for n in new]).scalars().all()
+                for n, art_id in zip(new, ids, strict=True):
+                    n.id = art_id
+            for outcome, n in placeholders:
+                outcome.article_id = n.id
+            # Second pass, in page order: cluster each new article against the store and the
+            # batch's earlier articles, then queue its keys and tags.
+            for n in new:
+                art, v = n.rec.article, n.values
+                pending.members[n.id] = _Member(n.id, v["original_source"], v["published_at"], len(v["body"]))
+                if art.fingerprint is not None and art.band_keys and self.similar is not None:
+                    self._cluster(conn, n.id, art.fingerprint, art.band_keys, now, pending)
                 if art.band_keys:
-                    pending.add_keys(art_id, art.fingerprint, art.band_keys)
-                by_url[art.canonical_url] = (art_id, art.content_hash)
-                by_hash[art.content_hash] = art_id
-                if rec.listings:
-                    keys = [li.key for li in rec.listings]
-                    conn.execute(update(Listing).where(Listing.source_id == source_id,
-                                                       Listing.key.in_(keys)).values(article_id=art_id))
-                pending.tags.extend(dict(article_id=art_id, kind=t.kind, value=t.value, score=t.score,
-                                         count=t.count, first_pos=t.first_pos, in_title=t.in_title,
-                                         detail=t.detail) for t in art.tags)
-                outcomes.append(Outcome(status, raw.url, art_id))
-            if pending.lsh:
-                conn.execute(_LSH.insert(), pending.lsh)
-            if pending.tags:
-                conn.execute(_TAG.insert(), pending.tags)
+                    pending.add_keys(n.id, art.fingerprint, art.band_keys)
+                self._pend_tags(pending, n.id, art)
+                if n.rec.listings:
+                    self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
+            _insert_rows(conn, "lsh_keys", ("band", "key", "article_id"), pending.lsh)
+            _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
+            if pending.clusters:
+                conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
+                    cluster_id=bindparam("cl")), [{"art": a, "cl": c} for a, c in pending.clusters.items()])
+            if pending.grown:
+                conn.execute(update(_CLUSTER).where(_CLUSTER.c.id == bindparam("cl")).values(
+                    canonical_id=bindparam("canon"), size=_CLUSTER.c.size + bindparam("grown"),
+                    updated_at=bindparam("now")),
+                    [{"cl": c, "canon": pending.canonical[c].id, "grown": g, "now": now}
+                     for c, g in pending.grown.items()])
         return outcomes
+
+    @staticmethod
+    def _pend_tags(pending: _Pending, art_id: int, art) -> None:  # noqa: ANN001
+        pending.tags.extend((art_id, t.kind, t.value, t.score, t.count, t.first_pos, t.in_title, t.detail)
+                            for t in art.tags)
+
+    @staticmethod
+    def _link_listings(conn, source_id: int | None, rec: PageRecord, art_id: int) -> None:  # noqa: ANN001
+        keys = [li.key for li in rec.listings]
+        conn.execute(update(Listing).where(Listing.source_id == source_id, Listing.key.in_(keys))
+                     .values(article_id=art_id))
 
     # -- near-duplicate clusters ----------------------------------------------------------
     def _cluster(self, conn, art_id: int, fp: bytes, band_keys: list, now: datetime,  # noqa: ANN001
@@ -347,12 +427,14 @@ class Store:
         """Join the cluster of the best near-duplicate among the LSH candidates: one indexed
         lookup of the band keys (plus this batch's own keys, not yet in the table), then a
         comparison of the few candidates' fingerprints (those sharing the most bands first,
-        at most MAX_CANDIDATES)."""
-        params = {"me": art_id}
-        for i, (b, k) in enumerate(band_keys):
-            params[f"b{i}"], params[f"k{i}"] = b, k
-        cands = {r.id: (r.shared, r.fingerprint, r.cluster_id)
-                 for r in conn.execute(_candidates_sql(len(band_keys)), params)}
+        at most MAX_CANDIDATES). Cluster ids, sizes and canonical members are written at the
+        batch's end (pending); a new cluster is inserted at once, for its id."""
+        # (through the driver: this runs once per article, and SQLAlchemy's handling of its
+        # 49 parameters cost a third of the query)
+        params = tuple(x for bk in band_keys for x in bk) + (art_id,)
+        sql = _candidates_sql(len(band_keys), "?" if conn.dialect.paramstyle == "qmark" else "%s")
+        cands = {r.id: (r.shared, r.fingerprint, pending.clusters.get(r.id, r.cluster_id))
+                 for r in conn.exec_driver_sql(sql, params)}
         for other, shared in pending.shared(band_keys).items():
             cands[other] = (shared, pending.fingerprints[other], pending.clusters.get(other))
         best = sorted(cands.items(), key=lambda c: (-c[1][0], c[0]))[:MAX_CANDIDATES]
@@ -363,19 +445,26 @@ class Store:
         if cluster_id is None:
             cluster_id = conn.execute(insert(Cluster).values(
                 canonical_id=match_id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
-            conn.execute(update(Article).where(Article.id == match_id).values(cluster_id=cluster_id))
-            if match_id in pending.fingerprints:
-                pending.clusters[match_id] = cluster_id
-        conn.execute(update(Article).where(Article.id == art_id).values(cluster_id=cluster_id))
+            pending.clusters[match_id] = cluster_id
+            current = self._member(conn, pending, match_id)
+        elif cluster_id in pending.canonical:
+            current = pending.canonical[cluster_id]
+        else:
+            canonical = conn.execute(select(Cluster.canonical_id).where(Cluster.id == cluster_id)).scalar()
+            current = self._member(conn, pending, canonical)
         pending.clusters[art_id] = cluster_id
+        pending.grown[cluster_id] = pending.grown.get(cluster_id, 0) + 1
         # The newcomer can only displace the current canonical member: compare the two (O(1)).
-        canonical = conn.execute(select(Cluster.canonical_id).where(Cluster.id == cluster_id)).scalar()
-        pair = conn.execute(select(Article.id, Article.original_source, Article.published_at,
-                                   func.length(Article.body).label("n"))
-                            .where(Article.id.in_([canonical, art_id]))).all()
-        best_member = min(pair, key=_canonical_rank)
-        conn.execute(update(Cluster).where(Cluster.id == cluster_id).values(
-            canonical_id=best_member.id, size=Cluster.size + 1, updated_at=now))
+        pending.canonical[cluster_id] = min((m for m in (current, pending.members[art_id]) if m is not None),
+                                            key=_canonical_rank)
+
+    @staticmethod
+    def _member(conn, pending: _Pending, art_id: int | None) -> _Member | None:  # noqa: ANN001
+        if art_id in pending.members:
+            return pending.members[art_id]
+        r = conn.execute(select(Article.id, Article.original_source, Article.published_at,
+                                func.length(Article.body).label("n")).where(Article.id == art_id)).first()
+        return _Member(r.id, r.original_source, r.published_at, r.n) if r else None
 
     def _tidy_clusters(self, conn) -> None:  # noqa: ANN001
         """After deletions: drop clusters left with fewer than two members, re-elect the rest."""

@@ -50,6 +50,26 @@ def test_write_merges_exact_duplicates(store):
     assert store.counts()["raw_pages"] == 5  # every fetch is kept for reprocessing
 
 
+def test_pages_of_one_batch_are_merged_with_each_other(store):
+    """New articles are inserted together after the batch is read: a later page of the same
+    batch still sees an earlier one (same URL changed, same body, same URL and body)."""
+    out = store.write([
+        record("http://a/1", "甲 乙", platforms=["抖音"]),
+        record("http://a/1", "甲 乙 丙", platforms=["快手"]),  # same URL, changed before insert
+        record("http://b/1", "甲 乙 丙"),                      # the changed body elsewhere
+        record("http://a/1", "甲 乙 丙"),                      # same URL, same body again
+        record("http://c/1", "丁"),
+    ])
+    assert [o.status for o in out] == ["stored", "updated", "duplicate", "unchanged", "stored"]
+    first = out[0].article_id
+    assert first is not None and {o.article_id for o in out[:4]} == {first} and out[4].article_id != first
+    with store.engine.connect() as conn:
+        body = conn.execute(text("SELECT body FROM articles WHERE id = :i"), {"i": first}).scalar()
+        tags = conn.execute(text("SELECT value FROM tags WHERE article_id = :i"), {"i": first}).scalars().all()
+    assert body == "甲 乙 丙" and tags == ["快手"]  # the last version's tags only
+    assert [h.url for h in find(store, "丙")] == ["http://a/1"]
+
+
 def test_failed_page_is_kept_with_stage_and_error(store):
     rec = PageRecord(raw=RawRecord(url="http://a/404", status=404, fetched_at=T0, html=b"gone",
                                    error="HTTP 404", error_stage="fetch", source="s1"))
@@ -149,6 +169,28 @@ def test_near_duplicates_join_one_cluster_with_a_canonical(db_url):
     store.delete_sources(["s1"])
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM clusters")).scalar() == 0
+    store.close()
+
+
+def test_reposts_in_one_batch_join_the_cluster_they_start(db_url):
+    """Cluster ids and sizes are written at the batch's end: a second repost in the batch
+    must still find the cluster the first one started with a stored original."""
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    store.write([clustered("http://orig/1", "原文 甲", b"\x01a", published=T0)])
+    store.write([clustered("http://farm/1", "转载 甲", b"\x01b", published=T0 + timedelta(days=1), original="原站"),
+                 clustered("http://farm/2", "再转载 甲", b"\x01c", published=T0 + timedelta(days=2)),
+                 clustered("http://farm/3", "又转载 甲", b"\x01d", published=T0 - timedelta(days=1),
+                           original="原站"),
+                 clustered("http://other/1", "无关 乙", b"\x02e")])
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        (cluster,) = conn.execute(text("SELECT id, canonical_id, size FROM clusters")).all()
+        canonical = conn.execute(text("SELECT url FROM articles WHERE id = :i"), {"i": cluster.canonical_id}).scalar()
+    assert rows.pop("http://other/1") is None
+    assert set(rows.values()) == {cluster.id} and cluster.size == 4
+    # the earliest member that credits no other source; farm/3 is earlier but a credited repost
+    assert canonical == "http://orig/1"
     store.close()
 
 
