@@ -10,7 +10,8 @@ a letter to the tokenizers, never in Chinese or English text, and removed from u
 queries by storage.query), then the kind letter, then the value when it is all CJK
 ideographs (``ǂp抖音``, ``ǂs观察网``: readable in analysts' tools) or ``h`` and a hash of
 it for any other value (``ǂph1a2b3c4d5e6``: case, spaces and punctuation never split or
-merge values). The text query therefore needs no column filter, which costs FTS5 a
+merge values). The store removes the mark from the words it indexes for titles and bodies,
+so neither the text query nor the filter words need a column filter, which costs FTS5 a
 position-list check per matching row.
 """
 

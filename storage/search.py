@@ -180,7 +180,8 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
     where, has_where = _filters(req, dialect, params)
     tokens = _filter_tokens(req)
     if dialect == "sqlite":
-        params["q"] = q.fts5() + "".join(f" AND facet_terms : {fts5_literal(t)}" for t in tokens)
+        # (no column filter on the filter words either: only facet_terms holds such words)
+        params["q"] = q.fts5() + "".join(f" AND {fts5_literal(t)}" for t in tokens)
         if (has_where or tokens) and scored and plan is None:
             # bm25() would count every document holding a filter word (its IDF): score the
             # filtered candidates in a second step, over the query's own words

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
 from storage.db import make_engine, migrate
-from storage.facets import facet_terms
+from storage.facets import MARK, facet_terms
 from storage.models import (
     Article,
     Cluster,
@@ -89,6 +89,11 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 def _canonical_rank(m) -> tuple:  # noqa: ANN001
     """Lower is better: credits no other source, then earliest published, then longest."""
     return (m.original_source is not None, from_db(m.published_at) or _FAR_FUTURE, -m.n, m.id)
+
+
+def _words(terms: str | None) -> str | None:
+    """Index words of a text: never a filter word (storage.facets), whatever a page contains."""
+    return terms.replace(MARK, " ") if terms and MARK in terms else terms
 
 
 @functools.cache
@@ -338,8 +343,8 @@ class Store:
                     title=art.title, published_at=to_utc(art.published_at), authors=art.authors,
                     editor=art.editor, original_source=art.original_source, lead=art.lead,
                     body=art.body, blocks=art.blocks, script=art.script,
-                    content_hash=art.content_hash, flags=art.flags, title_terms=art.title_terms,
-                    body_terms=art.body_terms, lexicon_version=art.lexicon_version,
+                    content_hash=art.content_hash, flags=art.flags, title_terms=_words(art.title_terms),
+                    body_terms=_words(art.body_terms), lexicon_version=art.lexicon_version,
                     facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), raw.source),
                     fingerprint=art.fingerprint, updated_at=now)
                 known = by_url.get(art.canonical_url)

@@ -110,6 +110,30 @@ def test_filter_words_never_match_the_query(db_url):
         store.close()
 
 
+def test_a_page_cannot_smuggle_a_filter_word_into_its_text(db_url):
+    """Filter words are matched without a column filter: the store removes the mark from the
+    words it indexes, so a page whose text spells one is not taken for a tagged article."""
+    store = Store.open(db_url)
+    store.sync_sources([{"name": s, "kind": "news", "config": {}} for s in SOURCES])
+    recs = []
+    for i, tags in enumerate(([], [TagRecord("platform", "快手", 1.0, 1)])):
+        body = f"商家扶持政策第{i}版 {MARK}p快手 {MARK}s日报"
+        url = f"http://news.test/smuggle/{i}"
+        recs.append(PageRecord(
+            raw=RawRecord(url=url, status=200, fetched_at=T0, html=b"<html></html>", source="观察网"),
+            article=ArticleRecord(
+                url=url, canonical_url=url, title=f"{MARK}p快手", published_at=None, body=body,
+                script="simplified", content_hash=hashlib.sha1(body.encode()).hexdigest(),
+                title_terms=f"{MARK}p快手", body_terms=f"商家 扶持 {MARK}p快手 {MARK}s日报", tags=tags)))
+    untagged, tagged_ = (o.article_id for o in store.write(recs))
+    try:
+        assert hits(store, "扶持") == {untagged, tagged_}
+        assert hits(store, "扶持", platform="快手") == {tagged_}
+        assert hits(store, "扶持", source="日报") == set()
+    finally:
+        store.close()
+
+
 def test_downgrade_and_upgrade_rebuild_the_filter_words(db_url):
     store = Store.open(db_url)
     ids = load(store)
