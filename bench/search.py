@@ -1,9 +1,10 @@
 """Search at scale: load rate, database size, query and facet latency; Whoosh as the peer.
 
 Generates live-commerce articles with bench/corpusgen.py (about 10% are content-farm reposts
-of an earlier article), loads them through storage.store.Store.write in batches of 1,000
-(segmentation and MinHash fingerprints in worker processes, as the crawl pipeline's NLP stages
-do before the store; the store clusters near-duplicates at insert through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
+of an earlier article) in a process of its own, loads them through storage.store.Store.write
+in batches of 1,000 (segmentation and MinHash fingerprints in two worker processes, as the
+crawl pipeline's NLP stages do before the store; the store clusters near-duplicates at insert
+through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
 and with a platform filter, and the same with facet counts. On the first size the same corpus
 and queries also go through PostgreSQL (--pg) and Whoosh with jieba's ChineseAnalyzer (--whoosh).
 
@@ -103,16 +104,21 @@ def _records(batch: list[dict]) -> list[PageRecord]:
     return [to_record(d) for d in batch]
 
 
-def _batches(n: int, seed: int, origins: list[int | None]) -> Iterator[list[dict]]:
-    batch: list[dict] = []
+def _produce(n: int, seed: int, out) -> None:  # noqa: ANN001
+    """Generate the corpus in batches of (docs, original indexes) into the queue ``out``, then
+    None: in a process of its own, as a crawl's pages come from processes other than the
+    store's writer."""
+    docs: list[dict] = []
+    origins: list[int | None] = []
     for doc, orig in corpus(n, seed):
+        docs.append(doc)
         origins.append(orig)
-        batch.append(doc)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        if len(docs) == BATCH:
+            out.put((docs, origins))
+            docs, origins = [], []
+    if docs:
+        out.put((docs, origins))
+    out.put(None)
 
 
 def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None] | None = None) -> dict:
@@ -138,8 +144,14 @@ def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None]
             print(f"    loaded {len(ids):,} ({len(ids) / (time.perf_counter() - t0 - also_s):,.0f} docs/s)",
                   file=sys.stderr, flush=True)
 
-    with mp.get_context("fork").Pool(2) as pool:
-        for docs in _batches(n, seed, origins):
+    ctx = mp.get_context("fork")
+    produced = ctx.Queue(maxsize=8)
+    producer = ctx.Process(target=_produce, args=(n, seed, produced), daemon=True)
+    producer.start()
+    with ctx.Pool(2) as pool:
+        while (item := produced.get()) is not None:
+            docs, batch_origins = item
+            origins.extend(batch_origins)
             window.append((docs, pool.apply_async(_records, (docs,))))
             if len(window) >= 4:
                 done, fut = window.popleft()
@@ -147,6 +159,7 @@ def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None]
         while window:
             done, fut = window.popleft()
             write(done, fut.get())
+    producer.join()
     total_s = time.perf_counter() - t0 - also_s
     n_clusters, joined = _clusters(store, ids, origins)
     return {"docs": len(ids), "stored": sum(i is not None for i in ids), "total_s": total_s,
@@ -235,14 +248,29 @@ def bench_store(store: Store, qs: list[tuple[str, str]]) -> dict[str, list[float
 def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[float]]) -> None:
     print(f"\n{name}, {info['docs']:,} documents ({info['stored']:,} stored; {info['clusters']:,} repost "
           f"clusters formed at insert, {info['joined']:.1%} of generated reposts in their original's)")
-    print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate + segment in 2 "
-          f"processes + Store.write), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
+    print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate in 1 process, "
+          f"segment + fingerprint in 2, Store.write in this one), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
           f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
     print(f"  database size: {size / 1e6:,.0f} MB ({size / max(info['docs'], 1) / 1024:.1f} KB/doc, "
           "raw HTML included)")
     capped = sum(not e for e in lat["exact"])
     print(f"  matches with the platform filter: median {statistics.median(lat['hits']):,.0f}; "
           f"{capped} of {len(lat['hits'])} queries hit the {search_mod.CANDIDATE_CAP:,}-candidate cap")
+    print(latency_line("two words, page of 20 + snippets", lat["plain"]))
+    print(latency_line("two words + platform filter + snippets", lat["platform"]))
+    print(latency_line("two words + snippets + facet counts", lat["facets"]))
+
+
+def report_maintained(store: Store, qs: list[tuple[str, str]]) -> None:
+    """Compact the index as `daihuo maintain` does, then time the same queries again."""
+    from storage.maintenance import compact
+
+    t = time.perf_counter()
+    rep = compact(store.engine)
+    took = time.perf_counter() - t
+    lat = bench_store(store, qs)
+    print(f"  after `daihuo maintain` ({took:,.0f} s, {rep.steps} steps: full-text index "
+          f"{rep.segments_before} segments -> {rep.segments_after}):")
     print(latency_line("two words, page of 20 + snippets", lat["plain"]))
     print(latency_line("two words + platform filter + snippets", lat["platform"]))
     print(latency_line("two words + snippets + facet counts", lat["facets"]))
@@ -328,6 +356,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None, help="where the databases go (default: a temp dir)")
     ap.add_argument("--reuse", action="store_true",
                     help="query an SQLite database a previous run left in --dir instead of loading")
+    ap.add_argument("--maintain", action="store_true",
+                    help="after timing the queries, compact as `daihuo maintain` does and time them again")
     ap.add_argument("--cap", type=int, default=None, help="override storage.search.CANDIDATE_CAP")
     args = ap.parse_args()
     if args.cap:
@@ -355,6 +385,8 @@ def main() -> None:
         lat = bench_store(store, qs)
         report_store("SQLite FTS5", n, info, sqlite_size(path), lat)
         results[f"sqlite-{n}"] = lat
+        if args.maintain:
+            report_maintained(store, qs)
         store.close()
         if wh:
             wh.commit()
