@@ -721,6 +721,35 @@ def info() -> None:
     store.close()
 
 
+@main.command()
+@click.option("--step", default=None, type=click.IntRange(min=1),
+              help="Index pages merged per step (default 2000); smaller steps hold the write lock for less time.")
+def maintain(step: int | None) -> None:
+    """Compact the search index.
+
+    Run it after a bulk load or a long crawl: on SQLite the full-text index's segments are
+    merged into one (queries then look each word up once), in short steps so crawls can keep
+    writing; on PostgreSQL it runs VACUUM ANALYZE. Safe to run at any time.
+    """
+    from storage.maintenance import MERGE_STEP_PAGES, compact
+
+    engine = _open_engine()
+    shown = [0]
+
+    def progress(steps: int) -> None:
+        if steps - shown[0] >= 25:  # one line per 25 steps (~50k pages)
+            shown[0] = steps
+            click.echo(f"  merged {steps} steps …", err=True)
+
+    report = compact(engine, step_pages=step or MERGE_STEP_PAGES, progress=progress)
+    if engine.dialect.name == "sqlite":
+        click.echo(f"search index: {report.segments_before} segments → {report.segments_after} "
+                   f"({report.steps} steps)")
+    else:
+        click.echo("VACUUM ANALYZE done (articles, tags)")
+    engine.dispose()
+
+
 from daihuo.cli_console import register as _register_console  # noqa: E402
 
 _register_console(main)
