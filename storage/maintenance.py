@@ -32,19 +32,24 @@ class MaintenanceReport:
     steps: int
 
 
-def fts_segments(engine: Engine) -> int:
-    """How many b-tree segments the SQLite full-text index has (0 on PostgreSQL)."""
+#: the SQLite full-text indexes (the titles' own since migration 0013)
+FTS_TABLES = ("articles_fts", "articles_title_fts")
+
+
+def fts_segments(engine: Engine, table: str = "articles_fts") -> int:
+    """How many b-tree segments a SQLite full-text index has (0 on PostgreSQL)."""
     if engine.dialect.name != "sqlite":
         return 0
     with engine.connect() as conn:
-        return conn.exec_driver_sql("SELECT count(DISTINCT segid) FROM articles_fts_idx").scalar() or 0
+        return conn.exec_driver_sql(f"SELECT count(DISTINCT segid) FROM {table}_idx").scalar() or 0
 
 
 def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
             progress: Callable[[int], None] | None = None) -> MaintenanceReport:
-    """Merge the SQLite full-text index into one segment in steps of ``step_pages`` pages
+    """Merge each SQLite full-text index into one segment in steps of ``step_pages`` pages
     (PostgreSQL: ``VACUUM ANALYZE``). Safe while crawls write: each step is its own
-    transaction. ``progress`` is called with the number of steps done after each."""
+    transaction. ``progress`` is called with the number of steps done after each. The
+    report counts the main index's segments and every step."""
     if step_pages < 1:
         raise ValueError("step_pages must be at least 1")
     if engine.dialect.name != "sqlite":
@@ -54,22 +59,24 @@ def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
         return MaintenanceReport(0, 0, 0)
     before = fts_segments(engine)
     steps = 0
-    # A negative page count first puts every segment on one level, so that the steps merge
-    # all of them; positive counts then carry on the merge that step started. FTS5 reports
-    # work through the change counter: fewer than two changes means nothing was left to merge.
-    pages = -step_pages
-    while before > 1:
-        with engine.begin() as conn:
-            raw = conn.connection.driver_connection
-            changes = raw.total_changes
-            conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', ?)", (pages,))
-            worked = raw.total_changes - changes >= 2
-        steps += 1
-        if progress:
-            progress(steps)
-        if not worked:
-            break
-        pages = step_pages
+    for table in FTS_TABLES:
+        # A negative page count first puts every segment on one level, so that the steps
+        # merge all of them; positive counts then carry on the merge that step started. FTS5
+        # reports work through the change counter: fewer than two changes means nothing was
+        # left to merge.
+        pages = -step_pages
+        while fts_segments(engine, table) > 1:
+            with engine.begin() as conn:
+                raw = conn.connection.driver_connection
+                changes = raw.total_changes
+                conn.exec_driver_sql(f"INSERT INTO {table}({table}, rank) VALUES ('merge', ?)", (pages,))
+                worked = raw.total_changes - changes >= 2
+            steps += 1
+            if progress:
+                progress(steps)
+            if not worked:
+                break
+            pages = step_pages
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return MaintenanceReport(before, fts_segments(engine), steps)

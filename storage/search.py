@@ -9,7 +9,8 @@ weights A (title) 1.0, B (body) 0.1; optional recency boost; ties newest first.
 Bounded cost at a million documents. A query as common as "直播 电商" matches most of the
 corpus, and ranking, collapsing or faceting every match would cost seconds, so:
 - both engines take the newest ``CANDIDATE_CAP`` matches passing the filters (walked
-  newest-first in the index's rowid order) and rank, collapse and facet those:
+  newest-first in the index's rowid order; on SQLite a query expected to match fewer is
+  read forwards, which FTS5 does faster, and sorted) and rank, collapse and facet those:
   ``SearchResult.total_exact`` is False when a cap was hit (``total`` is then a lower
   bound and facets describe the newest matches);
 - platform, topic, entity and source filters are words of the index (storage.facets),
@@ -52,6 +53,7 @@ SCAN_CAP = 5 * CANDIDATE_CAP
 #: documents FTS5's bm25() may count (IDF) and score per query (see _bm25_plan): ~1 ms + 40 ms
 BM25_BUDGET = 30_000
 DF_WINDOW = 2000  # newest documents sampled to estimate a phrase's document frequency
+MATCH_SAMPLE = 5000  # newest documents sampled to guess whether a query matches few (_few_matches)
 DF_TTL_S = 600.0
 #: recency: score × (1 + 1 / (1 + age_days / RECENCY_DAYS)): a fresh article counts double
 RECENCY_DAYS = 30.0
@@ -180,21 +182,30 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
     where, has_where = _filters(req, dialect, params)
     tokens = _filter_tokens(req)
     if dialect == "sqlite":
-        # (no column filter on the filter words either: only facet_terms holds such words)
-        params["q"] = q.fts5() + "".join(f" AND {fts5_literal(t)}" for t in tokens)
+        params["q"] = _match_text(q, req)
         if (has_where or tokens) and scored and plan is None:
             # bm25() would count every document holding a filter word (its IDF): score the
             # filtered candidates in a second step, over the query's own words
             plan = ("bm25", q.positive().fts5())
         rel = f", -bm25(articles_fts, {BM25_WEIGHTS}) AS rel" if scored and plan is None else ""
-        # FTS5 walks its doclists in rowid order itself: newest-first costs no sort
-        cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts"
-                f" WHERE articles_fts MATCH :q ORDER BY articles_fts.rowid DESC LIMIT :cap")
         scanned = ""
+        if _FORWARD.get():
+            # few matches (_few_matches): all are read anyway, in index order (FTS5 reads its
+            # doclists forwards ~1.5x faster than backwards), then sorted newest first
+            scanned = (f"fm AS MATERIALIZED (SELECT articles_fts.rowid AS id{rel} FROM articles_fts"
+                       " WHERE articles_fts MATCH :q), ")
+            cand = f"SELECT fm.id AS id{', fm.rel AS rel' if rel else ''} FROM fm ORDER BY fm.id DESC LIMIT :cap"
+        else:
+            # FTS5 walks its doclists in rowid order itself: newest-first costs no sort, and
+            # the walk stops at the cap
+            cand = (f"SELECT articles_fts.rowid AS id{rel} FROM articles_fts"
+                    f" WHERE articles_fts MATCH :q ORDER BY articles_fts.rowid DESC LIMIT :cap")
         if has_where:
             # a row filter is checked per match: visit at most SCAN_CAP matches (newest first)
             params["scan"] = SCAN_CAP
-            scanned = ("m AS (SELECT articles_fts.rowid AS id FROM articles_fts WHERE articles_fts MATCH :q"
+            scanned = ("m AS MATERIALIZED (SELECT articles_fts.rowid AS id FROM articles_fts"
+                       " WHERE articles_fts MATCH :q), " if _FORWARD.get() else
+                       "m AS (SELECT articles_fts.rowid AS id FROM articles_fts WHERE articles_fts MATCH :q"
                        " ORDER BY articles_fts.rowid DESC LIMIT :scan), ")
             cand = (f"SELECT m.id AS id FROM m JOIN {_narrow(dialect)} ON a.id = m.id WHERE 1 = 1"
                     f"{where} ORDER BY m.id DESC LIMIT :cap")
@@ -203,12 +214,16 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
         kind, params["rq"] = plan
         if kind == "none":  # date order: no score needed
             return f"{scanned}cand AS ({cand.replace('AS id FROM', 'AS id, 0.0 AS rel FROM', 1)})"
-        score = f"-bm25(articles_fts, {BM25_WEIGHTS})" if kind == "bm25" else "1.0"
+        # "bm25" scores over the whole documents, the title kinds over the titles' own index
+        # (migration 0013), whose doclists are short however common the words are in bodies
+        fts = "articles_fts" if kind == "bm25" else "articles_title_fts"
+        score = {"bm25": f"-bm25(articles_fts, {BM25_WEIGHTS})", "title_bm25": "-bm25(articles_title_fts)",
+                 "title": "1.0"}[kind]
         # the scoring query only visits the candidates' rowid range
         return (f"{scanned}cand0 AS ({cand}), bounds AS (SELECT min(id) AS lo, max(id) AS hi FROM cand0),"
-                f" sc AS MATERIALIZED (SELECT articles_fts.rowid AS id, {score} AS rel"
-                f" FROM bounds, articles_fts WHERE articles_fts MATCH :rq"
-                f" AND articles_fts.rowid BETWEEN bounds.lo AND bounds.hi),"
+                f" sc AS MATERIALIZED (SELECT {fts}.rowid AS id, {score} AS rel"
+                f" FROM bounds, {fts} WHERE {fts} MATCH :rq"
+                f" AND {fts}.rowid BETWEEN bounds.lo AND bounds.hi),"
                 # (IN builds an index on the candidates; a plain LEFT JOIN scanned sc per candidate)
                 f" cand AS (SELECT id, max(rel) AS rel FROM (SELECT id, 0.0 AS rel FROM cand0 UNION ALL"
                 f" SELECT id, rel FROM sc WHERE id IN (SELECT id FROM cand0)) GROUP BY id)")
@@ -220,6 +235,25 @@ def _candidates(q: Query, req: SearchRequest, dialect: str, params: dict, scored
     rel = f", ts_rank('{PG_WEIGHTS}'::float4[], a.tsv, qq.rq, {PG_NORMALIZATION}) AS rel" if scored else ""
     return (f"cand AS (SELECT a.id{rel} FROM articles a, (SELECT {tsq} AS q, {rank_q} AS rq) qq"
             f" WHERE a.tsv @@ qq.q{where} ORDER BY a.id DESC LIMIT :cap)")
+
+
+def _match_text(q: Query, req: SearchRequest) -> str:
+    """The FTS5 query: the user's, ANDed with the request's filter words (no column filter:
+    only facet_terms holds such words, storage.facets)."""
+    return q.fts5() + "".join(f" AND {fts5_literal(t)}" for t in _filter_tokens(req))
+
+
+def _few_matches(conn, match: str) -> bool:  # noqa: ANN001
+    """Whether the FTS5 query ``match`` is expected to match fewer than CANDIDATE_CAP
+    documents, judged by its matches among the newest MATCH_SAMPLE (one short, bounded walk).
+    Such a query reads all its matches anyway, and then reads them fastest forwards; a wrong
+    guess (a query matching mostly old articles) costs a sort of its matches, never a hit."""
+    maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
+    if maxid <= BM25_BUDGET:
+        return False
+    n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :q AND rowid > :lo"),
+                     {"q": match, "lo": maxid - MATCH_SAMPLE}).scalar()
+    return n / MATCH_SAMPLE * maxid < CANDIDATE_CAP
 
 
 def _leaves(node: Node) -> list[Leaf]:
@@ -237,13 +271,14 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  #
     """How SQLite scores candidates. FTS5's bm25() first counts, for its IDF, every document
     containing each query phrase: ~40 ms for a word in most of a million documents, whatever
     the LIMIT, and ~1.3 µs per scored row. None (exact bm25) while that stays under
-    BM25_BUDGET documents; otherwise ("bm25", the rarest phrases within budget, in titles):
-    title matches ranked by bm25 over the words whose IDF counts most, then the rest newest
-    first; ("title", ...) when every word is that common: title matches first, then newest.
-    Scoring only titles keeps the cost bounded when the candidates are spread over the whole
-    store (FTS5 can only bound the scoring query by a rowid range, and re-counts the IDF for
-    every rowid looked up singly). Document frequencies are estimated from the newest
-    DF_WINDOW documents and cached."""
+    BM25_BUDGET documents; otherwise ("title_bm25", the rarest phrases within budget): title
+    matches ranked by bm25 over the words whose IDF counts most, then the rest newest first;
+    ("title", the query) when every word is that common: title matches first, then newest.
+    Both read the titles' own index (migration 0013): scoring only titles keeps the cost
+    bounded when the candidates are spread over the whole store (FTS5 can only bound the
+    scoring query by a rowid range, and re-counts the IDF for every rowid looked up singly),
+    and titles' doclists are short however common a word is in bodies. Document frequencies
+    are estimated from the newest DF_WINDOW documents and cached."""
     maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
     if maxid <= BM25_BUDGET:
         return None
@@ -268,8 +303,8 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  #
             chosen.append(lit)
             spent += df[lit]
     if chosen:  # bm25 of the rare words in titles: body-only matches follow, newest first
-        return "bm25", "title_terms : (" + " OR ".join(chosen) + ")"
-    return "title", f"title_terms : ({query.positive().fts5()})"
+        return "title_bm25", "(" + " OR ".join(chosen) + ")"
+    return "title", query.positive().fts5()
 
 
 def _narrow(dialect: str) -> str:
@@ -279,6 +314,7 @@ def _narrow(dialect: str) -> str:
 
 
 _NARROW: ContextVar[bool] = ContextVar("narrow_index", default=True)
+_FORWARD: ContextVar[bool] = ContextVar("forward_walk", default=False)  # see _few_matches
 _narrow_known: WeakKeyDictionary = WeakKeyDictionary()  # engine -> has ix_articles_search
 
 
@@ -381,6 +417,7 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
             plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")
+            _FORWARD.set(_few_matches(conn, _match_text(query, req)))
         params: dict = {}
         rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan)), params).all()
         if rows:
