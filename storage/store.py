@@ -1,9 +1,11 @@
 """The store's write side: sources, runs, and batched page/article writes.
 
 Writes go through SQLAlchemy Core in one transaction per batch (an ORM commit per row costs
-~1 ms; a 100-row executemany ~0.06 ms a row). Exact duplicates are merged here, at insert:
-an article whose canonical URL is known is updated only when its content changed, and one
-whose body hash is already stored under another URL is dropped as a duplicate.
+~1 ms; a 100-row executemany ~0.06 ms a row): a batch's new articles in one multi-row
+INSERT, its tag and LSH rows (~30 an article) and its per-article LSH probes straight
+through the driver, its cluster changes at its end. Exact duplicates are merged here, at
+insert: an article whose canonical URL is known is updated only when its content changed,
+and one whose body hash is already stored under another URL is dropped as a duplicate.
 """
 
 from __future__ import annotations
@@ -111,7 +113,6 @@ def _candidates_sql(n: int, mark: str) -> str:
             f" GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT {MAX_CANDIDATES}) c "
             "JOIN articles a ON a.id = c.article_id WHERE a.fingerprint IS NOT NULL "
             "ORDER BY c.shared DESC, a.id")
-
 
 
 _TAG_COLUMNS = ("article_id", "kind", "value", "score", "count", "first_pos", "in_title", "detail")
