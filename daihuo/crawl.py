@@ -42,6 +42,10 @@ def source_settings(base: Settings, src: SourceConfig) -> Settings:
     s = base.copy()
     s.set("DOWNLOAD_DELAY", src.delay, priority="spider")
     s.set("CONCURRENT_REQUESTS_PER_DOMAIN", src.concurrency, priority="spider")
+    # A crawler serves one source: the engine hands the downloader no more requests than the
+    # source may have in flight, so a graceful stop (cancel: SIGTERM) finishes those few
+    # instead of every request already queued behind DOWNLOAD_DELAY (Scrapy's default of 16).
+    s.set("CONCURRENT_REQUESTS", src.concurrency, priority="spider")
     s.set("AUTOTHROTTLE_ENABLED", src.autothrottle, priority="spider")
     s.set("AUTOTHROTTLE_START_DELAY", max(src.delay, 0.1), priority="spider")
     return s
