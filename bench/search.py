@@ -4,8 +4,8 @@ Generates live-commerce articles with bench/corpusgen.py (about 10% are content-
 of an earlier article) in a process of its own, loads them through storage.store.Store.write
 in batches of 1,000 (segmentation and MinHash fingerprints in two worker processes, as the
 crawl pipeline's NLP stages do before the store; the store clusters near-duplicates at insert
-through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters collapsed) without
-and with a platform filter, and the same with facet counts. On the first size the same corpus
+through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters
+collapsed) without and with a platform filter, and the same with facet counts. On the first size the same corpus
 and queries also go through PostgreSQL (--pg) and Whoosh with jieba's ChineseAnalyzer (--whoosh).
 
     PYTHONPATH=. python bench/search.py --sizes 100000 --no-pg --no-whoosh   # quick

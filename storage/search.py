@@ -243,12 +243,12 @@ def _match_text(q: Query, req: SearchRequest) -> str:
     return q.fts5() + "".join(f" AND {fts5_literal(t)}" for t in _filter_tokens(req))
 
 
-def _few_matches(conn, match: str) -> bool:  # noqa: ANN001
+def _few_matches(conn, match: str, maxid: int) -> bool:  # noqa: ANN001
     """Whether the FTS5 query ``match`` is expected to match fewer than CANDIDATE_CAP
     documents, judged by its matches among the newest MATCH_SAMPLE (one short, bounded walk).
     Such a query reads all its matches anyway, and then reads them fastest forwards; a wrong
-    guess (a query matching mostly old articles) costs a sort of its matches, never a hit."""
-    maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
+    guess (a query matching mostly old articles) costs a sort of its matches, never a hit.
+    ``maxid``: the store's newest article id."""
     if maxid <= BM25_BUDGET:
         return False
     n = conn.execute(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :q AND rowid > :lo"),
@@ -267,7 +267,7 @@ def _leaves(node: Node) -> list[Leaf]:
 _df_cache: dict[tuple[str, str], tuple[float, float]] = {}
 
 
-def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  # noqa: ANN001
+def _bm25_plan(engine: Engine, conn, query: Query, maxid: int) -> tuple[str, str] | None:  # noqa: ANN001
     """How SQLite scores candidates. FTS5's bm25() first counts, for its IDF, every document
     containing each query phrase: ~40 ms for a word in most of a million documents, whatever
     the LIMIT, and ~1.3 µs per scored row. None (exact bm25) while that stays under
@@ -278,8 +278,7 @@ def _bm25_plan(engine: Engine, conn, query: Query) -> tuple[str, str] | None:  #
     bounded when the candidates are spread over the whole store (FTS5 can only bound the
     scoring query by a rowid range, and re-counts the IDF for every rowid looked up singly),
     and titles' doclists are short however common a word is in bodies. Document frequencies
-    are estimated from the newest DF_WINDOW documents and cached."""
-    maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
+    are estimated from the newest DF_WINDOW documents (``maxid``: the newest id) and cached."""
     if maxid <= BM25_BUDGET:
         return None
     now = time.monotonic()
@@ -416,8 +415,9 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         plan = None
         if dialect == "sqlite":
             _NARROW.set(_has_narrow_index(engine, conn))
-            plan = _bm25_plan(engine, conn, query) if req.sort == "relevance" or req.recency else ("none", "")
-            _FORWARD.set(_few_matches(conn, _match_text(query, req)))
+            maxid = conn.execute(text("SELECT max(id) FROM articles")).scalar() or 0
+            plan = _bm25_plan(engine, conn, query, maxid) if req.sort == "relevance" or req.recency else ("none", "")
+            _FORWARD.set(_few_matches(conn, _match_text(query, req), maxid))
         params: dict = {}
         rows = conn.execute(text(_ranked_sql(query, req, dialect, params, plan)), params).all()
         if rows:

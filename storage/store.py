@@ -130,9 +130,14 @@ def _insert_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) 
             for row in rows:
                 copy.write_row(row)
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _driver_mark(conn)
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
                          rows)
+
+
+def _driver_mark(conn) -> str:  # noqa: ANN001
+    """The driver's parameter placeholder, for SQL sent through exec_driver_sql."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 class _New:
@@ -446,7 +451,7 @@ class Store:
         # (through the driver: this runs once per article, and SQLAlchemy's handling of its
         # 49 parameters cost a third of the query)
         params = tuple(x for bk in band_keys for x in bk) + (art_id,)
-        sql = _candidates_sql(len(band_keys), "?" if conn.dialect.paramstyle == "qmark" else "%s")
+        sql = _candidates_sql(len(band_keys), _driver_mark(conn))
         cands = {r.id: (r.shared, r.fingerprint, pending.clusters.get(r.id, r.cluster_id))
                  for r in conn.exec_driver_sql(sql, params)}
         for other, shared in pending.shared(band_keys).items():

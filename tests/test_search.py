@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from test_search_corpus import CLUSTER, T0
+from test_search_corpus import ARTICLES, CLUSTER, T0
 
 import storage.search as search_mod
 from daihuo.searching import query_terms
 from storage.query import And, Leaf, Not, Or, QueryError, parse_query
 from storage.search import SearchRequest, make_snippet, search
+
+MAXID = len(ARTICLES)  # the corpus fixture's newest article id (a fresh store)
 
 
 def run(corpus, query, **kw):
@@ -172,13 +174,13 @@ def test_common_words_are_scored_without_a_full_idf_pass(corpus, monkeypatch):
     search_mod._df_cache.clear()
     query = parse_query("快手 扶持", query_terms)
     with store.engine.connect() as conn:
-        assert search_mod._bm25_plan(store.engine, conn, query) == ("title_bm25", '("扶持")')
+        assert search_mod._bm25_plan(store.engine, conn, query, MAXID) == ("title_bm25", '("扶持")')
     budget, _ = run(corpus, "快手 扶持", collapse=False)
     assert set(budget) == set(exact) and set(budget[:2]) == {"a6", "a1"}  # 扶持 in their titles first
     monkeypatch.setattr(search_mod, "BM25_BUDGET", 2)
     search_mod._df_cache.clear()
     with store.engine.connect() as conn:
-        assert search_mod._bm25_plan(store.engine, conn, query)[0] == "title"
+        assert search_mod._bm25_plan(store.engine, conn, query, MAXID)[0] == "title"
     hits, _ = run(corpus, "快手 OR 抖音", collapse=False)
     # title matches first (latest stored first among them), then the body-only matches
     assert hits == ["a9", "a7", "a6", "a2", "a1", "a12", "a4", "a3"]
@@ -196,7 +198,7 @@ def test_the_title_index_follows_rewritten_and_deleted_articles(corpus, monkeypa
 
     def title_hits(q):
         with store.engine.connect() as conn:
-            kind, rq = search_mod._bm25_plan(store.engine, conn, parse_query(q, query_terms))
+            kind, rq = search_mod._bm25_plan(store.engine, conn, parse_query(q, query_terms), MAXID)
             assert kind == "title"
             return set(conn.execute(text("SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH :q"),
                                     {"q": rq}).scalars())
@@ -243,10 +245,10 @@ def test_few_matches_is_judged_from_the_newest_articles(corpus, monkeypatch):
     monkeypatch.setattr(search_mod, "MATCH_SAMPLE", 12)  # the whole corpus
     with store.engine.connect() as conn:
         monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 4)
-        assert search_mod._few_matches(conn, '"扶持"')  # 3 articles of 12 (sample: all)
-        assert not search_mod._few_matches(conn, '"快手"')  # 7 articles
+        assert search_mod._few_matches(conn, '"扶持"', MAXID)  # 3 articles of 12 (sample: all)
+        assert not search_mod._few_matches(conn, '"快手"', MAXID)  # 7 articles
         monkeypatch.setattr(search_mod, "BM25_BUDGET", 1000)  # a small store: never
-        assert not search_mod._few_matches(conn, '"扶持"')
+        assert not search_mod._few_matches(conn, '"扶持"', MAXID)
 
 
 def test_candidate_cap_reports_a_lower_bound(corpus, monkeypatch):
