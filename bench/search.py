@@ -44,6 +44,7 @@ from storage.search import SearchRequest, search  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 BATCH = 1000
+NICE = 10  # generation and segmentation yield the CPU to Store.write, the one serial stage
 REPOST_RATE = 0.10
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -108,6 +109,7 @@ def _produce(n: int, seed: int, out) -> None:  # noqa: ANN001
     """Generate the corpus in batches of (docs, original indexes) into the queue ``out``, then
     None: in a process of its own, as a crawl's pages come from processes other than the
     store's writer."""
+    os.nice(NICE)  # the store's single writer is the serial stage: it gets a core first
     docs: list[dict] = []
     origins: list[int | None] = []
     for doc, orig in corpus(n, seed):
@@ -148,7 +150,7 @@ def load(store: Store, n: int, seed: int = 0, also: Callable[[list[dict]], None]
     produced = ctx.Queue(maxsize=8)
     producer = ctx.Process(target=_produce, args=(n, seed, produced), daemon=True)
     producer.start()
-    with ctx.Pool(2) as pool:
+    with ctx.Pool(2, initializer=os.nice, initargs=(NICE,)) as pool:
         while (item := produced.get()) is not None:
             docs, batch_origins = item
             origins.extend(batch_origins)

@@ -126,7 +126,8 @@ class LshKey(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    # (the migrations create no primary key: a covering probe index and a delete index)
+    # (SQLite: a WITHOUT ROWID table with this key, migration 0014; PostgreSQL: a heap with a
+    # covering probe index. Both have a delete index on article_id.)
     __table_args__ = (Index("ix_lsh_keys_band_key_article", "band", "key", "article_id"),
                       Index("ix_lsh_keys_article", "article_id"))
 

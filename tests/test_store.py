@@ -200,24 +200,80 @@ def test_lsh_probes_read_the_newest_articles_of_a_crowded_key(db_url, monkeypatc
     import storage.store as store_mod
 
     monkeypatch.setattr(store_mod, "PROBE_LIMIT", 2)
-    store_mod._candidates_sql.cache_clear()
-    try:
-        store = Store.open(db_url, similar=near)
-        store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
 
-        def crowded(url, body, fp):
-            rec = clustered(url, body, fp)
-            rec.article.band_keys = [(0, 7)]  # everyone shares one key
-            return rec
+    def crowded(url, body, fp):
+        rec = clustered(url, body, fp)
+        rec.article.band_keys = [(0, 7)]  # everyone shares one key
+        return rec
 
-        store.write([crowded("http://old/1", "旧文 甲", b"\x05a")])
-        store.write([crowded(f"http://noise/{i}", f"噪声 {i}", bytes([10 + i]) + b"n") for i in range(3)])
-        store.write([crowded("http://orig/1", "原文 乙", b"\x06b")])
-        store.write([crowded("http://farm/1", "转载 乙", b"\x06c"), crowded("http://farm/2", "转载 甲", b"\x05d")])
-        with store.engine.connect() as conn:
-            rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+    store.write([crowded("http://old/1", "旧文 甲", b"\x05a")])
+    store.write([crowded(f"http://noise/{i}", f"噪声 {i}", bytes([10 + i]) + b"n") for i in range(3)])
+    store.write([crowded("http://orig/1", "原文 乙", b"\x06b")])
+    store.write([crowded("http://farm/1", "转载 乙", b"\x06c"), crowded("http://farm/2", "转载 甲", b"\x05d")])
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+    assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
+    assert rows["http://farm/2"] is None and rows["http://old/1"] is None  # beyond the newest 2
+    store.close()
+
+
+def test_one_batch_of_reposts_finds_each_its_own_original(db_url):
+    """A batch's LSH probes are read in one statement: each new article must still be
+    matched with the stored articles sharing its own keys, not its batch-mates'."""
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    store.write([clustered(f"http://orig/{i}", f"原文 {i}", bytes([i]) + b"o") for i in range(1, 6)])
+    store.write([clustered(f"http://farm/{i}", f"转载 {i}", bytes([i]) + b"f") for i in (5, 3, 1)]
+                + [clustered("http://other/9", "无关", b"\x09x")])
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        sizes = conn.execute(text("SELECT size FROM clusters")).scalars().all()
+    for i in (5, 3, 1):
+        assert rows[f"http://farm/{i}"] is not None and rows[f"http://farm/{i}"] == rows[f"http://orig/{i}"]
+    assert len({rows[f"http://farm/{i}"] for i in (5, 3, 1)}) == 3 and sorted(sizes) == [2, 2, 2]
+    assert rows["http://orig/2"] is None and rows["http://other/9"] is None
+    store.close()
+
+
+def test_lsh_keys_survive_the_move_to_one_btree(tmp_path):
+    """Migration 0014 (SQLite) rebuilds lsh_keys as a WITHOUT ROWID table: the keys already
+    stored stay, a repost written after the upgrade still finds its original, and a
+    downgrade restores the rowid table with its covering index."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'lsh.sqlite'}"
+    store = Store.open(url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    cfg = alembic_config()
+
+    def schema(conn):
+        return conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'lsh_keys'")).scalar()
+
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+        assert "WITHOUT ROWID" not in schema(conn)
+    store.write([clustered("http://orig/1", "原文 甲", b"\x01a"), clustered("http://orig/2", "原文 乙", b"\x02b")])
+    with store.engine.begin() as conn:
+        before = sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all())
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        assert "WITHOUT ROWID" in schema(conn)
+        assert sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all()) == before
+    store.write([clustered("http://farm/1", "转载 甲", b"\x01c")])
+    with store.engine.begin() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
         assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
-        assert rows["http://farm/2"] is None and rows["http://old/1"] is None  # beyond the newest 2
-        store.close()
-    finally:
-        store_mod._candidates_sql.cache_clear()
+        assert conn.execute(text("SELECT count(*) FROM lsh_keys")).scalar() == 6
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+        assert "WITHOUT ROWID" not in schema(conn)
+        assert conn.execute(text("SELECT count(*) FROM lsh_keys")).scalar() == 6
+        indexes = set(conn.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'lsh_keys'"
+                                        " AND type = 'index'")).scalars())
+        assert {"ix_lsh_keys_band_key_article", "ix_lsh_keys_article"} <= indexes
+    store.close()
