@@ -142,6 +142,37 @@ def test_renewed_leases_do_not_expire(rds, spider):
         assert q.reap() == (0, 0)
 
 
+def test_no_reaping_for_a_lease_period_after_redis_comes_back(rds, spider):
+    """Redis' clock runs on through an outage, so live workers' leases can be past their
+    deadline when it returns: a worker that saw the outage leaves them a lease period to be
+    renewed before it reaps (test_faults_lose_nothing redid live work without this)."""
+    from crawlers.distributed.scheduler import DistributedScheduler
+
+    client, _, prefix = rds
+    sched = DistributedScheduler(client, None, prefix=prefix, lease_seconds=0.5)
+    client_url = rds[1]
+    spider.settings = scrapy.settings.Settings({"DAIHUO_REDIS_URL": client_url, "DAIHUO_REDIS_PREFIX": prefix})
+    sched.open(spider)
+    try:
+        other = make_queue(rds, spider, lease_seconds=0.5)
+        other.push(scrapy.Request("http://a.test/x"))
+        other.pop()  # a live worker's lease, not renewed while Redis was away
+        sched._went_down(ConnectionError("gone"))
+        time.sleep(0.6)  # the outage outlasts the lease
+        sched._up()
+        sched._last["reap"] = 0.0
+        sched.tick()
+        assert other.counts() == {"queued": 0, "leased": 1, "dead": 0}
+        time.sleep(0.6)  # a lease period after Redis came back: a dead worker's lease goes
+        sched._last["reap"] = 0.0
+        sched.tick()
+        assert other.counts() == {"queued": 1, "leased": 0, "dead": 0}
+    finally:
+        sched._stopping.set()
+        if sched._loop is not None and sched._loop.running:
+            sched._loop.stop()
+
+
 def test_release_does_not_count_an_attempt(rds, spider):
     q = make_queue(rds, spider, max_attempts=1)
     q.push(scrapy.Request("http://a.test/x"))

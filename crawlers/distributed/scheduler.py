@@ -60,6 +60,10 @@ class DistributedScheduler(Scheduler):
         self._backoff = 0.5
         self._loop: task.LoopingCall | None = None
         self._last = {"reap": 0.0, "stats": 0.0}
+        # After a Redis outage live workers' leases may have run past their deadlines (Redis'
+        # clock kept going); this worker reaps nothing until their heartbeats had a lease
+        # period to renew them, so only a dead worker's requests are redone.
+        self._reap_from = 0.0
         self._heartbeat: threading.Thread | None = None
         self._stopping = threading.Event()
         self.tracker = LeaseTracker(self._ack, self._nack)
@@ -202,7 +206,8 @@ class DistributedScheduler(Scheduler):
         if not self._flush_outbox(force=True):
             raise DontCloseSpider
         try:
-            self.queue.reap()
+            if time.monotonic() >= self._reap_from:
+                self.queue.reap()
             counts = self.queue.counts()
             seeded = self.server.hexists(self.keys.run, "run_id")
         except REDIS_DOWN as exc:
@@ -217,7 +222,7 @@ class DistributedScheduler(Scheduler):
         if not self._flush_outbox():
             return
         try:
-            if now - self._last["reap"] >= max(self.lease_seconds / 4, 1.0):
+            if now >= self._reap_from and now - self._last["reap"] >= max(self.lease_seconds / 4, 1.0):
                 self._last["reap"] = now
                 self.queue.reap()
             if now - self._last["stats"] >= 2.0:
@@ -319,3 +324,4 @@ class DistributedScheduler(Scheduler):
                         time.monotonic() - self.down_since, len(self.outbox))
             self.down_since = None
             self._backoff = 0.5
+            self._reap_from = time.monotonic() + self.lease_seconds
