@@ -5,8 +5,10 @@ of an earlier article) in a process of its own, loads them through storage.store
 in batches of 1,000 (segmentation and MinHash fingerprints in two worker processes, as the
 crawl pipeline's NLP stages do before the store; the store clusters near-duplicates at insert
 through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters
-collapsed) without and with a platform filter, and the same with facet counts. On the first size the same corpus
-and queries also go through PostgreSQL (--pg) and Whoosh with jieba's ChineseAnalyzer (--whoosh).
+collapsed) without and with a platform filter, and the same with facet counts. On the first
+size the same corpus and queries also go through PostgreSQL (--pg) and Whoosh with jieba's
+ChineseAnalyzer (--whoosh). Generation and segmentation run at a lower priority (NICE) than
+the store's single writer, the one serial stage.
 
     PYTHONPATH=. python bench/search.py --sizes 100000 --no-pg --no-whoosh   # quick
     PYTHONPATH=. python bench/search.py --sizes 100000,1000000 --pg --whoosh  # the figures

@@ -1,10 +1,10 @@
 """The store's write side: sources, runs, and batched page/article writes.
 
 Writes go through SQLAlchemy Core in one transaction per batch (an ORM commit per row costs
-~1 ms; a 100-row executemany ~0.06 ms a row): a batch's new articles in one multi-row
-INSERT, its tag and LSH rows (~30 an article) straight through the driver, the LSH probes of
-all its new articles in one statement, its cluster changes at its end. Exact duplicates are merged here, at
-insert: an article whose canonical URL is known is updated only when its content changed,
+~1 ms; a 100-row executemany ~0.06 ms a row): a batch's new articles together after its
+first pass (see _insert_returning_ids), its tag and LSH rows (~30 an article) straight
+through the driver, the LSH probes of all its new articles in one statement, its cluster
+changes at its end. Exact duplicates are merged here, at insert: an article whose canonical URL is known is updated only when its content changed,
 and one whose body hash is already stored under another URL is dropped as a duplicate.
 """
 
@@ -194,7 +194,7 @@ def _driver_mark(conn) -> str:  # noqa: ANN001
 
 
 class _New:
-    """An article this batch inserts (in one statement at the end of the batch's first pass);
+    """An article this batch inserts (together with the others, after the batch's first pass);
     a later page of the same batch with its canonical URL replaces what it will store."""
 
     def __init__(self, rec: PageRecord, values: dict) -> None:
@@ -371,7 +371,7 @@ class Store:
                 for row in conn.execute(select(Article.id, Article.content_hash)
                                         .where(Article.content_hash.in_(hashes))):
                     by_hash[row.content_hash] = row.id
-            # New raw pages in one multi-row INSERT ... RETURNING (ids in parameter order).
+            # New raw pages first: their ids, in order, are the articles' raw_page_id.
             fresh = [r.raw for r in records if r.raw.raw_page_id is None]
             new_raw_ids = iter(_insert_returning_ids(
                 conn, _RAW,
@@ -380,7 +380,7 @@ class Store:
                       html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
                  for raw in fresh]))
             # First pass: what becomes of each page. New articles are inserted together after
-            # it (one multi-row INSERT); tag, LSH and cluster rows once at the batch's end.
+            # it; tag, LSH and cluster rows once at the batch's end.
             pending = _Pending()
             new: list[_New] = []
             placeholders: list[tuple[Outcome, _New]] = []  # outcomes naming a not-yet-inserted article
