@@ -729,7 +729,8 @@ def maintain(step: int | None) -> None:
 
     Run it after a bulk load or a long crawl: on SQLite the full-text index's segments are
     merged into one (queries then look each word up once), in short steps so crawls can keep
-    writing; on PostgreSQL it runs VACUUM ANALYZE. Safe to run at any time.
+    writing; on PostgreSQL it runs VACUUM ANALYZE. New near-duplicate keys waiting in
+    lsh_recent are moved into lsh_keys first. Safe to run at any time.
     """
     from storage.maintenance import MERGE_STEP_PAGES, compact
 
@@ -747,6 +748,7 @@ def maintain(step: int | None) -> None:
                    f"({report.steps} steps)")
     else:
         click.echo("VACUUM ANALYZE done (articles, tags)")
+    click.echo(f"near-duplicate keys: {report.lsh_keys_moved:,} moved from lsh_recent into lsh_keys")
     engine.dispose()
 
 

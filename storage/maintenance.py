@@ -8,6 +8,10 @@ does that in one transaction (minutes at a million articles, with the crawl's wr
 waiting); the 'merge' command does the same work in bounded steps, each its own short
 transaction, so crawls keep writing in between.
 
+New near-duplicate (LSH) keys wait in a small table of their own until a batch finds enough
+of them to merge into the main one (storage.store); maintenance merges them whatever their
+number, so the store is left with one table of keys for readers of the file.
+
 On PostgreSQL the equivalent is VACUUM ANALYZE (the GIN index's pending list is merged and
 the planner's statistics refreshed). SQLite's planner statistics (ANALYZE) are left alone:
 search's SQL fixes its own join order, and statistics were measured to change it for the
@@ -30,6 +34,7 @@ class MaintenanceReport:
     segments_before: int
     segments_after: int
     steps: int
+    lsh_keys_moved: int = 0
 
 
 #: the SQLite full-text indexes (the titles' own since migration 0013)
@@ -49,14 +54,19 @@ def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
     """Merge each SQLite full-text index into one segment in steps of ``step_pages`` pages
     (PostgreSQL: ``VACUUM ANALYZE``). Safe while crawls write: each step is its own
     transaction. ``progress`` is called with the number of steps done after each. The
-    report counts the main index's segments and every step."""
+    report counts the main index's segments and every step, and the LSH keys moved from
+    lsh_recent into lsh_keys (one transaction, before the steps)."""
     if step_pages < 1:
         raise ValueError("step_pages must be at least 1")
+    from storage.store import merge_recent_keys  # the store imports nothing from here
+
+    with engine.begin() as conn:
+        moved = merge_recent_keys(conn)
     if engine.dialect.name != "sqlite":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE articles")
             conn.exec_driver_sql("VACUUM ANALYZE tags")
-        return MaintenanceReport(0, 0, 0)
+        return MaintenanceReport(0, 0, 0, moved)
     before = fts_segments(engine)
     steps = 0
     for table in FTS_TABLES:
@@ -79,4 +89,4 @@ def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
             pages = step_pages
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return MaintenanceReport(before, fts_segments(engine), steps)
+    return MaintenanceReport(before, fts_segments(engine), steps, moved)

@@ -132,6 +132,17 @@ class LshKey(Base):
                       Index("ix_lsh_keys_article", "article_id"))
 
 
+class LshRecent(Base):
+    """New LSH keys, moved into lsh_keys in key order once there are RECENT_ROWS of them
+    (storage.store, migration 0015): probes read both tables."""
+
+    __tablename__ = "lsh_recent"
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_lsh_recent_article", "article_id"),)
+
+
 class CurationEvent(Base):
     """Every editorial decision (by a person or an auto-publish rule) and why."""
 

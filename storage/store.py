@@ -32,6 +32,7 @@ from storage.models import (
     Listing,
     ListingSnapshot,
     LshKey,
+    LshRecent,
     RawPage,
     Source,
     Tag,
@@ -87,7 +88,10 @@ _RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
 
 
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
-PROBE_LIMIT = 64  # newest articles read per LSH band key (see _candidates_sql)
+PROBE_LIMIT = 64  # newest articles read per LSH band key (see _stored_members)
+#: new LSH keys kept apart before one sorted merge into lsh_keys (migration 0015): ~50,000
+#: articles' worth, a few tens of MB that stay in the page cache
+RECENT_ROWS = 1_200_000
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -103,34 +107,54 @@ def _words(terms: str | None) -> str | None:
 
 def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:  # noqa: ANN001
     """Stored articles under each LSH (band, key), the newest PROBE_LIMIT per key (a key shared
-    by hundreds is boilerplate, and reposts follow their original within days): one statement
-    for a whole batch's keys, sorted so the covering (band, key, article_id) index is read in
-    order rather than at 24 random places per article."""
+    by hundreds is boilerplate, and reposts follow their original within days), from both
+    lsh_keys and lsh_recent: one statement for a whole batch's keys, sorted so each table's
+    (band, key, article_id) key is read in order rather than at 24 random places per article.
+    The newest PROBE_LIMIT of the two tables together are among each one's newest PROBE_LIMIT."""
     if not keys:
         return {}
     keys = sorted(set(keys))
     out: dict[tuple[int, int], list[int]] = {}
     if conn.dialect.name == "postgresql":
+        newest = ("(SELECT article_id FROM {t} l WHERE l.band = q.band AND l.key = q.key "
+                  f"ORDER BY article_id DESC LIMIT {PROBE_LIMIT})")
         rows = conn.exec_driver_sql(
             "SELECT q.band, q.key, m.article_id FROM unnest(%s::smallint[], %s::bigint[]) AS q(band, key) "
-            "CROSS JOIN LATERAL (SELECT article_id FROM lsh_keys l WHERE l.band = q.band AND l.key = q.key "
-            f"ORDER BY article_id DESC LIMIT {PROBE_LIMIT}) m",
+            f"CROSS JOIN LATERAL ({newest.format(t='lsh_keys')} UNION ALL {newest.format(t='lsh_recent')}) m",
             ([b for b, _ in keys], [k for _, k in keys]))
         for band, key, art_id in rows:
             out.setdefault((band, key), []).append(art_id)
-        return out
+        return {bk: sorted(ids, reverse=True)[:PROBE_LIMIT] if len(ids) > PROBE_LIMIT else ids
+                for bk, ids in out.items()}
     # SQLite: the keys travel as one JSON parameter (no limit on their number); a correlated
-    # subquery per key keeps the newest PROBE_LIMIT without a LATERAL join.
+    # subquery per key and table keeps the newest PROBE_LIMIT without a LATERAL join. (An
+    # article's keys are in one table or the other: no id is in both lists.)
+    newest = ("(SELECT group_concat(article_id) FROM (SELECT article_id FROM {t} WHERE band = q.band "
+              f"AND key = q.key ORDER BY article_id DESC LIMIT {PROBE_LIMIT}))")
     rows = conn.exec_driver_sql(
-        "SELECT band, key, ids FROM (SELECT json_extract(q.value, '$[0]') AS band, "
-        "json_extract(q.value, '$[1]') AS key, (SELECT group_concat(article_id) FROM "
-        "(SELECT article_id FROM lsh_keys WHERE band = json_extract(q.value, '$[0]') "
-        f"AND key = json_extract(q.value, '$[1]') ORDER BY article_id DESC LIMIT {PROBE_LIMIT})) AS ids "
-        "FROM json_each(?) q) WHERE ids IS NOT NULL",
+        f"SELECT band, key, {newest.format(t='lsh_keys')}, {newest.format(t='lsh_recent')} FROM "
+        "(SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS key "
+        "FROM json_each(?)) q",
         (json.dumps(keys),))
-    for band, key, ids in rows:
-        out[(band, key)] = [int(i) for i in ids.split(",")]
+    for band, key, old, recent in rows:
+        if old and recent:
+            out[(band, key)] = sorted(map(int, f"{old},{recent}".split(",")), reverse=True)[:PROBE_LIMIT]
+        elif old or recent:
+            out[(band, key)] = [int(i) for i in (old or recent).split(",")]
     return out
+
+
+def merge_recent_keys(conn, min_rows: int = 1) -> int:  # noqa: ANN001
+    """Move lsh_recent's keys into lsh_keys in key order, if there are at least ``min_rows``
+    (each page of lsh_keys is then written once for all of them); how many moved."""
+    rows = conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar()
+    if not rows or rows < min_rows:
+        return 0
+    ignore = "OR IGNORE " if conn.dialect.name == "sqlite" else ""
+    conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) "
+                         "SELECT band, key, article_id FROM lsh_recent ORDER BY band, key, article_id")
+    conn.exec_driver_sql("DELETE FROM lsh_recent")
+    return rows
 
 
 _TAG_COLUMNS = ("article_id", "kind", "value", "score", "count", "first_pos", "in_title", "detail")
@@ -436,6 +460,7 @@ class Store:
                         conn.execute(update(Article).where(Article.id == target).values(**values))
                         conn.execute(delete(Tag).where(Tag.article_id == target))
                         conn.execute(delete(LshKey).where(LshKey.article_id == target))
+                        conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
                         pending.forget(target)
                         if art.band_keys:
                             pending.add_keys(target, art.fingerprint, art.band_keys)
@@ -472,7 +497,9 @@ class Store:
                 self._pend_tags(pending, n.id, art)
                 if n.rec.listings:
                     self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
-            _insert_rows(conn, "lsh_keys", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
+            _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
+            if pending.lsh:
+                merge_recent_keys(conn, RECENT_ROWS)
             _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
             if pending.clusters:
                 conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(

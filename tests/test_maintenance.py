@@ -42,6 +42,28 @@ def test_compacting_merges_segments_and_keeps_every_answer(db_url):
     store.close()
 
 
+def test_compacting_moves_waiting_lsh_keys_into_the_main_table(db_url):
+    from test_store import clustered, near
+
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+    store.write([clustered("http://orig/1", "原文 甲", b"\x01a"), clustered("http://orig/2", "原文 乙", b"\x02b")])
+
+    def count(table):
+        with store.engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+    assert (count("lsh_keys"), count("lsh_recent")) == (0, 4)
+    assert compact(store.engine).lsh_keys_moved == 4
+    assert (count("lsh_keys"), count("lsh_recent")) == (4, 0)
+    assert compact(store.engine).lsh_keys_moved == 0
+    store.write([clustered("http://farm/1", "转载 甲", b"\x01c")])  # finds its original there
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+    assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
+    store.close()
+
+
 def test_maintain_command_reports_the_merge(tmp_home):
     from storage.config import database_url
 
@@ -57,6 +79,7 @@ def test_maintain_command_reports_the_merge(tmp_home):
         result = CliRunner().invoke(main, ["maintain", "--step", "5"])
         assert result.exit_code == 0, result.output
         assert "segments → 1" in result.output
+        assert "near-duplicate keys: 0 moved from lsh_recent into lsh_keys" in result.output
         bad = CliRunner().invoke(main, ["maintain", "--step", "0"])
         assert bad.exit_code != 0 and "--step" in bad.output
     finally:

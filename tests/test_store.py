@@ -148,6 +148,10 @@ def clustered(url, body, fp, published=T0, original=None):
     return rec
 
 
+def lsh_rows(conn):
+    return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("lsh_keys", "lsh_recent")}
+
+
 def test_near_duplicates_join_one_cluster_with_a_canonical(db_url):
     store = Store.open(db_url, similar=near)
     store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
@@ -160,15 +164,16 @@ def test_near_duplicates_join_one_cluster_with_a_canonical(db_url):
         rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
         (cluster,) = conn.execute(text("SELECT id, canonical_id, size FROM clusters")).all()
         canonical = conn.execute(text("SELECT url FROM articles WHERE id = :i"), {"i": cluster.canonical_id}).scalar()
-        keys = conn.execute(text("SELECT count(*) FROM lsh_keys")).scalar()
+        keys = lsh_rows(conn)
     assert rows["http://other/1"] is None
     assert {rows[u] for u in ("http://farm/1", "http://orig/1", "http://farm/2")} == {cluster.id}
-    assert cluster.size == 3 and keys == 8
+    assert cluster.size == 3 and keys == {"lsh_keys": 0, "lsh_recent": 8}  # below RECENT_ROWS
     # the member that credits no other source wins over an earlier repost
     assert canonical == "http://orig/1"
     store.delete_sources(["s1"])
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM clusters")).scalar() == 0
+        assert lsh_rows(conn) == {"lsh_keys": 0, "lsh_recent": 0}
     store.close()
 
 
@@ -219,6 +224,53 @@ def test_lsh_probes_read_the_newest_articles_of_a_crowded_key(db_url, monkeypatc
     store.close()
 
 
+def test_new_lsh_keys_merge_into_the_main_table_and_are_probed_in_both(db_url, monkeypatch):
+    """New keys wait in lsh_recent until a batch brings it to RECENT_ROWS, then move into
+    lsh_keys in one pass. A repost finds its original in either table, a crowded key keeps
+    its newest PROBE_LIMIT across both, and a rewritten article's keys leave both."""
+    import storage.store as store_mod
+
+    monkeypatch.setattr(store_mod, "RECENT_ROWS", 6)  # three articles of two keys
+    monkeypatch.setattr(store_mod, "PROBE_LIMIT", 2)
+    store = Store.open(db_url, similar=near)
+    store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
+
+    def crowded(url, body, fp, own=None):
+        rec = clustered(url, body, fp)
+        rec.article.band_keys = [(0, 7), (1, own or 1000 + fp[0])]  # band 0: everyone's
+        return rec
+
+    store.write([crowded("http://old/1", "旧文 甲", b"\x05a"), crowded("http://orig/1", "原文 乙", b"\x06b")])
+    with store.engine.connect() as conn:
+        assert lsh_rows(conn) == {"lsh_keys": 0, "lsh_recent": 4}
+    store.write([crowded("http://orig/2", "原文 丙", b"\x07c")])  # 6 keys: merged
+    with store.engine.connect() as conn:
+        assert lsh_rows(conn) == {"lsh_keys": 6, "lsh_recent": 0}
+        main = conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all()
+    store.write([crowded("http://noise/1", "噪声 丁", b"\x08n")])  # stays in lsh_recent
+    store.write([crowded("http://farm/1", "转载 乙", b"\x06d"),    # original in lsh_keys
+                 crowded("http://farm/2", "转载 丁", b"\x08e"),    # original in lsh_recent
+                 crowded("http://farm/3", "转载 甲", b"\x05f", own=1999)])  # shares band 0 only
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        assert lsh_rows(conn) == {"lsh_keys": 14, "lsh_recent": 0}  # 2 + 6 = 8 >= 6: merged
+        assert set(main) <= set(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all())
+    assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
+    assert rows["http://farm/2"] is not None and rows["http://farm/2"] == rows["http://noise/1"]
+    # farm/3 shares only the crowded band 0 with old/1, and that key is read for its newest
+    # two articles (of the six under it in both tables), which old/1 is not
+    assert rows["http://farm/3"] is None and rows["http://old/1"] is None
+    changed = crowded("http://orig/1", "原文 乙 改", b"\x09g")
+    store.write([changed])
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT url, id FROM articles")).all())
+        keys = conn.execute(text("SELECT 'main', band, key FROM lsh_keys WHERE article_id = :i UNION ALL "
+                                 "SELECT 'recent', band, key FROM lsh_recent WHERE article_id = :i"),
+                            {"i": ids["http://orig/1"]}).all()
+    assert sorted(keys) == [("recent", 0, 7), ("recent", 1, 1009)]
+    store.close()
+
+
 def test_one_batch_of_reposts_finds_each_its_own_original(db_url):
     """A batch's LSH probes are read in one statement: each new article must still be
     matched with the stored articles sharing its own keys, not its batch-mates'."""
@@ -237,10 +289,11 @@ def test_one_batch_of_reposts_finds_each_its_own_original(db_url):
     store.close()
 
 
-def test_lsh_keys_survive_the_move_to_one_btree(tmp_path):
-    """Migration 0014 (SQLite) rebuilds lsh_keys as a WITHOUT ROWID table: the keys already
-    stored stay, a repost written after the upgrade still finds its original, and a
-    downgrade restores the rowid table with its covering index."""
+def test_lsh_keys_survive_the_migrations_of_their_tables(tmp_path):
+    """Migration 0014 (SQLite) rebuilt lsh_keys as a WITHOUT ROWID table and 0015 added
+    lsh_recent: downgrading moves waiting keys into lsh_keys and restores the rowid table
+    with its covering index; upgrading keeps every key, and a repost written after the
+    upgrade still finds its original."""
     from alembic import command
 
     from storage.db import alembic_config
@@ -253,22 +306,25 @@ def test_lsh_keys_survive_the_move_to_one_btree(tmp_path):
     def schema(conn):
         return conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'lsh_keys'")).scalar()
 
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0013")
-        assert "WITHOUT ROWID" not in schema(conn)
+    def keys(conn):
+        return sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all())
+
     store.write([clustered("http://orig/1", "原文 甲", b"\x01a"), clustered("http://orig/2", "原文 乙", b"\x02b")])
     with store.engine.begin() as conn:
-        before = sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all())
+        waiting = sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_recent")).all())
+        assert len(waiting) == 4 and keys(conn) == []
         cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+        assert "WITHOUT ROWID" not in schema(conn) and keys(conn) == waiting
+        assert not inspect(conn).has_table("lsh_recent")
         command.upgrade(cfg, "head")
-        assert "WITHOUT ROWID" in schema(conn)
-        assert sorted(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all()) == before
+        assert "WITHOUT ROWID" in schema(conn) and keys(conn) == waiting
+        assert lsh_rows(conn) == {"lsh_keys": 4, "lsh_recent": 0}
     store.write([clustered("http://farm/1", "转载 甲", b"\x01c")])
     with store.engine.begin() as conn:
         rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
         assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
-        assert conn.execute(text("SELECT count(*) FROM lsh_keys")).scalar() == 6
+        assert lsh_rows(conn) == {"lsh_keys": 4, "lsh_recent": 2}
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0013")
         assert "WITHOUT ROWID" not in schema(conn)
