@@ -8,9 +8,10 @@ does that in one transaction (minutes at a million articles, with the crawl's wr
 waiting); the 'merge' command does the same work in bounded steps, each its own short
 transaction, so crawls keep writing in between.
 
-New near-duplicate (LSH) keys wait in a small table of their own until a batch finds enough
-of them to merge into the main one (storage.store); maintenance merges them whatever their
-number, so the store is left with one table of keys for readers of the file.
+New near-duplicate (LSH) keys wait in a small table of their own, and batches move them to
+the main one a band at a time once there are enough (storage.store); maintenance moves them
+all, a band per transaction, so the store is left with one table of keys for readers of the
+file.
 
 On PostgreSQL the equivalent is VACUUM ANALYZE (the GIN index's pending list is merged and
 the planner's statistics refreshed). SQLite's planner statistics (ANALYZE) are left alone:
@@ -55,13 +56,18 @@ def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
     (PostgreSQL: ``VACUUM ANALYZE``). Safe while crawls write: each step is its own
     transaction. ``progress`` is called with the number of steps done after each. The
     report counts the main index's segments and every step, and the LSH keys moved from
-    lsh_recent into lsh_keys (one transaction, before the steps)."""
+    lsh_recent into lsh_keys (a band per transaction, before the steps)."""
     if step_pages < 1:
         raise ValueError("step_pages must be at least 1")
-    from storage.store import merge_recent_keys  # the store imports nothing from here
+    from storage.store import move_recent_band  # the store imports nothing from here
 
-    with engine.begin() as conn:
-        moved = merge_recent_keys(conn)
+    moved = 0
+    while True:  # a band per transaction: writers wait for one band's move at most
+        with engine.begin() as conn:
+            band = move_recent_band(conn)
+        if not band:
+            break
+        moved += band
     if engine.dialect.name != "sqlite":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE articles")

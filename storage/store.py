@@ -89,8 +89,10 @@ _RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
 
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
 PROBE_LIMIT = 64  # newest articles read per LSH band key (see _stored_members)
-#: new LSH keys kept apart before one sorted merge into lsh_keys (migration 0015): ~50,000
-#: articles' worth, a few tens of MB that stay in the page cache
+#: new LSH keys kept apart from lsh_keys (migration 0015): ~50,000 articles' worth, a few
+#: tens of MB that stay in the page cache. Above it, each batch moves one band across (see
+#: move_recent_band), so each band waits ~100,000 articles and lsh_keys is rewritten once
+#: per that many, not a fifth of it every batch.
 RECENT_ROWS = 1_200_000
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -144,17 +146,25 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
     return out
 
 
-def merge_recent_keys(conn, min_rows: int = 1) -> int:  # noqa: ANN001
-    """Move lsh_recent's keys into lsh_keys in key order, if there are at least ``min_rows``
-    (each page of lsh_keys is then written once for all of them); how many moved."""
-    rows = conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar()
-    if not rows or rows < min_rows:
+def recent_keys(conn) -> int:  # noqa: ANN001
+    """How many LSH keys wait in lsh_recent."""
+    return conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() or 0
+
+
+def move_recent_band(conn) -> int:  # noqa: ANN001
+    """Move one band of lsh_recent into lsh_keys, in key order, so that only that band's part
+    of the big table is rewritten (a fraction of a second at a million articles, where moving
+    every band at once held the writer for 15 s); how many keys moved. The band moved is the
+    one that waited longest: the band of the oldest key, as moving a band takes all of its
+    keys."""
+    band = conn.exec_driver_sql("SELECT band FROM lsh_recent ORDER BY article_id, band LIMIT 1").scalar()
+    if band is None:
         return 0
+    mark = _driver_mark(conn)
     ignore = "OR IGNORE " if conn.dialect.name == "sqlite" else ""
-    conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) "
-                         "SELECT band, key, article_id FROM lsh_recent ORDER BY band, key, article_id")
-    conn.exec_driver_sql("DELETE FROM lsh_recent")
-    return rows
+    conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) SELECT band, key, article_id "
+                         f"FROM lsh_recent WHERE band = {mark} ORDER BY key, article_id", (band,))
+    return conn.exec_driver_sql(f"DELETE FROM lsh_recent WHERE band = {mark}", (band,)).rowcount
 
 
 _TAG_COLUMNS = ("article_id", "kind", "value", "score", "count", "first_pos", "in_title", "detail")
@@ -498,8 +508,8 @@ class Store:
                 if n.rec.listings:
                     self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
             _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
-            if pending.lsh:
-                merge_recent_keys(conn, RECENT_ROWS)
+            if pending.lsh and recent_keys(conn) >= RECENT_ROWS:
+                move_recent_band(conn)
             _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
             if pending.clusters:
                 conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
