@@ -133,7 +133,7 @@ class LshKey(Base):
 
 
 class LshRecent(Base):
-    """New LSH keys, moved into lsh_keys a band at a time once there are RECENT_ROWS of them
+    """New LSH keys, moved into lsh_keys in one pass once there are RECENT_ROWS of them
     (storage.store, migration 0015): probes read both tables."""
 
     __tablename__ = "lsh_recent"

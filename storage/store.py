@@ -90,9 +90,7 @@ _RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
 PROBE_LIMIT = 64  # newest articles read per LSH band key (see _stored_members)
 #: new LSH keys kept apart from lsh_keys (migration 0015): ~50,000 articles' worth, a few
-#: tens of MB that stay in the page cache. Above it, each batch moves one band across (see
-#: move_recent_band), so each band waits ~100,000 articles and lsh_keys is rewritten once
-#: per that many, not a fifth of it every batch.
+#: tens of MB that stay in the page cache, then merged in one pass (merge_recent_keys)
 RECENT_ROWS = 1_200_000
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -151,13 +149,21 @@ def recent_keys(conn) -> int:  # noqa: ANN001
     return conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() or 0
 
 
+def merge_recent_keys(conn) -> int:  # noqa: ANN001
+    """Move all of lsh_recent into lsh_keys in one pass in key order, so each page of the big
+    table is written once for all of them; how many keys moved. (At a million articles this
+    takes 13-15 s. Moving a band per batch instead, to bound that pause, was measured no
+    faster than writing every batch's keys straight into lsh_keys.)"""
+    ignore = "OR IGNORE " if conn.dialect.name == "sqlite" else ""
+    conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) "
+                         "SELECT band, key, article_id FROM lsh_recent ORDER BY band, key, article_id")
+    return conn.exec_driver_sql("DELETE FROM lsh_recent").rowcount
+
+
 def move_recent_band(conn) -> int:  # noqa: ANN001
-    """Move one band of lsh_recent into lsh_keys, in key order, so that only that band's part
-    of the big table is rewritten (a fraction of a second at a million articles, where moving
-    every band at once held the writer for 15 s); how many keys moved. The band moved is the
-    one that waited longest: the band of the oldest key, as moving a band takes all of its
-    keys."""
-    band = conn.exec_driver_sql("SELECT band FROM lsh_recent ORDER BY article_id, band LIMIT 1").scalar()
+    """Move the lowest band of lsh_recent into lsh_keys, in key order: a bounded step for
+    maintenance while crawls write; how many keys moved (0: none were waiting)."""
+    band = conn.exec_driver_sql("SELECT min(band) FROM lsh_recent").scalar()
     if band is None:
         return 0
     mark = _driver_mark(conn)
@@ -509,7 +515,7 @@ class Store:
                     self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
             _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
             if pending.lsh and recent_keys(conn) >= RECENT_ROWS:
-                move_recent_band(conn)
+                merge_recent_keys(conn)
             _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
             if pending.clusters:
                 conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(

@@ -224,58 +224,50 @@ def test_lsh_probes_read_the_newest_articles_of_a_crowded_key(db_url, monkeypatc
     store.close()
 
 
-def test_new_lsh_keys_move_to_the_main_table_a_band_at_a_time(db_url, monkeypatch):
-    """New keys wait in lsh_recent; a batch that finds RECENT_ROWS there moves one band, the
-    one waiting longest, into lsh_keys. A repost finds its original in either table, a
-    crowded key is read for its newest PROBE_LIMIT in both, a rewrite clears both."""
+def test_new_lsh_keys_merge_into_the_main_table_and_are_probed_in_both(db_url, monkeypatch):
+    """New keys wait in lsh_recent until a batch brings it to RECENT_ROWS, then move into
+    lsh_keys in one pass. A repost finds its original in either table, a crowded key keeps
+    its newest PROBE_LIMIT across both, and a rewritten article's keys leave both."""
     import storage.store as store_mod
 
-    monkeypatch.setattr(store_mod, "RECENT_ROWS", 6)
+    monkeypatch.setattr(store_mod, "RECENT_ROWS", 6)  # three articles of two keys
     monkeypatch.setattr(store_mod, "PROBE_LIMIT", 2)
     store = Store.open(db_url, similar=near)
     store.sync_sources([{"name": "s1", "kind": "news", "config": {}}])
 
-    def rec(url, body, fp, own=None):
-        r = clustered(url, body, fp)
-        r.article.band_keys = [(0, own or 1000 + fp[0]), (1, 7)]  # band 1: everyone's
-        return r
+    def crowded(url, body, fp, own=None):
+        rec = clustered(url, body, fp)
+        rec.article.band_keys = [(0, 7), (1, own or 1000 + fp[0])]  # band 0: everyone's
+        return rec
 
-    def tables():
-        with store.engine.connect() as conn:
-            return {t: sorted(conn.execute(text(f"SELECT band, article_id FROM {t}")).all())
-                    for t in ("lsh_keys", "lsh_recent")}
-
-    ids = {}
-    for batch in ([rec("http://old/1", "旧文 甲", b"\x05a"), rec("http://orig/1", "原文 乙", b"\x06b")],
-                  [rec("http://orig/2", "原文 丙", b"\x07c")]):  # 6 keys: band 0 moves
-        ids.update((o.url, o.article_id) for o in store.write(batch))
-    old, orig1, orig2 = ids["http://old/1"], ids["http://orig/1"], ids["http://orig/2"]
-    assert tables() == {"lsh_keys": [(0, old), (0, orig1), (0, orig2)],
-                        "lsh_recent": [(1, old), (1, orig1), (1, orig2)]}
-    store.write([rec("http://noise/1", "噪声 丁", b"\x08n")])  # 5 keys: nothing moves
-    assert len(tables()["lsh_recent"]) == 5
-    store.write([rec("http://farm/1", "转载 乙", b"\x06d"),             # original's own key in lsh_keys
-                 rec("http://farm/2", "转载 丁", b"\x08e"),             # ... in lsh_recent
-                 rec("http://farm/3", "转载 甲", b"\x05f", own=1999)])  # only the crowded key
-    moved = tables()
-    # 11 keys: band 1 moves, its oldest key (old/1's) having waited since the first batch
-    assert [b for b, _ in moved["lsh_keys"]] == [0] * 3 + [1] * 7
-    assert [b for b, _ in moved["lsh_recent"]] == [0] * 4
-    store.write([rec("http://farm/4", "转载 丙", b"\x07x", own=1998)])  # crowded key, in lsh_keys
+    store.write([crowded("http://old/1", "旧文 甲", b"\x05a"), crowded("http://orig/1", "原文 乙", b"\x06b")])
+    with store.engine.connect() as conn:
+        assert lsh_rows(conn) == {"lsh_keys": 0, "lsh_recent": 4}
+    store.write([crowded("http://orig/2", "原文 丙", b"\x07c")])  # 6 keys: merged
+    with store.engine.connect() as conn:
+        assert lsh_rows(conn) == {"lsh_keys": 6, "lsh_recent": 0}
+        main = conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all()
+    store.write([crowded("http://noise/1", "噪声 丁", b"\x08n")])  # stays in lsh_recent
+    store.write([crowded("http://farm/1", "转载 乙", b"\x06d"),    # original in lsh_keys
+                 crowded("http://farm/2", "转载 丁", b"\x08e"),    # original in lsh_recent
+                 crowded("http://farm/3", "转载 甲", b"\x05f", own=1999)])  # shares band 0 only
     with store.engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT url, cluster_id FROM articles")).all())
+        assert lsh_rows(conn) == {"lsh_keys": 14, "lsh_recent": 0}  # 2 + 6 = 8 >= 6: merged
+        assert set(main) <= set(conn.execute(text("SELECT band, key, article_id FROM lsh_keys")).all())
     assert rows["http://farm/1"] is not None and rows["http://farm/1"] == rows["http://orig/1"]
     assert rows["http://farm/2"] is not None and rows["http://farm/2"] == rows["http://noise/1"]
-    # farm/3 and farm/4 share only the crowded key with their originals, and that key is read
-    # for its newest two articles, which old/1 (lsh_recent then) and orig/2 (lsh_keys) are not
+    # farm/3 shares only the crowded band 0 with old/1, and that key is read for its newest
+    # two articles (of the six under it in both tables), which old/1 is not
     assert rows["http://farm/3"] is None and rows["http://old/1"] is None
-    assert rows["http://farm/4"] is None and rows["http://orig/2"] is None
-    store.write([rec("http://orig/1", "原文 乙 改", b"\x09g")])
+    changed = crowded("http://orig/1", "原文 乙 改", b"\x09g")
+    store.write([changed])
     with store.engine.connect() as conn:
+        ids = dict(conn.execute(text("SELECT url, id FROM articles")).all())
         keys = conn.execute(text("SELECT 'main', band, key FROM lsh_keys WHERE article_id = :i UNION ALL "
                                  "SELECT 'recent', band, key FROM lsh_recent WHERE article_id = :i"),
-                            {"i": orig1}).all()
-    assert sorted(keys) == [("recent", 0, 1009), ("recent", 1, 7)]
+                            {"i": ids["http://orig/1"]}).all()
+    assert sorted(keys) == [("recent", 0, 7), ("recent", 1, 1009)]
     store.close()
 
 

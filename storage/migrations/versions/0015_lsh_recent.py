@@ -3,10 +3,9 @@
 A batch's 24,000 band keys land at random places in lsh_keys: at a million articles they
 dirty about a fifth of its 120,000 pages every batch, each written to the WAL and again at
 the checkpoint. New keys now go to lsh_recent, small enough to stay in the page cache, and
-move into lsh_keys a band at a time, in key order, once it holds RECENT_ROWS keys
-(storage.store): a page of the big tree is written about once per hundred thousand
-articles instead of once per batch (a two-level log-structured merge). Probes read both
-tables.
+move into lsh_keys in one pass in key order once it holds RECENT_ROWS keys (storage.store):
+a page of the big tree is written about once per 50,000 articles instead of once per batch
+(a two-level log-structured merge). Probes read both tables.
 
 Revision ID: 0015
 Revises: 0014
