@@ -8,10 +8,9 @@ does that in one transaction (minutes at a million articles, with the crawl's wr
 waiting); the 'merge' command does the same work in bounded steps, each its own short
 transaction, so crawls keep writing in between.
 
-New near-duplicate (LSH) keys wait in a small table of their own, and batches move them to
-the main one a band at a time once there are enough (storage.store); maintenance moves them
-all, a band per transaction, so the store is left with one table of keys for readers of the
-file.
+New near-duplicate (LSH) keys wait in a small table of their own until a batch finds enough
+to merge them into the main one in one pass (storage.store); maintenance moves them all, a
+band per transaction, so the store is left with one table of keys for readers of the file.
 
 On PostgreSQL the equivalent is VACUUM ANALYZE (the GIN index's pending list is merged and
 the planner's statistics refreshed). SQLite's planner statistics (ANALYZE) are left alone:
