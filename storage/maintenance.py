@@ -58,15 +58,15 @@ def compact(engine: Engine, step_pages: int = MERGE_STEP_PAGES,
     lsh_recent into lsh_keys (a band per transaction, before the steps)."""
     if step_pages < 1:
         raise ValueError("step_pages must be at least 1")
-    from storage.store import move_recent_band  # the store imports nothing from here
+    from storage.store import move_recent_keys  # the store imports nothing from here
 
     moved = 0
     while True:  # a band per transaction: writers wait for one band's move at most
         with engine.begin() as conn:
-            band = move_recent_band(conn)
-        if not band:
-            break
-        moved += band
+            band = conn.exec_driver_sql("SELECT min(band) FROM lsh_recent").scalar()
+            if band is None:
+                break
+            moved += move_recent_keys(conn, band)
     if engine.dialect.name != "sqlite":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE articles")

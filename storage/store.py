@@ -4,8 +4,9 @@ Writes go through SQLAlchemy Core in one transaction per batch (an ORM commit pe
 ~1 ms; a 100-row executemany ~0.06 ms a row): a batch's new articles together after its
 first pass (see _insert_returning_ids), its tag and LSH rows (~30 an article) straight
 through the driver, the LSH probes of all its new articles in one statement, its cluster
-changes at its end. Exact duplicates are merged here, at insert: an article whose canonical URL is known is updated only when its content changed,
-and one whose body hash is already stored under another URL is dropped as a duplicate.
+changes at its end. Exact duplicates are merged here, at insert: an article whose canonical
+URL is known is updated only when its content changed, and one whose body hash is already
+stored under another URL is dropped as a duplicate.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ _RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
 PROBE_LIMIT = 64  # newest articles read per LSH band key (see _stored_members)
 #: new LSH keys kept apart from lsh_keys (migration 0015): ~50,000 articles' worth, a few
-#: tens of MB that stay in the page cache, then merged in one pass (merge_recent_keys)
+#: tens of MB that stay in the page cache, then merged in one pass (move_recent_keys)
 RECENT_ROWS = 1_200_000
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -144,33 +145,18 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
     return out
 
 
-def recent_keys(conn) -> int:  # noqa: ANN001
-    """How many LSH keys wait in lsh_recent."""
-    return conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() or 0
-
-
-def merge_recent_keys(conn) -> int:  # noqa: ANN001
-    """Move all of lsh_recent into lsh_keys in one pass in key order, so each page of the big
-    table is written once for all of them; how many keys moved. (At a million articles this
-    takes 13-15 s. Moving a band per batch instead, to bound that pause, was measured no
-    faster than writing every batch's keys straight into lsh_keys.)"""
-    ignore = "OR IGNORE " if conn.dialect.name == "sqlite" else ""
-    conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) "
-                         "SELECT band, key, article_id FROM lsh_recent ORDER BY band, key, article_id")
-    return conn.exec_driver_sql("DELETE FROM lsh_recent").rowcount
-
-
-def move_recent_band(conn) -> int:  # noqa: ANN001
-    """Move the lowest band of lsh_recent into lsh_keys, in key order: a bounded step for
-    maintenance while crawls write; how many keys moved (0: none were waiting)."""
-    band = conn.exec_driver_sql("SELECT min(band) FROM lsh_recent").scalar()
-    if band is None:
-        return 0
+def move_recent_keys(conn, band: int | None = None) -> int:  # noqa: ANN001
+    """Move lsh_recent's keys (of one ``band``, or all) into lsh_keys in key order, so each
+    page of the big table is written once for all of them; how many moved. All at once takes
+    13-15 s at a million articles; a band per batch, to bound that pause, was measured no
+    faster than writing each batch's keys straight into lsh_keys, so a band at a time is
+    left to maintenance (a bounded step while crawls write)."""
     mark = _driver_mark(conn)
+    where, params = ("", ()) if band is None else (f" WHERE band = {mark}", (band,))
     ignore = "OR IGNORE " if conn.dialect.name == "sqlite" else ""
     conn.exec_driver_sql(f"INSERT {ignore}INTO lsh_keys (band, key, article_id) SELECT band, key, article_id "
-                         f"FROM lsh_recent WHERE band = {mark} ORDER BY key, article_id", (band,))
-    return conn.exec_driver_sql(f"DELETE FROM lsh_recent WHERE band = {mark}", (band,)).rowcount
+                         f"FROM lsh_recent{where} ORDER BY band, key, article_id", params)
+    return conn.exec_driver_sql(f"DELETE FROM lsh_recent{where}", params).rowcount
 
 
 _TAG_COLUMNS = ("article_id", "kind", "value", "score", "count", "first_pos", "in_title", "detail")
@@ -514,8 +500,8 @@ class Store:
                 if n.rec.listings:
                     self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
             _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
-            if pending.lsh and recent_keys(conn) >= RECENT_ROWS:
-                merge_recent_keys(conn)
+            if pending.lsh and conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() >= RECENT_ROWS:
+                move_recent_keys(conn)
             _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
             if pending.clusters:
                 conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
