@@ -56,7 +56,8 @@ def crawl(pages: int, workers: int, delay: float, redis_url: str, db: str | None
         reg = run_dir / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(run_dir / "home"),
-               "DAIHUO_REDIS_URL": redis_url, "DAIHUO_REDIS_PREFIX": prefix}
+               "DAIHUO_REDIS_URL": redis_url, "DAIHUO_REDIS_PREFIX": prefix,
+               "DAIHUO_ALLOWED_NETWORKS": "127.0.0.1/32"}  # the local site, through the guard
         cmd = [sys.executable, "-m", "daihuo.worker", "bench", "--registry", str(reg), "--db", db]
         subprocess.run(cmd + ["--seed"], env=env, check=True, capture_output=True)
         t0, cpu0 = time.monotonic(), time.process_time()

@@ -111,7 +111,8 @@ def main() -> None:
             db = f"sqlite:///{tmp}/{mode}.sqlite"
             out = subprocess.run([sys.executable, __file__, "--worker", mode, "--base", server.base_url,
                                   "--db", db], capture_output=True, text=True, cwd=REPO,
-                                 env={**__import__("os").environ, "DAIHUO_HOME": tmp})
+                                 env={**__import__("os").environ, "DAIHUO_HOME": tmp,
+                                      "DAIHUO_ALLOWED_NETWORKS": "127.0.0.1/32"})
             line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
             if out.returncode or not line:
                 print(f"{mode}: worker failed\n{out.stderr[-3000:]}")

@@ -37,6 +37,13 @@ EXTENSIONS = {
     "crawlers.livestats.LiveStats": 510,
 }
 
+# The network guard (crawlers/netguard.py): every request's host is resolved once and must be
+# public or inside an allowed network; the reactor connects to the address that was checked.
+DOWNLOADER_MIDDLEWARES = {"crawlers.netguard.NetGuardMiddleware": 990}
+TWISTED_DNS_RESOLVER = "crawlers.netguard.PinnedResolver"
+DAIHUO_ALLOWED_NETWORKS: list[str] = []  # the operator's; env DAIHUO_ALLOWED_NETWORKS adds more
+DAIHUO_NETGUARD_SETTINGS_SECONDS = 2.0  # the admin's allowed networks are re-read this often
+
 # Incremental crawls (crawlers/incremental.py): list pages every run; a known article again
 # only when due by its age, as a conditional request; an unchanged answer stores nothing.
 SPIDER_MIDDLEWARES = {"crawlers.incremental.IncrementalMiddleware": 600}

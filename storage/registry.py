@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storage.netpolicy import domain_problem
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -92,7 +94,13 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad(key, "must be a list of strings")
-        if key != "allowed_domains":
+        if key == "allowed_domains":
+            hosts = [urlsplit(u).hostname or "" for u in urls]
+            for domain in value:  # Scrapy matches these as suffixes: no bare "1" or "com"
+                problem = domain_problem(domain, hosts)
+                if problem:
+                    raise bad(key, problem)
+        else:
             for pattern in value:
                 try:
                     re.compile(pattern)

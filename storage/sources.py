@@ -9,9 +9,7 @@ network) unless an admin has allowed that network (setting ``allowed_networks``)
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +17,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
+from storage import netpolicy
 from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
 from storage.models import Article, Source
+from storage.netpolicy import AddressRefused, IPAddress, IPNetwork, Resolver, is_internal
 from storage.registry import (
     RegistryError,
     SourceConfig,
@@ -29,10 +29,6 @@ from storage.registry import (
 )
 from storage.store import from_db, now_utc
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-#: host name -> its addresses (tests replace it; the default asks the system resolver)
-Resolver = Callable[[str], list[str]]
 ALLOWED_NETWORKS = "allowed_networks"
 
 
@@ -72,58 +68,52 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-# -- addresses -------------------------------------------------------------------------------
+# -- addresses (the policy itself is storage/netpolicy.py) -------------------------------------
 def system_resolver(host: str) -> list[str]:
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise SourceError(f"host {host!r} does not resolve ({exc})") from None
-    return sorted({info[4][0] for info in infos})
-
-
-def is_internal(addr: IPAddress) -> bool:
-    """Private, loopback, link-local or otherwise not a public internet address."""
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
-            or addr.is_multicast or addr.is_unspecified or not addr.is_global)
+        return netpolicy.system_resolver(host)
+    except AddressRefused as exc:
+        raise SourceError(str(exc)) from None
 
 
 def host_addresses(host: str, resolver: Resolver | None = None) -> list[IPAddress]:
-    host = host.strip("[]")
     try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    return [ipaddress.ip_address(a.split("%")[0]) for a in (resolver or system_resolver)(host)]
+        return netpolicy.host_addresses(host, resolver)
+    except AddressRefused as exc:
+        raise SourceError(str(exc)) from None
 
 
 def check_url(url: str, allowed: Iterable[IPNetwork] = (), resolver: Resolver | None = None) -> None:
     """Raise SourceError unless ``url`` is http(s) and every address of its host is public
-    or inside an allowed network. (Every address: a name with one public and one internal
-    address would otherwise let the crawler in.)"""
+    or inside an allowed network."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceError(f"not an http(s) URL: {url!r}")
+    try:
+        netpolicy.checked_address(parts.hostname, allowed, resolver)
+    except AddressRefused as exc:
+        raise SourceError(str(exc)) from None
+
+
+def check_allowed_domains(domains: Iterable[str], allowed: Iterable[IPNetwork] = ()) -> None:
+    """Host names only (no bare suffix such as "1"); an IP literal only inside an allowed
+    network (the crawler's guard refuses it anyway: this says so when the source is saved)."""
     allowed = list(allowed)
-    for addr in host_addresses(parts.hostname, resolver):
-        if is_internal(addr) and not any(addr in net for net in allowed):
-            raise SourceError(
-                f"{parts.hostname} resolves to {addr}, a private/loopback/link-local address; "
-                "an admin can allow its network in the console settings")
+    for value in domains:
+        problem = netpolicy.domain_problem(value)
+        if problem:
+            raise SourceError(f"field 'allowed_domains': {problem}")
+        addr = netpolicy.ip_literal(value)
+        if addr is not None and is_internal(addr) and not netpolicy.in_networks(addr, allowed):
+            raise SourceError(f"field 'allowed_domains': {value} is a private/loopback/link-local "
+                              "address; an admin can allow its network in the console settings")
 
 
 def parse_networks(values: Iterable[str]) -> list[IPNetwork]:
-    nets = []
-    for value in values:
-        value = value.strip()
-        if not value:
-            continue
-        try:
-            nets.append(ipaddress.ip_network(value, strict=False))
-        except ValueError:
-            raise SourceError(f"not a network (CIDR) or address: {value!r}") from None
-    return nets
+    try:
+        return netpolicy.parse_networks(values)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None
 
 
 # -- settings and audit ----------------------------------------------------------------------
@@ -211,15 +201,17 @@ def source_config(engine: Engine, name: str) -> SourceConfig:
 
 # -- writing ---------------------------------------------------------------------------------
 def validate(data: dict, *, allowed: Iterable[IPNetwork] = (), resolver: Resolver | None = None,
-             check_hosts: bool = True) -> SourceConfig:
+             check_hosts: bool = True, check_domains: bool = True) -> SourceConfig:
     """A SourceConfig from registry-shaped ``data`` (None values dropped), or SourceError."""
     clean = {k: v for k, v in data.items() if v is not None}
     try:
         cfg = parse_source(clean, where="source")
     except RegistryError as exc:
         raise SourceError(str(exc)) from None
+    allowed = list(allowed)
+    if check_domains and "allowed_domains" in clean:  # the default is the start URLs' hosts
+        check_allowed_domains(cfg.allowed_domains, allowed)
     if check_hosts:
-        allowed = list(allowed)
         for url in cfg.start_urls:
             check_url(url, allowed, resolver)
     return cfg
@@ -269,7 +261,9 @@ def update_source(engine: Engine, name: str, changes: dict, actor: str, *, tier:
     merged.setdefault("kind", current.kind)
     if "allowed_domains" not in changes and "start_urls" in changes:
         merged.pop("allowed_domains", None)  # recomputed from the new start URLs
-    cfg = validate(merged, check_hosts=False)
+    domains_changed = "allowed_domains" in changes and changes["allowed_domains"] is not None
+    cfg = validate(merged, check_hosts=False, check_domains=domains_changed,
+                   allowed=allowed_networks(engine) if domains_changed else ())
     if check_hosts:  # only URLs that are new: an edit of the tier must not need DNS
         allowed = allowed_networks(engine)
         for url in cfg.start_urls:
@@ -331,7 +325,7 @@ def import_registry(engine: Engine, path: Path | str, actor: str = "import", *,
 
 
 __all__ = ["ALLOWED_NETWORKS", "ImportResult", "SourceError", "SourceView", "add_source",
-           "allowed_networks", "check_url", "get_setting", "get_source", "host_addresses",
+           "allowed_networks", "check_allowed_domains", "check_url", "get_setting", "get_source", "host_addresses",
            "import_registry", "is_internal", "list_sources", "parse_networks", "recent_audit",
            "set_allowed_networks", "set_enabled", "set_setting", "source_config", "update_source",
            "validate"]

@@ -13,6 +13,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("DAIHUO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The crawl tests serve their sites on 127.0.0.1: the operator's allow-list of the network
+# guard (storage/netpolicy.py) lets exactly that address through, child processes included.
+# 127.0.0.2 stays internal: the SSRF tests' canary listens there.
+os.environ["DAIHUO_ALLOWED_NETWORKS"] = "127.0.0.1/32"
 
 
 def shared_path(*parts: str) -> Path:
