@@ -345,19 +345,12 @@ def webhook_remove(webhook_id: int) -> None:
 @click.argument("webhook_id", type=int)
 def webhook_test(webhook_id: int) -> None:
     """Send a test message."""
-    from sqlalchemy import select
+    from daihuo.webhooks import send_test
 
-    from daihuo.webhooks import send
-    from storage.schedule_models import Webhook
-
-    engine = _engine()
-    with engine.connect() as conn:
-        row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
-    if row is None:
+    result = send_test(_engine(), webhook_id)
+    if result is None:
         raise click.ClickException(f"no webhook #{webhook_id}")
-    event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
-             "checks": [{"name": "test", "ok": False, "detail": "a test message from daihuo"}]}
-    click.echo(send(row.kind, row.url, event, row.secret))
+    click.echo(result)
 
 
 COMMANDS = (scheduler_cmd, schedule, runs_group, webhook)

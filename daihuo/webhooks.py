@@ -3,7 +3,10 @@
 Four formats: generic JSON (the event as is), and the group-robot formats of WeCom
 (企业微信), DingTalk (钉钉) and Feishu (飞书), each a markdown or text message. DingTalk and
 Feishu robots may require a signature ("加签"); give the robot's secret and it is added.
-Managed by admins (the URL is a place daihuo will POST to).
+Managed by admins (the URL is a place daihuo will POST to). A robot's URL carries its
+token (``?key=``, ``?access_token=``, or the last path segment), so it is shown back masked,
+like the signing secret, which is never shown at all. The POST goes through the network
+guard (daihuo/pinned_http.py): internal addresses only inside an allowed network.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import Engine, delete, insert, select, update
 
+from daihuo.pinned_http import AddressRefused, PinnedTransport
+from storage.netpolicy import IPNetwork, env_allowed_networks
 from storage.schedule_models import Webhook
 from storage.store import now_utc
 
@@ -47,8 +53,24 @@ class WebhookInfo:
         return dict(self.__dict__)
 
 
+_TOKEN_SEGMENT = re.compile(r"^[A-Za-z0-9_\-]{16,}$")
+
+
+def _mask(value: str) -> str:
+    return value[:4] + "…" if len(value) > 4 else "…"
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its tokens masked (query values, long path segments, a password)."""
+    parts = urllib.parse.urlsplit(url)
+    path = "/".join(_mask(seg) if _TOKEN_SEGMENT.match(seg) else seg for seg in parts.path.split("/"))
+    query = "&".join(f"{k}={_mask(v)}" for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
 def _info(r) -> WebhookInfo:  # noqa: ANN001
-    return WebhookInfo(r.id, r.name, r.kind, r.url, r.enabled, bool(r.secret), r.last_status)
+    return WebhookInfo(r.id, r.name, r.kind, masked_url(r.url), r.enabled, bool(r.secret), r.last_status)
 
 
 def add_webhook(engine: Engine, name: str, url: str, kind: str = "json",
@@ -131,20 +153,31 @@ def build_request(kind: str, url: str, event: dict, secret: str | None = None,
     raise WebhookError(f"unknown webhook kind {kind!r}")
 
 
-def send(kind: str, url: str, event: dict, secret: str | None = None, timeout: float = TIMEOUT) -> str:
-    """POST one event; returns "ok" or what went wrong (never raises)."""
+def allowed_for(engine: Engine) -> list[IPNetwork]:
+    """Where webhooks may POST: the admin's allowed networks plus the operator's."""
+    from storage.sources import allowed_networks
+
+    return allowed_networks(engine) + env_allowed_networks()
+
+
+def send(kind: str, url: str, event: dict, secret: str | None = None, timeout: float = TIMEOUT,
+         allowed: Iterable[IPNetwork] | None = None) -> str:
+    """POST one event; returns "ok" or what went wrong (never raises). ``allowed``: the
+    internal networks it may reach (default: the operator's DAIHUO_ALLOWED_NETWORKS)."""
     target, body = build_request(kind, url, event, secret)
     data = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
-    req = urllib.request.Request(target, data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8",
-                                          "User-Agent": "daihuo-webhook/0.1"})
+    nets = env_allowed_networks() if allowed is None else list(allowed)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only, checked on add
-            answer = resp.read(65536)
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return f"unreachable: {getattr(exc, 'reason', exc)}"
+        with httpx.Client(transport=PinnedTransport(nets), timeout=timeout, follow_redirects=False) as client:
+            resp = client.post(target, content=data, headers={
+                "Content-Type": "application/json; charset=utf-8", "User-Agent": "daihuo-webhook/0.1"})
+            answer = resp.content[:65536]
+    except AddressRefused as exc:
+        return f"refused by the network guard: {exc}"
+    except httpx.HTTPError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    if resp.status_code >= 300:
+        return f"HTTP {resp.status_code}"
     if kind != "json":  # the robots answer 200 with an error code in the body
         try:
             reply = json.loads(answer or b"{}")
@@ -161,8 +194,9 @@ def notify(engine: Engine, event: dict) -> dict[str, str]:
     with engine.connect() as conn:
         hooks = conn.execute(select(Webhook).where(Webhook.enabled.is_(True))).all()
     results = {}
+    nets = allowed_for(engine)
     for hook in hooks:
-        result = send(hook.kind, hook.url, event, hook.secret)
+        result = send(hook.kind, hook.url, event, hook.secret, allowed=nets)
         results[hook.name] = result
         if result != "ok":
             log.warning("webhook %s: %s", hook.name, result)
@@ -170,3 +204,14 @@ def notify(engine: Engine, event: dict) -> dict[str, str]:
             conn.execute(update(Webhook).where(Webhook.id == hook.id).values(
                 last_status=f"{now_utc().isoformat(timespec='seconds')} {result}"))
     return results
+
+
+def send_test(engine: Engine, webhook_id: int) -> str | None:
+    """Send a test message to one webhook (its real URL and secret); None if there is none."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
+    if row is None:
+        return None
+    event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
+             "checks": [{"name": "test", "ok": False, "detail": "a test message from daihuo"}]}
+    return send(row.kind, row.url, event, row.secret, allowed=allowed_for(engine))

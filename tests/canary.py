@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Pages:
     def __init__(self, routes: dict[str, tuple[int, dict, bytes]] | None = None,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes = routes if routes is not None else {}
         self.hits: list[str] = []
         outer = self
@@ -31,7 +31,7 @@ class Pages:
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.host, self.port = host, self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -50,11 +50,11 @@ class Pages:
 class Canary(Pages):
     """Answers every path with a page worth storing, so a fetch would show in the store."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         body = ("<html><head><title>内部机密页面</title></head><body><article><h1>内部机密页面</h1>"
                 + "<p>这是一段只应在内网看到的文字，用来检验爬虫是否越界抓取了内部地址。</p>" * 8
                 + "</article></body></html>").encode()
-        super().__init__(host="127.0.0.2")
+        super().__init__(host="127.0.0.2", port=port)
         self.routes = _Always((200, {}, body))
 
 

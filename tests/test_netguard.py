@@ -161,3 +161,74 @@ def test_pinned_resolver_answers_with_the_checked_address():
     with pytest.raises(DNSLookupError, match="network guard"):
         netguard.PinnedResolver._check("127.0.0.2", "sneaky.test")
     assert netguard.PinnedResolver._check("93.184.216.34", "public.test") == "93.184.216.34"
+
+
+# -- test extraction: one resolution, connect to the checked address ---------------------------
+class FakeInternet(__import__("httpcore").NetworkBackend):
+    """The socket layer of the test: a "public" address is served by the local site, every
+    connect target is recorded."""
+
+    def __init__(self, public: dict[str, str]) -> None:
+        import httpcore
+
+        self.public, self.inner, self.connects = public, httpcore.SyncBackend(), []
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ANN001, ANN201
+        self.connects.append(host)
+        return self.inner.connect_tcp(self.public.get(host, host), port, timeout=timeout,
+                                      local_address=local_address, socket_options=socket_options)
+
+    def sleep(self, seconds):  # noqa: ANN001, ANN201
+        self.inner.sleep(seconds)
+
+
+def test_extraction_resolves_once_and_connects_to_the_checked_address():
+    from daihuo.pinned_http import PinnedTransport
+    from daihuo.web.console.extraction import FetchError, fetch
+
+    article = ("<html><head><title>公开页面</title></head><body><article><h1>公开页面</h1>"
+               + "<p>直播带货的公开报道，任何人都可以读到。</p>" * 6 + "</article></body></html>").encode()
+    with Pages({"/": (200, {}, article)}) as site:
+        try:
+            canary = Canary(port=site.port)  # same port: a second lookup would land here
+        except OSError:
+            pytest.skip("127.0.0.2 with the site's port is taken")
+        with canary:
+            answers = iter([["93.184.216.34"], ["127.0.0.2"], ["127.0.0.2"], ["127.0.0.2"]])
+            asked = []
+
+            def rebinding(host):  # public first, loopback after (DNS rebinding)
+                asked.append(host)
+                return next(answers)
+
+            net = FakeInternet({"93.184.216.34": "127.0.0.1"})
+            got = fetch(f"http://rebind.example:{site.port}/", [],
+                        transport=PinnedTransport([], rebinding, backend=net))
+            assert got.status == 200 and "公开页面".encode() in got.body
+            assert asked == ["rebind.example"] and net.connects == ["93.184.216.34"]
+            assert canary.hits == []
+            # a name answering loopback at once is refused before any connection
+            with pytest.raises(FetchError, match="private/loopback"):
+                fetch(f"http://rebind.example:{site.port}/", [],
+                      transport=PinnedTransport([], lambda h: ["127.0.0.2"], backend=net))
+            assert net.connects == ["93.184.216.34"] and canary.hits == []
+
+
+def test_webhooks_go_through_the_guard_and_never_show_their_tokens(canary, tmp_path):
+    from daihuo import webhooks
+    from storage.store import Store
+
+    result = webhooks.send("json", canary.url("/hook"), {"event": "test"})
+    assert result.startswith("refused by the network guard") and "loopback" in result
+    assert canary.hits == []
+    store = Store.open(f"sqlite:///{tmp_path / 'hooks.sqlite'}")
+    try:
+        webhooks.add_webhook(store.engine, "robot", "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef",
+                             "dingtalk", "SECsupersecret")
+        webhooks.add_webhook(store.engine, "fs", "https://open.feishu.cn/open-apis/bot/v2/hook/8f1c2d3e-4b5a-6978-a1b2-c3d4e5f60718")
+        shown = [w.as_dict() for w in webhooks.list_webhooks(store.engine)]
+    finally:
+        store.close()
+    text = json.dumps(shown)
+    assert "0123456789abcdef" not in text and "8f1c2d3e-4b5a-6978-a1b2-c3d4e5f60718" not in text
+    assert "SECsupersecret" not in text and "access_token=0123" in text

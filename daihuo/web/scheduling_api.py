@@ -192,15 +192,7 @@ def delete_webhook(request: Request, webhook_id: int) -> Response:
 
 @router.post("/webhooks/{webhook_id}/test", summary="Send a test message", dependencies=[admin])
 def test_webhook(request: Request, webhook_id: int) -> dict:
-    hook = next((w for w in webhooks.list_webhooks(_engine(request)) if w.id == webhook_id), None)
-    if hook is None:
+    result = webhooks.send_test(_engine(request), webhook_id)
+    if result is None:
         raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
-    from sqlalchemy import select
-
-    from storage.schedule_models import Webhook
-
-    with _engine(request).connect() as conn:
-        secret = conn.execute(select(Webhook.secret).where(Webhook.id == webhook_id)).scalar()
-    event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
-             "checks": [{"name": "test", "ok": False, "detail": "a test message from daihuo"}]}
-    return {"result": webhooks.send(hook.kind, hook.url, event, secret)}
+    return {"result": result}

@@ -2,7 +2,8 @@
 
 The fetch is the console's only outbound request made on a person's behalf, so it is
 fenced: http/https only, every hop of a redirect re-checked against the private-address
-rule of storage.sources, a timeout, and a size cap. The page goes through the same stages as
+rule (storage/netpolicy.py) by the transport that then connects to the checked address
+(daihuo/pinned_http.py: no second DNS answer), a timeout, and a size cap. The page goes through the same stages as
 a crawl (nlp.document.process_page) and is shown from its extracted blocks, never as HTML.
 """
 
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from daihuo.pinned_http import AddressRefused, PinnedTransport
 from storage.sources import IPNetwork, Resolver, SourceError, check_url
 
 TIMEOUT = 10.0  # seconds, connect and each read
@@ -42,12 +44,16 @@ def fetch(url: str, allowed: list[IPNetwork], *, resolver: Resolver | None = Non
     """GET ``url`` under the console's fetch rules (see the module docstring)."""
     t0 = time.perf_counter()
     hops: list[str] = []
+    # a test's own transport gets the check here; ours checks (and pins) each request itself
+    transport = transport or PinnedTransport(allowed, resolver)
+    precheck = not isinstance(transport, PinnedTransport)
     with httpx.Client(follow_redirects=False, timeout=timeout, transport=transport,
                       headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"}) as client:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                check_url(current, allowed, resolver)
+                if precheck or urlsplit(current).scheme not in ("http", "https"):
+                    check_url(current, allowed, resolver)
             except SourceError as exc:
                 raise FetchError(str(exc)) from None
             try:
@@ -67,6 +73,8 @@ def fetch(url: str, allowed: list[IPNetwork], *, resolver: Resolver | None = Non
                         chunks.append(chunk)
                     return Fetched(str(resp.url), resp.status_code, dict(resp.headers), b"".join(chunks),
                                    (time.perf_counter() - t0) * 1000, hops)
+            except AddressRefused as exc:
+                raise FetchError(str(exc)) from None
             except httpx.TimeoutException:
                 raise FetchError(f"no answer within {timeout:g} s") from None
             except httpx.HTTPError as exc:
