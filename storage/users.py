@@ -1,14 +1,23 @@
 """Users, password hashing and sessions (storage side; the web layer reads cookies).
 
-Passwords are hashed with scrypt (hashlib, memory-hard) and a random salt; sessions are
-random tokens of which only the SHA-256 is stored, with an expiry and a CSRF token each.
+Passwords are hashed with scrypt (hashlib, memory-hard) and a random salt at N=2^17, r=8,
+p=1 (OWASP's figure; 128 MiB per hash, so at most two run at once); a hash made with other
+parameters is replaced at the next successful login. Sessions are random tokens of which
+only the SHA-256 is stored, with an expiry and a CSRF token each.
+
+Names are normalised once (NFKC, then stripped: a full-width space or letter is the same
+name) before any lookup or limit. Unknown, disabled and wrong-password logins do the same
+work (one scrypt at the current cost), so timing does not tell which it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +28,10 @@ from storage.store import from_db, now_utc, to_utc
 
 ROLES = ("analyst", "editor", "admin")  # each role can do what the ones before it can
 SESSION_TTL = timedelta(hours=12)
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# DAIHUO_INSECURE_TEST_SCRYPT_N lowers the cost for the test suite only (never set it in use).
+_SCRYPT = {"n": int(os.environ.get("DAIHUO_INSECURE_TEST_SCRYPT_N") or 2**17), "r": 8, "p": 1}
+_SCRYPT_SLOTS = threading.BoundedSemaphore(2)  # 128 MiB each at N=2^17: bound the memory
+_DUMMY: dict[str, str] = {}
 MIN_PASSWORD = 10
 
 
@@ -39,26 +51,59 @@ class UserInfo:
         return not self.disabled and ROLES.index(self.role) >= ROLES.index(role)
 
 
-def hash_password(password: str) -> str:
+def normalize_name(name: str) -> str:
+    """The one form of a user name: NFKC (full-width and compatibility forms folded), then
+    stripped of surrounding white space (NFKC turns U+3000 into a plain space)."""
+    return unicodedata.normalize("NFKC", name or "").strip()
+
+
+def limit_key(name: str) -> str:
+    """The key failed logins are counted under: the normalised name, case-folded, so no
+    spelling of a name gets fresh guesses."""
+    return normalize_name(name).casefold()
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    with _SCRYPT_SLOTS:
+        return hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, n=n, r=r, p=p,
+                              maxmem=128 * r * n + 16 * 1024 * 1024)
+
+
+def hash_password(password: str, **cost: int) -> str:
+    params = {**_SCRYPT, **cost}
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    digest = _scrypt(password, salt, params["n"], params["r"], params["p"])
+    return f"scrypt${params['n']}${params['r']}${params['p']}${salt.hex()}${digest.hex()}"
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when ``stored`` was made with other scrypt parameters than today's."""
+    parts = stored.split("$")
+    return len(parts) != 6 or parts[0] != "scrypt" or \
+        parts[1:4] != [str(_SCRYPT["n"]), str(_SCRYPT["r"]), str(_SCRYPT["p"])]
 
 
 def check_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        if scheme != "scrypt" or not (2 <= int(n) <= 2**20 and 1 <= int(r) <= 16 and 1 <= int(p) <= 4):
             return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), dklen=32,
-                             n=int(n), r=int(r), p=int(p))
+        got = _scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got.hex(), digest)
 
 
+def _dummy_hash() -> str:
+    """A hash at today's cost, made once: what an unknown name is checked against."""
+    key = str(_SCRYPT)
+    if key not in _DUMMY:
+        _DUMMY[key] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY[key]
+
+
 def create_user(engine: Engine, name: str, password: str, role: str) -> UserInfo:
-    name = name.strip()
+    name = normalize_name(name)
     if not name or len(name) > 100:
         raise UserError("a user name is 1 to 100 characters")
     if role not in ROLES:
@@ -83,12 +128,14 @@ def list_users(engine: Engine) -> list[UserInfo]:
 def set_role(engine: Engine, name: str, role: str) -> None:
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
+    name = normalize_name(name)
     with engine.begin() as conn:
         if not conn.execute(update(User).where(User.name == name).values(role=role)).rowcount:
             raise UserError(f"no user {name!r}")
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool) -> None:
+    name = normalize_name(name)
     with engine.begin() as conn:
         res = conn.execute(update(User).where(User.name == name).values(disabled=disabled))
         if not res.rowcount:
@@ -101,12 +148,15 @@ def set_disabled(engine: Engine, name: str, disabled: bool) -> None:
 def authenticate(engine: Engine, name: str, password: str) -> UserInfo | None:
     """The user when name and password match and the user is enabled, else None."""
     with engine.connect() as conn:
-        row = conn.execute(select(User).where(User.name == name.strip())).first()
-    if row is None:
-        check_password(password, hash_password("timing"))  # same work either way
+        row = conn.execute(select(User).where(User.name == normalize_name(name))).first()
+    # one scrypt whatever the case: unknown, disabled and wrong password take as long
+    ok = check_password(password, row.password_hash if row is not None else _dummy_hash())
+    if row is None or row.disabled or not ok:
         return None
-    if row.disabled or not check_password(password, row.password_hash):
-        return None
+    if needs_rehash(row.password_hash):  # an older cost: upgraded now that we know the password
+        with engine.begin() as conn:
+            conn.execute(update(User).where(User.id == row.id)
+                         .values(password_hash=hash_password(password)))
     return UserInfo(row.id, row.name, row.role, row.disabled)
 
 

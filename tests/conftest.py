@@ -17,6 +17,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # guard (storage/netpolicy.py) lets exactly that address through, child processes included.
 # 127.0.0.2 stays internal: the SSRF tests' canary listens there.
 os.environ["DAIHUO_ALLOWED_NETWORKS"] = "127.0.0.1/32"
+# scrypt at the default N=2^17 takes ~0.3 s and 128 MiB a hash: the suite uses 2^14 (the
+# test-only setting storage/users.py names as such); tests of the default set their own.
+os.environ.setdefault("DAIHUO_INSECURE_TEST_SCRYPT_N", str(2**14))
 
 
 def shared_path(*parts: str) -> Path:

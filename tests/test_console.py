@@ -51,10 +51,18 @@ def test_login_next_and_logout(setup):
     assert r.status_code == 303 and r.headers["location"] == "/console/login?next=/console/queue%3Fstatus%3Dnew"
     page = c.get("/console/login")
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers
-    bad = c.post("/console/login", data={"name": "ed", "password": "wrong password", "next": "/console/"})
+    stale = re.search(r'name="login_token" value="([^"]+)"', page.text).group(1)
+    refused = c.post("/console/login", data={"name": "ed", "password": "editor password", "next": "/console/"})
+    assert refused.status_code == 403 and "ed · editor" not in refused.text  # no login token
+    token = re.search(r'name="login_token" value="([^"]+)"', refused.text).group(1)
+    assert token != stale  # each form gets a fresh token
+    bad = c.post("/console/login", data={"name": "ed", "password": "wrong password", "next": "/console/",
+                                         "login_token": token})
     assert bad.status_code == 401 and "wrong name or password" in bad.text
+    token = re.search(r'name="login_token" value="([^"]+)"', bad.text).group(1)
     # never an open redirect: next must stay inside the console
-    r = c.post("/console/login", data={"name": "ed", "password": "editor password", "next": "//evil.example/x"})
+    r = c.post("/console/login", data={"name": "ed", "password": "editor password", "next": "//evil.example/x",
+                                       "login_token": token})
     assert r.status_code == 303 and r.headers["location"] == "/console/"
     home = c.get("/console/")
     assert home.status_code == 200 and "ed · editor" in home.text

@@ -7,17 +7,38 @@ SameSite=Lax. State-changing requests must carry the session's CSRF token (form 
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+import math
+import os
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from daihuo.web.login_limits import LoginLimiter
 from storage import users
 
 COOKIE = "daihuo_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_FAILURES, FAILURE_WINDOW = 5, 300.0  # failed logins per name, per window (seconds)
+
+
+def secure_cookies(request: Request) -> bool:
+    """``Secure`` cookies over https, or always with DAIHUO_SECURE_COOKIES=1 (behind a TLS
+    proxy the app itself sees http)."""
+    return os.environ.get("DAIHUO_SECURE_COOKIES", "") in ("1", "true", "yes") \
+        or request.url.scheme == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """False when the request says it comes from another site (Origin, else Referer); a
+    request with neither (curl, scripts) is not a browser's cross-site form."""
+    from urllib.parse import urlsplit
+
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed:
+        return True
+    if claimed == "null":
+        return False
+    parts = urlsplit(claimed)
+    return parts.netloc.lower() == (request.headers.get("host") or request.url.netloc).lower()
 
 
 def session_of(request: Request) -> tuple[users.UserInfo, str] | None:
@@ -69,24 +90,26 @@ def require(role: str):  # noqa: ANN201
 
 
 def login(request: Request, response: Response, name: str, password: str) -> users.SessionInfo:
-    """Check credentials (with a per-name failure limit) and set the session cookie."""
-    now = time.monotonic()
-    failures = getattr(request.app.state, "login_failures", None)
-    if failures is None:  # per app: name -> times of recent failed logins
-        failures = request.app.state.login_failures = defaultdict(deque)
-    recent = failures[name]
-    while recent and now - recent[0] > FAILURE_WINDOW:
-        recent.popleft()
-    if len(recent) >= MAX_FAILURES:
-        raise HTTPException(status_code=429, detail="too many failed logins; try again later")
+    """Check credentials (failures back off per name and per client address, see
+    login_limits) and set the session cookie."""
+    if not same_origin(request):
+        raise HTTPException(status_code=403, detail="登录请求来自其他网站,已拒绝 (cross-site login refused)")
+    limiter = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.login_limiter = LoginLimiter()
+    key, addr = users.limit_key(name), request.client.host if request.client else "-"
+    wait = limiter.retry_after(key, addr)
+    if wait > 0:
+        raise HTTPException(status_code=429, detail=f"登录失败次数过多,请 {math.ceil(wait)} 秒后再试",
+                            headers={"Retry-After": str(math.ceil(wait))})
     user = users.authenticate(request.app.state.engine, name, password)
     if user is None:
-        recent.append(now)
-        raise HTTPException(status_code=401, detail="wrong name or password")
-    recent.clear()
+        limiter.failed(key, addr)
+        raise HTTPException(status_code=401, detail="用户名或密码错误 (wrong name or password)")
+    limiter.succeeded(key, addr)
     session = users.start_session(request.app.state.engine, user)
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https",
+                        secure=secure_cookies(request),
                         max_age=int(users.SESSION_TTL.total_seconds()), path="/")
     return session
 

@@ -14,8 +14,10 @@ an anonymous visitor is sent to the login page and a forbidden one sees an HTML 
 
 from __future__ import annotations
 
+import hmac
 import io
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -181,23 +183,39 @@ def static(name: str) -> Response:
 
 
 # -- login -----------------------------------------------------------------------------------
+LOGIN_CSRF = "daihuo_login_csrf"  # login CSRF: a pre-session token, cookie + form field
+
+
+def _login_form(request: Request, status_code: int = 200, **context) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", status_code=status_code, login_token=token, **context)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/console/login",
+                        secure=auth.secure_cookies(request), max_age=3600)
+    return response
+
+
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
     if auth.current_user(request) is not None:
         return redirect(_safe_next(next))
-    return render(request, "login.html", next=_safe_next(next), error=None)
+    return _login_form(request, next=_safe_next(next), error=None)
 
 
 @router.post("/login")
 def login_submit(request: Request, name: str = Form(""), password: str = Form(""),
-                 next: str = Form("/console/")) -> Response:  # noqa: A002
+                 next: str = Form("/console/"), login_token: str = Form("")) -> Response:  # noqa: A002
     target = _safe_next(next)
+    cookie = request.cookies.get(LOGIN_CSRF, "")
+    if not cookie or not login_token or not hmac.compare_digest(cookie, login_token):
+        # another site's form (it can neither read nor send our SameSite=Strict cookie)
+        return _login_form(request, status_code=403, next=target, name=name,
+                           error="登录表单已过期或来自其他网站,请重新登录")
     response = RedirectResponse(target, status_code=303)
     try:
         auth.login(request, response, name, password)
     except HTTPException as exc:
-        return render(request, "login.html", status_code=exc.status_code, next=target,
-                      error=exc.detail, name=name)
+        return _login_form(request, status_code=exc.status_code, next=target, error=exc.detail, name=name)
+    response.delete_cookie(LOGIN_CSRF, path="/console/login")
     return response
 
 
