@@ -1,7 +1,7 @@
 """The public site served live: the same pages, feeds and sitemap as the static export.
 
 Settings come from ``app.state.site_config`` (a SiteConfig; default ``SiteConfig.from_env()``);
-without a base URL the request's own origin is used. ``app.state.site_clock`` (a callable
+without a base URL the request's own origin is used if its host is allowed (site/hosts.py). ``app.state.site_clock`` (a callable
 returning an aware datetime) may replace the clock, for tests of scheduled publishing.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.feeds import MEDIA_TYPES, FeedBuilder
+from daihuo.web.site.hosts import BoundedCache, request_base
 from daihuo.web.site.render import CSS_PATH, Renderer
 from daihuo.web.site.searching import site_search
 from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
@@ -43,13 +44,11 @@ class _Site:
         cfg: SiteConfig | None = getattr(state, "site_config", None)
         if cfg is None:
             cfg = state.site_config = SiteConfig.from_env()
-        if cfg.base_url is None:
-            cfg = cfg.with_base(str(request.base_url).rstrip("/"))
+        if cfg.base_url is None:  # only an allowed Host reaches links (site/hosts.py)
+            cfg = cfg.with_base(request_base(request))
         self.cfg = cfg
-        cache: dict = state.__dict__.setdefault("_site_renderers", {})
-        if cfg.base_url not in cache:
-            cache[cfg.base_url] = (Renderer(cfg), FeedBuilder(cfg))
-        self.render, self.feeds = cache[cfg.base_url]
+        cache: BoundedCache = state.__dict__.setdefault("_site_renderers", BoundedCache())
+        self.render, self.feeds = cache.get(cfg.base_url, lambda: (Renderer(cfg), FeedBuilder(cfg)))
         clock: Callable[[], datetime] = getattr(state, "site_clock", None) or now_utc
         self.now = clock()
 
