@@ -53,6 +53,8 @@ ROLE = {}
 for method, path in _routes():
     if path.startswith("/api/webhooks"):
         ROLE[(method, path)] = "admin"
+    elif path == "/api/runs/{run_id}/log":  # logs may quote page text
+        ROLE[(method, path)] = "editor"
     elif path == "/console/runs/live.js":
         ROLE[(method, path)] = None
     elif path.startswith("/console/"):
@@ -130,7 +132,8 @@ def test_runs_api(app):
     assert an.get("/api/runs/999").status_code == 404
     assert ed.post(f"/api/runs/{run_id}/cancel").json()["result"] == "cancelled"  # no process: closed
     assert an.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"
-    assert an.get(f"/api/runs/{run_id}/log").text == ""
+    assert an.get(f"/api/runs/{run_id}/log").status_code == 403  # logs quote pages: editors only
+    assert ed.get(f"/api/runs/{run_id}/log").text == ""
     assert ed.post(f"/api/runs/{run_id}/cancel").json()["result"] == "not running"
 
 

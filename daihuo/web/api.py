@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from daihuo.searching import query_terms
 from daihuo.web.auth import require
+from daihuo.web.bounds import MAX_DB_INT, IdPath, IsoDate
 from storage import listings as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
@@ -32,7 +33,7 @@ def api_search(
     request: Request,
     q: str = Query(..., max_length=2000, description="words, \"phrases\", OR, NOT/-word"),
     platform: str | None = None, topic: str | None = None, entity: str | None = None,
-    source: str | None = None, since: date | None = None, until: date | None = None,
+    source: str | None = None, since: IsoDate | None = None, until: IsoDate | None = None,
     cluster: int | None = None, status: str | None = None,
     sort: Literal["relevance", "date"] = "relevance", recency: bool = False,
     page: int = Query(1, ge=1, le=1000), per_page: int = Query(20, ge=1, le=100),
@@ -51,7 +52,7 @@ def api_search(
 
 
 @router.get("/articles/{article_id}", summary="One article with its tags and other reports of it")
-def api_article(request: Request, article_id: int) -> dict:
+def api_article(request: Request, article_id: IdPath) -> dict:
     detail = queries.article_detail(_engine(request), article_id)
     if detail is None:
         raise HTTPException(status_code=404, detail="no such article")
@@ -59,14 +60,14 @@ def api_article(request: Request, article_id: int) -> dict:
 
 
 @router.get("/articles/{article_id}/tags", summary="An article's tags")
-def api_article_tags(request: Request, article_id: int) -> list[dict]:
+def api_article_tags(request: Request, article_id: IdPath) -> list[dict]:
     if queries.article_detail(_engine(request), article_id) is None:
         raise HTTPException(status_code=404, detail="no such article")
     return queries.article_tags(_engine(request), article_id)
 
 
 @router.get("/clusters/{cluster_id}", summary="The members of a story cluster, canonical first")
-def api_cluster(request: Request, cluster_id: int) -> dict:
+def api_cluster(request: Request, cluster_id: IdPath) -> dict:
     members = queries.cluster_members(_engine(request), cluster_id)
     if not members:
         raise HTTPException(status_code=404, detail="no such cluster")
@@ -75,16 +76,16 @@ def api_cluster(request: Request, cluster_id: int) -> dict:
 
 @router.get("/trends", summary="Articles mentioning each platform or topic per day or week")
 def api_trends(request: Request, kind: Literal["platform", "topic", "entity", "keyword"] = "platform",
-               interval: Literal["day", "week"] = "day", since: date | None = None,
-               until: date | None = None, value: list[str] | None = Query(None)) -> list[dict]:
+               interval: Literal["day", "week"] = "day", since: IsoDate | None = None,
+               until: IsoDate | None = None, value: list[str] | None = Query(None)) -> list[dict]:
     return queries.trends(_engine(request), kind=kind, interval=interval, since=_start(since),
                           until=_start(until), values=value)
 
 
 @router.get("/listings", summary="Account listings, as tracked over time")
 def api_listings(request: Request, platform: str | None = None, category: str | None = None,
-                 min_followers: int | None = Query(None, ge=0), verified: bool | None = None,
-                 since: date | None = None, status: Literal["active", "removed"] | None = None,
+                 min_followers: int | None = Query(None, ge=0, le=MAX_DB_INT), verified: bool | None = None,
+                 since: IsoDate | None = None, status: Literal["active", "removed"] | None = None,
                  limit: int = Query(100, ge=1, le=10000)) -> list[dict]:
     return listing_q.query_listings(_engine(request), platform=platform, category=category,
                                     min_followers=min_followers, verified=verified,
@@ -92,14 +93,14 @@ def api_listings(request: Request, platform: str | None = None, category: str | 
 
 
 @router.get("/listings/stats", summary="Count and median prices by platform and category")
-def api_listing_stats(request: Request, since: date | None = None, until: date | None = None,
+def api_listing_stats(request: Request, since: IsoDate | None = None, until: IsoDate | None = None,
                       platform: str | None = None) -> list[dict]:
     return [g.__dict__ for g in listing_q.listing_stats(_engine(request), since=_start(since),
                                                        until=_start(until), platform=platform)]
 
 
 @router.get("/listings/{listing_id}/history", summary="A listing's snapshots (price history)")
-def api_listing_history(request: Request, listing_id: int) -> list[dict]:
+def api_listing_history(request: Request, listing_id: IdPath) -> list[dict]:
     hist = listing_q.price_history(_engine(request), listing_id)
     if not hist:
         raise HTTPException(status_code=404, detail="no such listing")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from daihuo import runs, scheduler, webhooks
 from daihuo.web.auth import require
+from daihuo.web.bounds import MAX_DB_INT, IdPath, invalid
 from storage.schedule_models import DEFAULT_TZ
 
 router = APIRouter(prefix="/api", tags=["scheduling"])
@@ -46,7 +47,7 @@ class WebhookIn(BaseModel):
     secret: str | None = Field(None, description="DingTalk/Feishu signing secret (加签)")
 
 
-def _schedule_or_404(request: Request, schedule_id: int) -> scheduler.ScheduleInfo:
+def _schedule_or_404(request: Request, schedule_id: IdPath) -> scheduler.ScheduleInfo:
     found = scheduler.get_schedule(_engine(request), schedule_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no schedule #{schedule_id}")
@@ -74,11 +75,11 @@ def preview(cron: str, timezone: str = DEFAULT_TZ, n: int = Query(5, ge=1, le=50
         return {"cron": scheduler.validate_cron(cron), "timezone": timezone,
                 "next": scheduler.upcoming(cron, timezone, n=n)}
     except scheduler.ScheduleError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise invalid(("query", "cron"), str(exc), cron) from None
 
 
 @router.get("/schedules/{schedule_id}", summary="One schedule", dependencies=[analyst])
-def get_schedule(request: Request, schedule_id: int) -> dict:
+def get_schedule(request: Request, schedule_id: IdPath) -> dict:
     return _schedule_or_404(request, schedule_id).as_dict()
 
 
@@ -88,23 +89,23 @@ def add_schedule(request: Request, body: ScheduleIn, user=editor) -> dict:  # no
         return scheduler.add_schedule(_engine(request), body.source, body.cron, body.timezone,
                                       enabled=body.enabled, created_by=user.name).as_dict()
     except scheduler.ScheduleError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise invalid(("body",), str(exc), None) from None
 
 
 @router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule",
               dependencies=[editor])
-def patch_schedule(request: Request, schedule_id: int, body: SchedulePatch) -> dict:
+def patch_schedule(request: Request, schedule_id: IdPath, body: SchedulePatch) -> dict:
     _schedule_or_404(request, schedule_id)
     try:
         return scheduler.update_schedule(_engine(request), schedule_id, cron=body.cron,
                                          timezone=body.timezone, enabled=body.enabled).as_dict()
     except scheduler.ScheduleError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise invalid(("body",), str(exc), None) from None
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule",
                dependencies=[editor])
-def delete_schedule(request: Request, schedule_id: int) -> Response:
+def delete_schedule(request: Request, schedule_id: IdPath) -> Response:
     if not scheduler.remove_schedule(_engine(request), schedule_id):
         raise HTTPException(status_code=404, detail=f"no schedule #{schedule_id}")
     return Response(status_code=204)
@@ -112,7 +113,7 @@ def delete_schedule(request: Request, schedule_id: int) -> Response:
 
 @router.post("/schedules/{schedule_id}/run", status_code=201, summary="Run a schedule's source now",
              dependencies=[editor])
-def run_schedule_now(request: Request, schedule_id: int) -> dict:
+def run_schedule_now(request: Request, schedule_id: IdPath) -> dict:
     s = _schedule_or_404(request, schedule_id)
     engine = _engine(request)
     run_id = _launch(lambda: runs.launch_run(engine, s.source, "manual", schedule_id=s.id))
@@ -122,13 +123,13 @@ def run_schedule_now(request: Request, schedule_id: int) -> dict:
 # -- runs ------------------------------------------------------------------------------------
 @router.get("/runs", summary="Run history, newest first, with stats summaries", dependencies=[analyst])
 def list_runs(request: Request, source: str | None = None, status: str | None = None,
-              limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+              limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_DB_INT)) -> list[dict]:
     return runs.list_runs(_engine(request), source=source, status=status, limit=limit, offset=offset)
 
 
 @router.get("/runs/{run_id}", summary="One run: status, stats (live while running), quality report",
             dependencies=[analyst])
-def get_run(request: Request, run_id: int) -> dict:
+def get_run(request: Request, run_id: IdPath) -> dict:
     found = runs.get_run(_engine(request), run_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no run #{run_id}")
@@ -137,8 +138,8 @@ def get_run(request: Request, run_id: int) -> dict:
 
 
 @router.get("/runs/{run_id}/log", response_class=PlainTextResponse, summary="The tail of a run's log",
-            dependencies=[analyst])
-def run_log(request: Request, run_id: int, tail: int = Query(65536, ge=1, le=4 * 1024 * 1024)) -> str:
+            dependencies=[editor])  # logs may quote page text: editors and admins only
+def run_log(request: Request, run_id: IdPath, tail: int = Query(65536, ge=1, le=4 * 1024 * 1024)) -> str:
     return _launch(lambda: runs.read_log(_engine(request), run_id, tail=tail))
 
 
@@ -150,21 +151,21 @@ def start_run(request: Request, body: RunIn) -> dict:
 
 @router.post("/runs/{run_id}/cancel", summary="Cancel a running run (SIGTERM, then SIGKILL)",
              dependencies=[editor])
-def cancel(request: Request, run_id: int) -> dict:
+def cancel(request: Request, run_id: IdPath) -> dict:
     result = _launch(lambda: runs.cancel_run(_engine(request), run_id, wait=False))
     return {"run_id": run_id, "result": result}
 
 
 @router.post("/runs/{run_id}/rerun", status_code=201, summary="Crawl a run's source again",
              dependencies=[editor])
-def rerun(request: Request, run_id: int) -> dict:
+def rerun(request: Request, run_id: IdPath) -> dict:
     engine = _engine(request)
     return runs.get_run(engine, _launch(lambda: runs.rerun(engine, run_id)))
 
 
 @router.post("/runs/{run_id}/resume", status_code=201,
              summary="Resume a failed or cancelled run (skips what it stored)", dependencies=[editor])
-def resume(request: Request, run_id: int) -> dict:
+def resume(request: Request, run_id: IdPath) -> dict:
     engine = _engine(request)
     return runs.get_run(engine, _launch(lambda: runs.resume_run(engine, run_id)))
 
@@ -180,18 +181,18 @@ def add_webhook(request: Request, body: WebhookIn) -> dict:
     try:
         return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret).as_dict()
     except webhooks.WebhookError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise invalid(("body",), str(exc), None) from None
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook", dependencies=[admin])
-def delete_webhook(request: Request, webhook_id: int) -> Response:
+def delete_webhook(request: Request, webhook_id: IdPath) -> Response:
     if not webhooks.remove_webhook(_engine(request), webhook_id):
         raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
     return Response(status_code=204)
 
 
 @router.post("/webhooks/{webhook_id}/test", summary="Send a test message", dependencies=[admin])
-def test_webhook(request: Request, webhook_id: int) -> dict:
+def test_webhook(request: Request, webhook_id: IdPath) -> dict:
     result = webhooks.send_test(_engine(request), webhook_id)
     if result is None:
         raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")

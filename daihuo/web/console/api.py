@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web.auth import require
+from daihuo.web.bounds import IdPath
 from daihuo.web.console.extraction import test_extraction
 from daihuo.web.console.pages import apply_decision
 from storage import curation, rules, users
@@ -189,7 +190,7 @@ def api_queue(request: Request, status: str | None = "new", source: str | None =
 
 
 @router.get("/queue/{article_id}", summary="One article with provenance, blocks and its decisions")
-def api_queue_article(request: Request, article_id: int, user: UserInfo = analyst) -> dict:
+def api_queue_article(request: Request, article_id: IdPath, user: UserInfo = analyst) -> dict:
     item = queue_article(_engine(request), article_id)
     if item is None:
         raise HTTPException(status_code=404, detail="no such article")
@@ -197,7 +198,7 @@ def api_queue_article(request: Request, article_id: int, user: UserInfo = analys
 
 
 @router.post("/queue/{article_id}/{action}", summary="approve | reject | feature | unfeature | unpublish")
-def api_decide(request: Request, article_id: int, action: Action, body: DecisionIn | None = None,
+def api_decide(request: Request, article_id: IdPath, action: Action, body: DecisionIn | None = None,
                user: UserInfo = editor) -> dict:
     body = body or DecisionIn()
     try:
@@ -208,7 +209,7 @@ def api_decide(request: Request, article_id: int, action: Action, body: Decision
 
 
 @router.patch("/queue/{article_id}", summary="Edit the title and/or summary shown on the site")
-def api_edit(request: Request, article_id: int, body: EditIn, user: UserInfo = editor) -> dict:
+def api_edit(request: Request, article_id: IdPath, body: EditIn, user: UserInfo = editor) -> dict:
     fields = body.model_dump(exclude_unset=True)
     try:
         curation.edit(_engine(request), article_id, user.name, **fields)

@@ -31,6 +31,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web import auth
+from daihuo.web.bounds import IdPath
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from storage import curation, rules, users
 from storage import sources as src_store
@@ -299,7 +300,7 @@ def listings_page(request: Request, platform: str = "", status: str = "", user: 
 
 
 @router.get("/articles/{article_id}")
-def article_page(request: Request, article_id: int, user: UserInfo = analyst) -> Response:
+def article_page(request: Request, article_id: IdPath, user: UserInfo = analyst) -> Response:
     item = queue_article(_engine(request), article_id)
     if item is None:
         raise HTTPException(status_code=404, detail="no such article")
@@ -516,7 +517,7 @@ async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
 
 
 @router.post("/articles/{article_id}/decide")
-async def article_decide(request: Request, article_id: int, user: UserInfo = editor) -> Response:
+async def article_decide(request: Request, article_id: IdPath, user: UserInfo = editor) -> Response:
     form = await request.form()
     back = _safe_next(form.get("back")) if form.get("back") else f"/console/articles/{article_id}"
     try:
@@ -528,7 +529,7 @@ async def article_decide(request: Request, article_id: int, user: UserInfo = edi
 
 
 @router.post("/articles/{article_id}/edit")
-def article_edit(request: Request, article_id: int, title: str = Form(""), summary: str = Form(""),
+def article_edit(request: Request, article_id: IdPath, title: str = Form(""), summary: str = Form(""),
                  user: UserInfo = editor) -> Response:
     try:
         curation.edit(_engine(request), article_id, user.name, title=title or None, summary=summary or None)

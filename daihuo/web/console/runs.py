@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from daihuo import runs
 from daihuo.web import auth
+from daihuo.web.bounds import IdPath
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -31,7 +32,7 @@ def live_js() -> Response:
 
 @router.get("/runs")
 def runs_page(request: Request, source: str | None = None, status: str | None = None,
-              page: int = 1, user=editor) -> Response:  # noqa: ANN001
+              page: int = Query(1, ge=1, le=10_000), user=editor) -> Response:  # noqa: ANN001
     per = 50
     page = max(page, 1)
     items = runs.list_runs(_engine(request), source=source or None,
@@ -43,7 +44,7 @@ def runs_page(request: Request, source: str | None = None, status: str | None = 
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: ANN001
+def run_page(request: Request, run_id: IdPath, user=editor) -> Response:  # noqa: ANN001
     engine = _engine(request)
     run = runs.get_run(engine, run_id)
     if run is None:
@@ -53,7 +54,7 @@ def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: A
 
 
 @router.post("/runs/{run_id}/{action}")
-def run_action(request: Request, run_id: int, action: str, user=editor) -> Response:  # noqa: ANN001
+def run_action(request: Request, run_id: IdPath, action: str, user=editor) -> Response:  # noqa: ANN001
     engine = _engine(request)
     try:
         if action == "cancel":

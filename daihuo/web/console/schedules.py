@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from daihuo import runs, scheduler
 from daihuo.web import auth
+from daihuo.web.bounds import IdPath
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from storage.models import Source
 from storage.schedule_models import DEFAULT_TZ
@@ -53,7 +54,7 @@ def schedules_add(request: Request, source: str = Form(""), cron: str = Form("")
 
 
 @router.post("/schedules/{schedule_id}/edit")
-def schedules_edit(request: Request, schedule_id: int, cron: str = Form(""),
+def schedules_edit(request: Request, schedule_id: IdPath, cron: str = Form(""),
                    timezone: str = Form(DEFAULT_TZ), user=editor) -> Response:  # noqa: ANN001
     try:
         scheduler.update_schedule(_engine(request), schedule_id, cron=cron, timezone=timezone or DEFAULT_TZ)
@@ -63,7 +64,7 @@ def schedules_edit(request: Request, schedule_id: int, cron: str = Form(""),
 
 
 @router.post("/schedules/{schedule_id}/{action}")
-def schedules_action(request: Request, schedule_id: int, action: str, user=editor) -> Response:  # noqa: ANN001
+def schedules_action(request: Request, schedule_id: IdPath, action: str, user=editor) -> Response:  # noqa: ANN001
     engine = _engine(request)
     found = scheduler.get_schedule(engine, schedule_id)
     if found is None:

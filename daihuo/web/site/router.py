@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from daihuo.web.bounds import MAX_ID
 from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.feeds import MEDIA_TYPES, FeedBuilder
 from daihuo.web.site.hosts import BoundedCache, request_base
@@ -87,6 +88,8 @@ async def home(request: Request, page: int = 1) -> Response:
 @router.get("/articles/{article_id}/", response_class=HTMLResponse)
 async def article(request: Request, article_id: int) -> Response:
     site = _Site(request)
+    if not 1 <= article_id <= MAX_ID:  # an id the database cannot hold: not a page
+        return _not_found(site, request)
     item = pub.published_article(site.engine, article_id, site.now)
     if item is None:
         with site.engine.connect() as conn:
