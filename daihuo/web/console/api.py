@@ -8,14 +8,14 @@ here too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web.auth import require
-from daihuo.web.bounds import IdPath
+from daihuo.web.bounds import MAX_ID, IdPath
 from daihuo.web.console.extraction import test_extraction
 from daihuo.web.console.pages import apply_decision
 from storage import curation, rules, users
@@ -164,7 +164,7 @@ class DecisionIn(BaseModel):
 
 
 class BulkIn(DecisionIn):
-    ids: list[int] = Field(..., min_length=1, max_length=5000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(..., min_length=1, max_length=5000)
     action: Action
     whole_story: bool = Field(False, description="apply to the stories' other new articles too")
 
@@ -233,14 +233,14 @@ class RuleIn(BaseModel):
     name: str
     condition: str = Field(..., description="e.g. 'tier A and platform and no flag spam'")
     action: Literal["approve", "reject", "feature"]
-    position: int | None = None
+    position: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
     enabled: bool = True
 
 
 class RulePatch(BaseModel):
     condition: str | None = None
     action: Literal["approve", "reject", "feature"] | None = None
-    position: int | None = None
+    position: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
     enabled: bool | None = None
 
 
