@@ -28,8 +28,11 @@ def create_app(db_url: str | None = None) -> FastAPI:
 
     app = FastAPI(title="daihuo", version="0.1.0", lifespan=lifespan,
                   description="Search and query the tagged live-commerce corpus.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
+    from daihuo.web.security_headers import install
+
+    install(app)  # CSP, nosniff, frame and referrer headers everywhere; /api/docs served locally
     app.include_router(auth_router)
     app.include_router(router)
     app.include_router(console_router)  # /console/ pages and their /api/ routes
