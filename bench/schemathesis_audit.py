@@ -1,6 +1,6 @@
 """Fuzz the API against its own OpenAPI document with schemathesis, as anonymous, analyst and
-editor: prints server errors (5xx) and schema violations (response body or content type not
-as declared) per operation.
+editor, with valid (positive) and invalid (negative) data: prints server errors (5xx) and
+schema violations (response body or content type not as declared) per operation.
 
     python bench/schemathesis_audit.py [--examples 25] [--db sqlite|postgresql]
 
@@ -42,6 +42,7 @@ def main() -> None:
     import schemathesis
     from fastapi.testclient import TestClient
     from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
     from schemathesis.checks import (
         content_type_conformance,
         not_a_server_error,
@@ -73,10 +74,10 @@ def main() -> None:
     checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
     totals: Counter = Counter()
     failures: dict[tuple[str, str], set[str]] = defaultdict(set)
-    def fuzz(op, identity: str, headers: dict):  # noqa: ANN001, ANN202 - one hypothesis test per operation
+    def fuzz(op, identity: str, headers: dict, mode):  # noqa: ANN001, ANN202 - one hypothesis test per operation
         @settings(max_examples=args.examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
-        @given(case=op.as_strategy())
+        @given(case=op.as_strategy(generation_mode=mode))
         def run(case) -> None:  # noqa: ANN001
             totals[identity] += 1
             try:
@@ -97,7 +98,7 @@ def main() -> None:
         return run
 
     print(f"schemathesis {schemathesis.SCHEMATHESIS_VERSION}, hypothesis {hypothesis.__version__}; "
-          f"store: {args.db}; {args.examples} examples per operation and identity")
+          f"store: {args.db}; {args.examples} positive + {args.examples} negative examples per operation and identity")
     t0 = time.monotonic()
     skipped = []
     for identity in ("anonymous", "analyst", "editor"):
@@ -117,11 +118,15 @@ def main() -> None:
                     skipped.append(f"{key[0]} {key[1]}")
                 continue
 
-            run = fuzz(op, identity, headers)
-            try:
-                run()
-            except Exception as exc:  # noqa: BLE001 - a strategy the schema cannot build
-                failures[(identity, f"{op.method.upper()} {op.path}")].add(f"not run: {type(exc).__name__}: {exc}"[:300])
+            runs = [fuzz(op, identity, headers, mode) for mode in schemathesis.GenerationMode]
+            for run in runs:
+                try:
+                    run()
+                except Unsatisfiable:  # no invalid input exists (an operation without parameters)
+                    pass
+                except Exception as exc:  # noqa: BLE001 - a strategy the schema cannot build
+                    failures[(identity, f"{op.method.upper()} {op.path}")].add(
+                        f"not run: {type(exc).__name__}: {exc}"[:300])
     elapsed = time.monotonic() - t0
     app.state.engine.dispose()
     if schema_name:
