@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from storage.config import database_url, redact
+from storage.config import data_dir, database_url, redact
 
 #: dates are stored in UTC and shown in China time, where the sources publish
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -721,6 +721,10 @@ def info() -> None:
     for key, value in store.counts().items():
         click.echo(f"  {key:<10} {value}")
     store.close()
+    from storage.private_files import permission_warnings
+
+    for warning in permission_warnings(data_dir(), url):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command()

@@ -169,9 +169,9 @@ def finish_run(engine: Engine, run_id: int, status: str, *, error: str | None = 
 
 # -- launching -------------------------------------------------------------------------------
 def log_path_for(run_id: int) -> Path:
-    folder = data_dir() / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{run_id}.log"
+    from storage.private_files import private_dir
+
+    return private_dir(data_dir() / "runs") / f"{run_id}.log"
 
 
 def spawn(run_id: int, *, db_url: str, settings: dict | None = None) -> subprocess.Popen:
@@ -183,7 +183,9 @@ def spawn(run_id: int, *, db_url: str, settings: dict | None = None) -> subproce
     cmd = [sys.executable, "-m", "daihuo.runs", "exec", str(run_id)]
     for key, value in (settings or {}).items():
         cmd += ["--set", f"{key}={json.dumps(value)}"]
-    with open(path, "ab") as out:
+    from storage.private_files import open_private
+
+    with open_private(path, "ab") as out:  # logs quote pages: owner only
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 env=env, cwd=str(data_dir()), start_new_session=True)
     with _children_lock:

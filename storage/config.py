@@ -12,7 +12,7 @@ def data_dir() -> Path:
     """The data directory: ``DAIHUO_HOME`` or the user's data directory for daihuo."""
     home = os.environ.get("DAIHUO_HOME")
     path = Path(home) if home else Path(platformdirs.user_data_dir("daihuo", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # holds secrets: owner only
     return path
 
 

@@ -20,6 +20,11 @@ def make_engine(url: str | None = None) -> Engine:
     WAL so readers never block the writer, a busy timeout instead of 'database is locked'."""
     url = url or database_url()
     if url.startswith("sqlite"):
+        from storage.private_files import create_private, sqlite_file
+
+        db_file = sqlite_file(url)
+        if db_file is not None and db_file.parent.is_dir():  # a new store: 0600 (WAL, SHM follow it)
+            create_private(db_file)
         # check_same_thread off: the pool hands a connection to one thread at a time, and the
         # crawl writes from a writer thread.
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})

@@ -756,10 +756,12 @@ class Spool:
         self.dir = directory
 
     def put(self, records: list[PageRecord]) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        from storage.private_files import open_private, private_dir
+
+        private_dir(self.dir)
         path = self.dir / f"batch-{now_utc().strftime('%Y%m%dT%H%M%S%f')}.jsonl"
         tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
+        with open_private(tmp, "w", encoding="utf-8") as fh:  # page text: owner only
             for rec in records:
                 fh.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
         tmp.replace(path)  # atomic: a half-written spool file is never replayed
