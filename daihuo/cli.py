@@ -115,6 +115,9 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
     click.echo(f"  pages fetched:    {s('response_received_count')}"
                f" (robots.txt forbidden: {s('downloader/exception_type_count/scrapy.exceptions.IgnoreRequest')})")
     click.echo(f"  articles stored:  {s('daihuo/stored')} new, {s('daihuo/updated')} updated")
+    refused = summary.prefixed("daihuo/netguard/refused/")
+    if refused:
+        click.echo("  refused (internal address): " + ", ".join(f"{k}: {v}" for k, v in refused.items()))
     dropped = summary.prefixed("daihuo/dropped/")
     click.echo(f"  dropped:          {s('daihuo/dropped')}"
                + (" (" + ", ".join(f"{k}: {v}" for k, v in dropped.items()) + ")" if dropped else ""))
