@@ -79,6 +79,11 @@ def test_client_address_is_limited_across_names(app):
         assert api_login(c, "tuser05", "tuser05 password") == 429
     with TestClient(app, client=("198.51.100.6", 4000)) as c:  # another address is not
         assert api_login(c, "tuser05", "tuser05 password") == 200
+    lim = LoginLimiter()  # a name known at a busy shared address keeps logging in there
+    lim.succeeded("ed", "10.9.9.9")
+    for i in range(40):
+        lim.failed(f"nobody{i}", "10.9.9.9", 100.0)
+    assert lim.retry_after("ed", "10.9.9.9", 100.0) == 0 and lim.retry_after("ana", "10.9.9.9", 100.0) > 0
 
 
 def test_unknown_disabled_and_wrong_password_take_the_same_time(app):

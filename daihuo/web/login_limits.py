@@ -3,9 +3,10 @@ client address (in memory, per process; bounded).
 
 Three counters: a name from one address (5 free failures, then a pause doubling from 1 s to
 15 min), an address over all names (30 free, same pauses), and a name from every address
-(10 free, pauses up to 60 s). The last one is what a distributed guesser meets; it does not
-apply to an address the user has logged in from before, so nobody can keep a person out of
-their account by failing logins under their name elsewhere. A pause answers 429 without
+(10 free, pauses up to 60 s). The last one is what a distributed guesser meets. Neither the
+address nor the name-wide counter applies to a name from an address it has logged in from
+before, so nobody can keep a person out of their account by failing logins under their name
+elsewhere (or, behind a shared address, under other names). A pause answers 429 without
 looking at the password, so guesses during it are worth nothing.
 """
 
@@ -56,9 +57,9 @@ class LoginLimiter:
         """Seconds to wait before this name may be tried from this address (0: go ahead)."""
         now = time.monotonic() if now is None else now
         with self.lock:
-            waits = [self.pair.wait((name, addr), now), self.addr.wait(addr, now)]
-            if (name, addr) not in self.known:
-                waits.append(self.name.wait(name, now))
+            waits = [self.pair.wait((name, addr), now)]
+            if (name, addr) not in self.known:  # a known pair meets only its own counter
+                waits += [self.addr.wait(addr, now), self.name.wait(name, now)]
         return max(waits)
 
     def failed(self, name: str, addr: str, now: float | None = None) -> None:
