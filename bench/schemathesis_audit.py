@@ -50,8 +50,8 @@ def main() -> None:
     )
     from sitedata import make_store
 
+    from daihuo.web.accounts import create_user
     from daihuo.web.app import create_app
-    from storage.users import create_user
 
     tmp = tempfile.mkdtemp(prefix="st-audit-")
     os.environ["DAIHUO_HOME"] = str(Path(tmp) / "home")

@@ -3,7 +3,7 @@
 ``NetGuardMiddleware`` is a downloader middleware, so it sees start URLs, each redirect hop
 and meta refresh (both re-enter the downloader), sitemap and feed entries, robots.txt and
 the requests of distributed workers alike. It resolves the request's host once, applies the
-policy of storage/netpolicy.py (public, or inside an allowed network) and pins the checked
+policy of editorial/network_policy.py (public, or inside an allowed network) and pins the checked
 address; ``PinnedResolver`` (the reactor's resolver, TWISTED_DNS_RESOLVER) answers the
 connection's lookup with that pinned address instead of asking DNS again, so a rebinding
 name cannot swap in an internal address between the check and the connect.
@@ -33,8 +33,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
-from storage import netpolicy
-from storage.netpolicy import AddressRefused, IPNetwork
+from editorial import network_policy as netpolicy
+from editorial.network_policy import AddressRefused, IPNetwork
 
 log = logging.getLogger(__name__)
 STATS_PREFIX = "daihuo/netguard/refused"
@@ -89,8 +89,8 @@ class NetGuardMiddleware:
         if not self.db_url:
             return []
         try:
+            from editorial.sources import allowed_networks
             from storage.db import make_engine
-            from storage.sources import allowed_networks
 
             if self._engine is None:
                 self._engine = make_engine(self.db_url)
@@ -153,7 +153,7 @@ class PinnedResolver(CachingThreadedResolver):
 
     def getHostByName(self, name: str, timeout=()):  # noqa: ANN001, ANN201, N802 - Twisted's API
         with _PINS_LOCK:
-            pinned = PINS.get(name.rstrip("."))
+            pinned = PINS.get(name.rstrip(".").lower())
         if pinned is not None:
             return defer.succeed(pinned)
         d = super().getHostByName(name, timeout)

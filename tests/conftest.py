@@ -14,11 +14,11 @@ SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("DAIHUO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # The crawl tests serve their sites on 127.0.0.1: the operator's allow-list of the network
-# guard (storage/netpolicy.py) lets exactly that address through, child processes included.
+# guard (editorial/network_policy.py) lets exactly that address through, child processes included.
 # 127.0.0.2 stays internal: the SSRF tests' canary listens there.
 os.environ["DAIHUO_ALLOWED_NETWORKS"] = "127.0.0.1/32"
 # scrypt at the default N=2^17 takes ~0.3 s and 128 MiB a hash: the suite uses 2^14 (the
-# test-only setting storage/users.py names as such); tests of the default set their own.
+# test-only setting daihuo/web/accounts.py names as such); tests of the default set their own.
 os.environ.setdefault("DAIHUO_INSECURE_TEST_SCRYPT_N", str(2**14))
 
 

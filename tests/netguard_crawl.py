@@ -10,10 +10,10 @@ import sys
 
 
 def main() -> None:
-    from daihuo.crawl import run_crawl
+    from daihuo.runs.crawling import run_crawl
+    from editorial.source_config import SourceConfig
+    from editorial.sources import source_config
     from storage.db import make_engine
-    from storage.registry import SourceConfig
-    from storage.sources import source_config
 
     db_url, arg = sys.argv[1], sys.argv[2]
     if arg == "--stored":

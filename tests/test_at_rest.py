@@ -33,7 +33,7 @@ def test_new_data_directory_and_files_are_private(tmp_path, monkeypatch):
         assert mode(db) == 0o600 and mode(f"{db}-wal") == 0o600
         engine.dispose()
 
-        from daihuo.runs import log_path_for
+        from daihuo.runs.lifecycle import log_path_for
         from storage.private_files import open_private
         from storage.store import Spool
 
@@ -48,7 +48,7 @@ def test_new_data_directory_and_files_are_private(tmp_path, monkeypatch):
 
 
 def test_info_warns_about_wide_permissions(tmp_path, monkeypatch):
-    from daihuo.cli import main
+    from daihuo.cli.main import main
 
     home = tmp_path / "home"
     monkeypatch.setenv("DAIHUO_HOME", str(home))

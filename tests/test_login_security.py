@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from daihuo.web import accounts as users
 from daihuo.web.app import create_app
 from daihuo.web.login_limits import LoginLimiter
-from storage import users
 from storage.models import User
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,7 +135,7 @@ def test_old_hashes_are_upgraded_at_the_next_login(app):
 
 def test_default_cost_is_owasp_scrypt():
     env = {k: v for k, v in os.environ.items() if k != "DAIHUO_INSECURE_TEST_SCRYPT_N"}
-    code = ("from storage import users; h = users.hash_password('long enough pw'); "
+    code = ("from daihuo.web import accounts as users; h = users.hash_password('long enough pw'); "
             "print(h.split('$')[1:4], users.check_password('long enough pw', h))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True,
                          text=True, timeout=120, check=True).stdout.strip()

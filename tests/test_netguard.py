@@ -1,4 +1,4 @@
-"""The network guard (storage/netpolicy.py, crawlers/netguard.py): the audit's five crawl-time
+"""The network guard (editorial/network_policy.py, crawlers/netguard.py): the audit's five crawl-time
 SSRF cases, each checked by a canary server on 127.0.0.2 (internal, never allowed) that
 counts requests. The crawl tests' own sites on 127.0.0.1 pass through the operator's
 allow-list (conftest sets DAIHUO_ALLOWED_NETWORKS=127.0.0.1/32)."""
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from canary import Canary, Pages
 
-from storage import netpolicy
+from editorial import network_policy as netpolicy
+from editorial.source_config import RegistryError, parse_source
+from editorial.sources import SourceError, add_source, set_allowed_networks, validate
 from storage.db import make_engine, migrate
-from storage.registry import RegistryError, parse_source
-from storage.sources import SourceError, add_source, set_allowed_networks, validate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -183,7 +183,7 @@ class FakeInternet(__import__("httpcore").NetworkBackend):
 
 
 def test_extraction_resolves_once_and_connects_to_the_checked_address():
-    from daihuo.pinned_http import PinnedTransport
+    from daihuo.runs.pinned_http import PinnedTransport
     from daihuo.web.console.extraction import FetchError, fetch
 
     article = ("<html><head><title>公开页面</title></head><body><article><h1>公开页面</h1>"
@@ -215,7 +215,7 @@ def test_extraction_resolves_once_and_connects_to_the_checked_address():
 
 
 def test_webhooks_go_through_the_guard_and_never_show_their_tokens(canary, tmp_path):
-    from daihuo import webhooks
+    from daihuo.runs import webhooks
     from storage.store import Store
 
     result = webhooks.send("json", canary.url("/hook"), {"event": "test"})

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sitedata import T0, make_store
 
 from daihuo.web.app import create_app
-from storage import curation
+from editorial import curation
 
 
 def rss_mb() -> float:

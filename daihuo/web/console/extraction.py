@@ -2,8 +2,8 @@
 
 The fetch is the console's only outbound request made on a person's behalf, so it is
 fenced: http/https only, every hop of a redirect re-checked against the private-address
-rule (storage/netpolicy.py) by the transport that then connects to the checked address
-(daihuo/pinned_http.py: no second DNS answer), a timeout, and a size cap. The page goes through the same stages as
+rule (editorial/network_policy.py) by the transport that then connects to the checked address
+(daihuo/runs/pinned_http.py: no second DNS answer), a timeout, and a size cap. The page goes through the same stages as
 a crawl (nlp.document.process_page) and is shown from its extracted blocks, never as HTML.
 """
 
@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from daihuo.pinned_http import AddressRefused, PinnedTransport
-from storage.sources import IPNetwork, Resolver, SourceError, check_url
+from daihuo.runs.pinned_http import AddressRefused, PinnedTransport
+from editorial.sources import IPNetwork, Resolver, SourceError, check_url
 
 TIMEOUT = 10.0  # seconds, connect and each read
 MAX_BYTES = 3_000_000  # bigger than any article page we have seen; a cap, not a target

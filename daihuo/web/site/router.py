@@ -1,7 +1,7 @@
 """The public site served live: the same pages, feeds and sitemap as the static export.
 
 Settings come from ``app.state.site_config`` (a SiteConfig; default ``SiteConfig.from_env()``);
-without a base URL the request's own origin is used if its host is allowed (site/hosts.py). ``app.state.site_clock`` (a callable
+without a base URL the request's own origin is used if its host is allowed (site/site_hosts.py). ``app.state.site_clock`` (a callable
 returning an aware datetime) may replace the clock, for tests of scheduled publishing.
 """
 
@@ -15,14 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from daihuo.web.bounds import MAX_ID
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.feeds import MEDIA_TYPES, FeedBuilder
-from daihuo.web.site.hosts import BoundedCache, request_base
 from daihuo.web.site.render import CSS_PATH, Renderer
 from daihuo.web.site.searching import site_search
+from daihuo.web.site.site_config import SiteConfig
+from daihuo.web.site.site_hosts import BoundedCache, request_base
 from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, SECTION_KINDS, tag_segment
-from storage import published as pub
+from editorial import published as pub
 from storage.models import Article
 from storage.store import now_utc
 
@@ -45,7 +45,7 @@ class _Site:
         cfg: SiteConfig | None = getattr(state, "site_config", None)
         if cfg is None:
             cfg = state.site_config = SiteConfig.from_env()
-        if cfg.base_url is None:  # only an allowed Host reaches links (site/hosts.py)
+        if cfg.base_url is None:  # only an allowed Host reaches links (site/site_hosts.py)
             cfg = cfg.with_base(request_base(request))
         self.cfg = cfg
         cache: BoundedCache = state.__dict__.setdefault("_site_renderers", BoundedCache())

@@ -1,4 +1,4 @@
-"""An httpx transport that applies the network policy (storage/netpolicy.py) to every request
+"""An httpx transport that applies the network policy (editorial/network_policy.py) to every request
 and connects to the address it checked: "test extraction" and webhooks use it.
 
 Each request's host is resolved once; every address must be public or inside an allowed
@@ -18,8 +18,8 @@ import certifi
 import httpcore
 import httpx
 
-from storage import netpolicy
-from storage.netpolicy import AddressRefused, IPNetwork, Resolver
+from editorial import network_policy as netpolicy
+from editorial.network_policy import AddressRefused, IPNetwork, Resolver
 
 __all__ = ["AddressRefused", "PinnedTransport"]
 

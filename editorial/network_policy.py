@@ -1,7 +1,7 @@
 """Which addresses daihuo may connect to on someone's behalf: one pure policy.
 
 The crawler's downloader guard (crawlers/netguard.py), "test extraction" and webhooks
-(daihuo/pinned_http.py) and source validation (storage/sources.py) all ask this module, so
+(daihuo/runs/pinned_http.py) and source validation (editorial/sources.py) all ask this module, so
 the rule is written once: a host is resolved once, every address it has must be public or
 inside an allowed network, and the caller connects to the address that was checked.
 

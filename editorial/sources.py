@@ -17,16 +17,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
-from storage import netpolicy
-from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
-from storage.models import Article, Source
-from storage.netpolicy import AddressRefused, IPAddress, IPNetwork, Resolver, is_internal
-from storage.registry import (
+from editorial import network_policy as netpolicy
+from editorial.network_policy import AddressRefused, IPAddress, IPNetwork, Resolver, is_internal
+from editorial.source_config import (
     RegistryError,
     SourceConfig,
     load_registry,
     parse_source,
 )
+from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
+from storage.models import Article, Source
 from storage.store import from_db, now_utc
 
 ALLOWED_NETWORKS = "allowed_networks"
@@ -68,7 +68,7 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-# -- addresses (the policy itself is storage/netpolicy.py) -------------------------------------
+# -- addresses (the policy itself is editorial/network_policy.py) -------------------------------------
 def system_resolver(host: str) -> list[str]:
     try:
         return netpolicy.system_resolver(host)

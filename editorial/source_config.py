@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.netpolicy import domain_problem
+from editorial.network_policy import domain_problem
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,7 +6,7 @@ Feishu robots may require a signature ("加签"); give the robot's secret and it
 Managed by admins (the URL is a place daihuo will POST to). A robot's URL carries its
 token (``?key=``, ``?access_token=``, or the last path segment), so it is shown back masked,
 like the signing secret, which is never shown at all. The POST goes through the network
-guard (daihuo/pinned_http.py): internal addresses only inside an allowed network.
+guard (daihuo/runs/pinned_http.py): internal addresses only inside an allowed network.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import Engine, delete, insert, select, update
 
-from daihuo.pinned_http import AddressRefused, PinnedTransport
-from storage.netpolicy import IPNetwork, env_allowed_networks
+from daihuo.runs.pinned_http import AddressRefused, PinnedTransport
+from editorial.network_policy import IPNetwork, env_allowed_networks
 from storage.schedule_models import Webhook
 from storage.store import now_utc
 
@@ -155,7 +155,7 @@ def build_request(kind: str, url: str, event: dict, secret: str | None = None,
 
 def allowed_for(engine: Engine) -> list[IPNetwork]:
     """Where webhooks may POST: the admin's allowed networks plus the operator's."""
-    from storage.sources import allowed_networks
+    from editorial.sources import allowed_networks
 
     return allowed_networks(engine) + env_allowed_networks()
 
