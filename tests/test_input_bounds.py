@@ -42,6 +42,12 @@ def test_big_integers_are_404_or_422(client):
     assert client.get(f"/api/listings?min_followers={BIG}").json() == []
 
 
+def test_nul_in_a_filter_is_no_match(client):
+    login(client, "ana")
+    r = client.get("/api/schedules", params={"source": "demo\x00news"})
+    assert r.status_code == 200 and r.json() == []
+
+
 def test_dates_are_calendar_dates(client):
     login(client, "ana")
     for bad in ("0", "1700000000", "2026-13-01", "yesterday"):
