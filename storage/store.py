@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
-from storage.db import make_engine, migrate
+from storage.db import ensure_schema, make_engine
 from storage.facets import MARK, facet_terms
 from storage.models import (
     Article,
@@ -279,24 +278,33 @@ class _Pending:
 
 
 class Store:
-    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5,
+                 *, owns_engine: bool = False) -> None:
         self.engine = engine
         self.similar = similar
         self.threshold = threshold
+        self.owns_engine = owns_engine  # False: the process's one engine, closed by its owner
         self._source_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str | None = None, similar: SimilarFn | None = None,
              threshold: float = 0.5) -> Store:
-        """Open (and migrate) the store at ``url``, default the configured one. With
+        """A store over a new engine of its own, for tools and tests (the application gets
+        its store from ``daihuo.system.System.store()``, which clusters near-duplicates).
+        A new store is created; one whose schema is behind raises SchemaBehind. With
         ``similar``, a new article joins the cluster of its most similar stored article when
         that similarity reaches ``threshold``."""
         engine = make_engine(url)
-        migrate(engine)
-        return cls(engine, similar, threshold)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, similar, threshold, owns_engine=True)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.owns_engine:
+            self.engine.dispose()
 
     # -- sources ---------------------------------------------------------------------------
     def sync_sources(self, sources: Iterable[dict]) -> dict[str, int]:
@@ -747,31 +755,3 @@ class Store:
                 "articles": conn.scalar(select(func.count()).select_from(Article)),
                 "tags": conn.scalar(select(func.count()).select_from(Tag)),
             }
-
-
-class Spool:
-    """Batches that could not be written wait here as JSON lines, to be replayed later."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def put(self, records: list[PageRecord]) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"batch-{now_utc().strftime('%Y%m%dT%H%M%S%f')}.jsonl"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-        tmp.replace(path)  # atomic: a half-written spool file is never replayed
-        return path
-
-    def replay(self, store: Store) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        if not self.dir.exists():
-            return outcomes
-        for path in sorted(self.dir.glob("batch-*.jsonl")):
-            with path.open(encoding="utf-8") as fh:
-                records = [PageRecord.from_json(json.loads(line)) for line in fh if line.strip()]
-            outcomes.extend(store.write(records))
-            path.unlink()
-        return outcomes

@@ -342,12 +342,6 @@ class Scheduler:
             self._thread.join(timeout)
 
 
-def start_in_thread(db_url: str | None = None, interval: float = 5.0) -> Scheduler:
-    """The scheduler over the store at ``db_url``, ticking in a background thread."""
-    from storage.config import database_url
-    from storage.db import make_engine, migrate
-
-    url = db_url or database_url()
-    engine = make_engine(url)
-    migrate(engine)
-    return Scheduler(engine, db_url=url).start(interval)
+def start_in_thread(system, interval: float = 5.0) -> Scheduler:  # noqa: ANN001
+    """The scheduler over ``system``'s store (daihuo.system), ticking in a background thread."""
+    return Scheduler(system.engine, db_url=system.config.database_url).start(interval)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -16,10 +17,6 @@ editor = Depends(auth.require("editor"))
 LIVE_JS = Path(__file__).resolve().parent / "static" / "runs_live.js"
 STATUSES = ("running", "finished", "failed", "cancelled")
 STATUS_NAMES = {"running": "运行中", "finished": "完成", "failed": "失败", "cancelled": "已取消"}
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 @router.get("/runs/live.js")
