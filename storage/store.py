@@ -395,13 +395,16 @@ class Store:
             # Known articles among this batch, looked up in two indexed queries.
             arts = [r.article for r in records if r.article is not None]
             by_url: dict[str, tuple[int, str]] = {}
+            source_of: dict[int, int | None] = {}  # known article -> its source (provenance)
             by_hash: dict[str, int] = {}
             if arts:
                 urls = list({a.canonical_url for a in arts})
                 hashes = list({a.content_hash for a in arts})
-                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash)
+                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash,
+                                               Article.source_id)
                                         .where(Article.canonical_url.in_(urls))):
                     by_url[row.canonical_url] = (row.id, row.content_hash)
+                    source_of[row.id] = row.source_id
                 for row in conn.execute(select(Article.id, Article.content_hash)
                                         .where(Article.content_hash.in_(hashes))):
                     by_hash[row.content_hash] = row.id
@@ -467,7 +470,9 @@ class Store:
                         outcome = Outcome("updated", raw.url)
                     else:
                         target = known[0]
-                        conn.execute(update(Article).where(Article.id == target).values(**values))
+                        conn.execute(update(Article).where(Article.id == target)
+                                     .values(**self._keep_provenance(conn, values, source_of.get(target),
+                                                                     art)))
                         conn.execute(delete(Tag).where(Tag.article_id == target))
                         conn.execute(delete(LshKey).where(LshKey.article_id == target))
                         conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
@@ -521,6 +526,15 @@ class Store:
                     [{"cl": c, "canon": pending.canonical[c].id, "grown": g, "now": now}
                      for c, g in pending.grown.items()])
         return outcomes
+
+    def _keep_provenance(self, conn, values: dict, source_id: int | None, art) -> dict:  # noqa: ANN001
+        """An update changes content, never provenance: the article keeps the source it was
+        first stored from (a reprocess or a second source's copy must not move it)."""
+        values = {k: v for k, v in values.items() if k != "source_id"}
+        if source_id is not None:
+            name = conn.execute(select(Source.name).where(Source.id == source_id)).scalar()
+            values["facet_terms"] = facet_terms(((t.kind, t.value) for t in art.tags), name)
+        return values
 
     @staticmethod
     def _pend_tags(pending: _Pending, art_id: int, art) -> None:  # noqa: ANN001

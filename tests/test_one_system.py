@@ -216,6 +216,9 @@ def test_a_source_on_a_dead_port_fails_and_is_listed_as_failed(tmp_path):
         login(ed, "ed")
         page = ed.get("/console/runs?status=failed")
         assert page.status_code == 200 and "dead" in page.text and "失败" in page.text
+        assert ed.get("/console/runs?status=finished").text.count('data-run="') == 0
+        detail = ed.get("/console/runs/1").text  # the failed URL, its stage and reason
+        assert "失败的网址（" in detail and f"127.0.0.1:{port}/" in detail and "connection" in detail
     system.close()
 
 
@@ -429,3 +432,35 @@ def test_servers_stop_within_5_seconds_of_a_signal(command, sig, tmp_path):
     proc.send_signal(sig)
     proc.wait(timeout=15)
     assert time.monotonic() - t0 < 5.0
+
+
+def test_reprocess_changes_content_never_provenance(tmp_path):
+    """An article linked from two sources keeps the source it was first stored from, its
+    first-seen time and its editorial state through `daihuo reprocess`."""
+    from daihuo.demo.demo_server import registry_toml
+    from editorial.sources import import_registry
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    home = tmp_path / "home"
+    system = System.from_env(database_url=url)
+    with DemoServer() as server:
+        (tmp_path / "s.toml").write_text(registry_toml(demo_sources(server.base_url)[:2]), encoding="utf-8")
+        import_registry(system.engine, tmp_path / "s.toml")
+        env = _env(url, home)
+        for name in ("demo-news", "demo-feed"):  # the feed links articles the list pages have
+            assert daihuo(env, "crawl", name).returncode == 0
+    cols = (Article.url, Article.source_id, Article.created_at, Article.status, Article.facet_terms)
+    with system.engine.begin() as conn:
+        first = conn.execute(select(Article.id).order_by(Article.id)).scalars().first()
+        conn.execute(text("UPDATE articles SET status = 'approved' WHERE id = :i"), {"i": first})
+        before = {r.url: r for r in conn.execute(select(*cols))}
+    assert len({r.source_id for r in before.values()}) == 2  # both sources own some articles
+    out = daihuo(env, "reprocess")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "updated" in out.stdout
+    with system.engine.connect() as conn:
+        after = {r.url: r for r in conn.execute(select(*cols))}
+    assert {u: (r.source_id, r.created_at, r.status) for u, r in after.items()} == \
+        {u: (r.source_id, r.created_at, r.status) for u, r in before.items()}
+    assert {u: r.facet_terms for u, r in after.items()} == {u: r.facet_terms for u, r in before.items()}
+    system.close()
