@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from nlp.document import Page
 from pipelines.wiring import system_of
 from storage.models import Article, RawPage, Source
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 META_KEY = "daihuo_known_page"  # request meta: the stored raw page this request re-checks
 

@@ -14,7 +14,7 @@ from twisted.internet import task
 
 from pipelines.wiring import system_of
 from storage.schedule_models import RunMeta
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 

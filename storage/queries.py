@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select, text
 
 from storage.models import Article, Cluster, RawPage, Source, Tag
-from storage.store import db_param, from_db
+from storage.timestamps import db_param, from_db
 
 ARTICLE_FIELDS = ("id", "url", "canonical_url", "title", "published_at", "authors", "editor",
                   "original_source", "lead", "body", "blocks", "script", "flags", "status",

@@ -22,7 +22,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, Tim
 
 from storage.models import Quarantine
 from storage.records import PageRecord
-from storage.store import Outcome, Store, now_utc
+from storage.store import Outcome, Store
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 

@@ -38,36 +38,7 @@ from storage.models import (
     Tag,
 )
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def to_utc(dt: datetime | None) -> datetime | None:
-    """Datetimes are stored in UTC (SQLite keeps no offset); naive means UTC already."""
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
-def db_param(dt: datetime, dialect: str) -> datetime | str:
-    """A datetime as a raw-SQL parameter comparable with stored values."""
-    dt = to_utc(dt)
-    if dialect == "sqlite":  # stored as naive UTC text by SQLAlchemy
-        return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return dt
-
-
-def from_db(dt: datetime | str | None) -> datetime | None:
-    """A stored datetime back as aware UTC (raw SQL on SQLite returns it as text)."""
-    if dt is None:
-        return None
-    if isinstance(dt, str):
-        dt = datetime.fromisoformat(dt)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+from storage.timestamps import db_param, from_db, now_utc, to_utc  # noqa: F401 (re-used names)
 
 
 @dataclass

@@ -21,7 +21,8 @@ from schedsupport import ConditionalDemoServer, add_demo_source
 from daihuo.runs import lifecycle as runs
 from daihuo.runs.cron import Scheduler
 from daihuo.web.accounts import create_user
-from storage.store import Store, now_utc
+from storage.store import Store
+from storage.timestamps import now_utc
 
 PW = "browser test password"
 

@@ -27,7 +27,7 @@ from crawlers.spiders.news import NewsSpider, apply_source_settings
 from daihuo.runs.lifecycle import RunError, create_run, load_source, record_process
 from daihuo.system import System
 from storage.models import Source
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 

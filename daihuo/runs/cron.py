@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from daihuo.runs import lifecycle as runs
 from storage.models import CrawlRun, Source
 from storage.schedule_models import DEFAULT_TZ, RunMeta, Schedule, SchedulerLease
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 log = logging.getLogger(__name__)
 ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")

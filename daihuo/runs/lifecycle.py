@@ -29,7 +29,7 @@ from sqlalchemy import Engine, insert, select, update
 from storage.config import data_dir
 from storage.models import CrawlRun, Source
 from storage.schedule_models import RunMeta
-from storage.store import from_db, now_utc
+from storage.timestamps import from_db, now_utc
 
 log = logging.getLogger(__name__)
 
