@@ -464,3 +464,33 @@ def test_reprocess_changes_content_never_provenance(tmp_path):
         {u: (r.source_id, r.created_at, r.status) for u, r in before.items()}
     assert {u: r.facet_terms for u, r in after.items()} == {u: r.facet_terms for u, r in before.items()}
     system.close()
+
+
+def test_a_killed_cli_run_is_marked_by_the_next_command(tmp_path):
+    from schedsupport import ConditionalDemoServer
+
+    from daihuo.demo.demo_server import registry_toml
+    from editorial.sources import import_registry
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    system = System.from_env(database_url=url)
+    with ConditionalDemoServer(delay=0.5) as server:
+        (tmp_path / "s.toml").write_text(registry_toml(demo_sources(server.base_url)[:1]), encoding="utf-8")
+        import_registry(system.engine, tmp_path / "s.toml")
+        env = _env(url, tmp_path / "home")
+        proc = subprocess.Popen([sys.executable, "-m", "daihuo", "crawl", "demo-news"], env=env, cwd=str(REPO),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not server.site.fetched("/news/"):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait()
+    with system.engine.connect() as conn:
+        assert conn.execute(select(CrawlRun.status)).scalar() == "running"
+    out = daihuo(env, "runs", "list")
+    assert out.returncode == 0, out.stderr
+    with system.engine.connect() as conn:
+        assert conn.execute(select(CrawlRun.status)).scalar() == "failed"
+    assert "orphaned" in (runs.get_run(system.engine, 1)["error"] or "")
+    system.close()
