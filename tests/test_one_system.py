@@ -494,3 +494,17 @@ def test_a_killed_cli_run_is_marked_by_the_next_command(tmp_path):
         assert conn.execute(select(CrawlRun.status)).scalar() == "failed"
     assert "orphaned" in (runs.get_run(system.engine, 1)["error"] or "")
     system.close()
+
+
+def test_dropped_items_are_logged_with_url_and_reason_only():
+    from scrapy.exceptions import DropItem
+
+    from crawlers.logformat import QuietLogFormatter
+    from nlp.document import Document, Page
+
+    body = "正文" * 50_000
+    doc = Document(page=Page(url="https://x.example.com/a/1.html", body=body.encode()))
+    entry = QuietLogFormatter().dropped(doc, DropItem("duplicate_url: https://x.example.com/a/1.html"), None, None)
+    line = entry["msg"] % entry["args"]
+    assert "duplicate_url: https://x.example.com/a/1.html" in line and len(line) < 200
+    assert entry["level"] < 30  # INFO, not WARNING
