@@ -508,3 +508,26 @@ def test_dropped_items_are_logged_with_url_and_reason_only():
     line = entry["msg"] % entry["args"]
     assert "duplicate_url: https://x.example.com/a/1.html" in line and len(line) < 200
     assert entry["level"] < 30  # INFO, not WARNING
+
+
+def test_a_store_behind_the_code_asks_for_db_upgrade(tmp_path):
+    from alembic import command
+
+    from storage.db import alembic_config, head_revision, make_engine
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    System.from_env(database_url=url).engine.dispose()  # a new store is created at the head
+    engine = make_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+    engine.dispose()
+    env = _env(url, tmp_path / "home")
+    behind = daihuo(env, "info")
+    assert behind.returncode == 1 and "Traceback" not in behind.stderr
+    assert "daihuo db upgrade" in behind.stderr and "0015" in behind.stderr
+    up = daihuo(env, "db", "upgrade")
+    assert up.returncode == 0 and head_revision() in up.stdout, up.stderr
+    assert daihuo(env, "info").returncode == 0
+    assert "schema is current" in daihuo(env, "db", "upgrade").stdout
