@@ -39,7 +39,6 @@ EXTENSIONS = {
 
 # The network guard (crawlers/netguard.py): every request's host is resolved once and must be
 # public or inside an allowed network; the reactor connects to the address that was checked.
-DOWNLOADER_MIDDLEWARES = {"crawlers.netguard.NetGuardMiddleware": 990}
 TWISTED_DNS_RESOLVER = "crawlers.netguard.PinnedResolver"
 DAIHUO_ALLOWED_NETWORKS: list[str] = []  # the operator's; env DAIHUO_ALLOWED_NETWORKS adds more
 DAIHUO_NETGUARD_SETTINGS_SECONDS = 2.0  # the admin's allowed networks are re-read this often
@@ -47,6 +46,15 @@ DAIHUO_NETGUARD_SETTINGS_SECONDS = 2.0  # the admin's allowed networks are re-re
 # Incremental crawls (crawlers/incremental.py): list pages every run; a known article again
 # only when due by its age, as a conditional request; an unchanged answer stores nothing.
 SPIDER_MIDDLEWARES = {"crawlers.incremental.IncrementalMiddleware": 600}
+# A <meta refresh> to javascript: or to the page itself keeps the page (Scrapy's raises or
+# drops it); every failed request becomes a row (crawlers/fetch_failures.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawlers.fetch_failures.SafeMetaRefreshMiddleware": 580,
+    "crawlers.netguard.NetGuardMiddleware": 990,  # last before the download: sees every hop
+}
+# Dropped items are logged with their URL and reason, never the item (bodies are megabytes).
+LOG_FORMATTER = "crawlers.logformat.QuietLogFormatter"
 DAIHUO_INCREMENTAL = True
 DAIHUO_REVISIT_NEW_DAYS = 7.0    # an article younger than this is "new" ...
 DAIHUO_REVISIT_NEW_HOURS = 24.0  # ... and is re-checked this often,
@@ -70,6 +78,11 @@ ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.storing.StorePipeline": 300,
 }
+
+# The composition root (daihuo.system.System): the engine, store, lexicons and IDF every
+# component uses, given by whoever starts the crawl; the add-on builds one for `scrapy crawl`.
+ADDONS = {"daihuo.system.SystemAddon": 0}
+DAIHUO_SYSTEM = None
 
 # The store (None: the configured default, see storage/config.py) and its write batch.
 DAIHUO_DATABASE_URL = os.environ.get("DAIHUO_DATABASE_URL")

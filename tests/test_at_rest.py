@@ -35,7 +35,7 @@ def test_new_data_directory_and_files_are_private(tmp_path, monkeypatch):
 
         from daihuo.runs.lifecycle import log_path_for
         from storage.private_files import open_private
-        from storage.store import Spool
+        from storage.spool import Spool
 
         batch = Spool(home / "spool").put([])
         assert mode(home / "spool") == 0o700 and mode(batch) == 0o600

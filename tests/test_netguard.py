@@ -108,6 +108,8 @@ def test_sitemap_listing_internal_urls_fetches_nothing_internal(store_url, canar
         assert "/sitemap.xml" in site.hits
     assert canary.hits == []
     assert refused(stats).get("loopback", 0) >= 3
+    # and each refusal is kept as a failed fetch with its reason (crawlers/fetch_failures.py)
+    assert stats.get("daihuo/fetch_refused/netguardrefused", 0) >= 3
 
 
 def test_revoked_network_applies_to_the_next_crawl(store_url, canary):

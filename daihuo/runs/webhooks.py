@@ -28,7 +28,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from daihuo.runs.pinned_http import AddressRefused, PinnedTransport
 from editorial.network_policy import IPNetwork, env_allowed_networks
 from storage.schedule_models import Webhook
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 KINDS = ("json", "wecom", "dingtalk", "feishu")

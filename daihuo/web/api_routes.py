@@ -11,6 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from daihuo.analysis.query_terms import query_terms
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
 from daihuo.web.bounds import MAX_DB_INT, IdPath, IsoDate
 from storage import listing_queries as listing_q
@@ -18,10 +19,6 @@ from storage import queries
 from storage.search import QueryError, SearchRequest, search
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst"))])
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 def _start(d: date | None) -> datetime | None:
