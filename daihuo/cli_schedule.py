@@ -113,7 +113,7 @@ def schedule_remove(schedule_id: int) -> None:
     """Remove a schedule."""
     from daihuo.scheduler import remove_schedule
 
-    if not remove_schedule(_engine(), schedule_id):
+    if not remove_schedule(_engine(), schedule_id, actor="cli"):
         raise click.ClickException(f"no schedule #{schedule_id}")
     click.echo(f"removed schedule #{schedule_id}")
 
@@ -126,7 +126,7 @@ def schedule_pause(schedule_id: int, resume: bool) -> None:
     from daihuo.scheduler import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(_engine(), schedule_id, enabled=resume)
+        s = update_schedule(_engine(), schedule_id, enabled=resume, actor="cli")
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id} {'resumed; next run ' + _when(s.next_run_at) if resume else 'paused'}")
@@ -141,7 +141,7 @@ def schedule_edit(schedule_id: int, cron: str | None, timezone: str | None) -> N
     from daihuo.scheduler import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(_engine(), schedule_id, cron=cron, timezone=timezone)
+        s = update_schedule(_engine(), schedule_id, cron=cron, timezone=timezone, actor="cli")
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id}: '{s.cron}' ({s.timezone}); next run {_when(s.next_run_at)}")

@@ -91,21 +91,20 @@ def add_schedule(request: Request, body: ScheduleIn, user=editor) -> dict:  # no
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule",
-              dependencies=[editor])
-def patch_schedule(request: Request, schedule_id: int, body: SchedulePatch) -> dict:
+@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule")
+def patch_schedule(request: Request, schedule_id: int, body: SchedulePatch, user=editor) -> dict:  # noqa: ANN001
     _schedule_or_404(request, schedule_id)
     try:
         return scheduler.update_schedule(_engine(request), schedule_id, cron=body.cron,
-                                         timezone=body.timezone, enabled=body.enabled).as_dict()
+                                         timezone=body.timezone, enabled=body.enabled,
+                                         actor=user.name).as_dict()
     except scheduler.ScheduleError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule",
-               dependencies=[editor])
-def delete_schedule(request: Request, schedule_id: int) -> Response:
-    if not scheduler.remove_schedule(_engine(request), schedule_id):
+@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule")
+def delete_schedule(request: Request, schedule_id: int, user=editor) -> Response:  # noqa: ANN001
+    if not scheduler.remove_schedule(_engine(request), schedule_id, actor=user.name):
         raise HTTPException(status_code=404, detail=f"no schedule #{schedule_id}")
     return Response(status_code=204)
 

@@ -4,10 +4,12 @@ queue, rules, users, settings). ``router`` holds both; app.py includes it."""
 from fastapi import APIRouter
 
 from daihuo.web.console.api import router as api_router
+from daihuo.web.console.newsroom import router as newsroom_router
 from daihuo.web.console.pages import router as pages_router
 
 router = APIRouter()
 router.include_router(pages_router)
 router.include_router(api_router)
+router.include_router(newsroom_router)  # run now, a source's run history, log download
 
 __all__ = ["router"]

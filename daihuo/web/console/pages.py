@@ -23,12 +23,14 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web import auth
+from daihuo.web.console import messages_zh
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from storage import curation, rules, users
 from storage import sources as src_store
@@ -38,7 +40,6 @@ from storage.curation_queue import (
     new_article_ids,
     queue,
     queue_article,
-    queue_counts,
     story_members,
 )
 from storage.users import ROLES, UserInfo
@@ -90,6 +91,10 @@ def environment() -> Environment:
     env.filters["cndate"] = lambda dt, with_time=True: display_date(dt, with_time) if dt else ""
     env.filters["blocks"] = blocks_to_html
     env.filters["safe_href"] = safe_href
+    env.filters["zh"] = messages_zh.name
+    env.filters["zh_error"] = messages_zh.error
+    env.filters["zh_delivery"] = messages_zh.delivery
+    env.filters["zh_detail"] = messages_zh.detail
     env.globals["TIERS"] = TIERS
     env.globals["ROLES"] = ROLES
     return env
@@ -113,6 +118,9 @@ def render(request: Request, template_name: str, status_code: int = 200, **conte
            "nav": nav_for(user, request.url.path), "ok": request.query_params.get("ok"),
            "err": request.query_params.get("err"), "can": (lambda role: bool(user and user.can(role)))}
     ctx.update(context)
+    for key in ("err", "error"):  # every error reaches the page in Chinese (messages_zh)
+        if isinstance(ctx.get(key), str):
+            ctx[key] = messages_zh.error(ctx[key])
     html = environment().get_template(template_name).render(**ctx)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -148,8 +156,16 @@ class ConsoleRoute(APIRoute):
                     return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303,
                                             headers=SECURITY_HEADERS)
                 if exc.status_code == 403:
-                    return render(request, "forbidden.html", status_code=403, detail=exc.detail)
+                    return render(request, "forbidden.html", status_code=403,
+                                  detail=messages_zh.error(exc.detail))
+                if 400 <= exc.status_code < 500:  # a Chinese page, never a JSON body
+                    return render(request, "error.html", status_code=exc.status_code,
+                                  detail=messages_zh.error(exc.detail or "") or "页面不存在")
                 raise
+            except RequestValidationError as exc:
+                fields = "、".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+                return render(request, "error.html", status_code=422,
+                              detail=f"请求参数有误:{fields}。请检查地址或表单后重试。")
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response
@@ -222,7 +238,9 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
                               .outerjoin(Article, Article.id == CurationEvent.article_id)
                               .order_by(CurationEvent.id.desc()).limit(12)).mappings().all()
     all_sources = src_store.list_sources(engine)
-    return render(request, "dashboard.html", counts=queue_counts(engine), events=events,
+    from daihuo.web.console.dashboard_health import health
+
+    return render(request, "dashboard.html", health=health(engine), events=events,
                   sources_total=len(all_sources), sources_enabled=sum(s.enabled for s in all_sources),
                   rules_total=len(rules.list_rules(engine)),
                   audit=src_store.recent_audit(engine, 10) if user.can("editor") else [])
@@ -284,7 +302,7 @@ def listings_page(request: Request, platform: str = "", status: str = "", user: 
 def article_page(request: Request, article_id: int, user: UserInfo = analyst) -> Response:
     item = queue_article(_engine(request), article_id)
     if item is None:
-        raise HTTPException(status_code=404, detail="no such article")
+        raise HTTPException(status_code=404, detail="没有这篇文章")
     return render(request, "article.html", item=item)
 
 
@@ -363,7 +381,7 @@ def source_edit(request: Request, name: str, user: UserInfo = editor) -> Respons
     try:
         view = src_store.get_source(_engine(request), name)
     except src_store.SourceError:
-        raise HTTPException(status_code=404, detail="no such source") from None
+        raise HTTPException(status_code=404, detail="没有这个来源") from None
     return render(request, "source_form.html", source=view, form=_form_of(view), error=None)
 
 
@@ -380,7 +398,7 @@ async def source_update(request: Request, name: str, user: UserInfo = editor) ->
         try:
             view = src_store.get_source(engine, name)
         except src_store.SourceError:
-            raise HTTPException(status_code=404, detail="no such source") from None
+            raise HTTPException(status_code=404, detail="没有这个来源") from None
         return render(request, "source_form.html", status_code=400, source=view,
                       form={**form, "name": name}, error=str(exc))
     return redirect(f"/console/sources/{view.name}", ok="已保存")
@@ -416,7 +434,7 @@ def source_test(request: Request, name: str, url: str = Form(""), user: UserInfo
     try:
         view = src_store.get_source(engine, name)
     except src_store.SourceError:
-        raise HTTPException(status_code=404, detail="no such source") from None
+        raise HTTPException(status_code=404, detail="没有这个来源") from None
     target = url.strip() or view.start_url
     outcome = test_extraction(target, src_store.allowed_networks(engine), source=view.name,
                               config=view.config)
@@ -494,7 +512,7 @@ async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
                            str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
     except (ValueError, curation.CurationError) as exc:
         return redirect(back, err=str(exc))
-    return redirect(back, ok=f"{form.get('action')}: {n} 篇")
+    return redirect(back, ok=f"{messages_zh.name(form.get('action'), 'action')}:{n} 篇")
 
 
 @router.post("/articles/{article_id}/decide")
@@ -506,7 +524,7 @@ async def article_decide(request: Request, article_id: int, user: UserInfo = edi
                        str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
     except curation.CurationError as exc:
         return redirect(back, err=str(exc))
-    return redirect(back, ok=f"#{article_id}: {form.get('action')}")
+    return redirect(back, ok=f"#{article_id} 已{messages_zh.name(form.get('action'), 'action')}")
 
 
 @router.post("/articles/{article_id}/edit")
@@ -554,7 +572,9 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
                               position=int(position) if position.strip() else None)
     except (rules.RuleError, ValueError) as exc:
         return redirect("/console/rules", err=str(exc))
-    return redirect("/console/rules", ok=f"{name}: {op}")
+    done = {"delete": "已删除", "enable": "已启用", "disable": "已停用", "up": "已上移",
+            "down": "已下移"}.get(op, "已保存")
+    return redirect("/console/rules", ok=f"规则 {name} {done}")
 
 
 @router.post("/rules-run")
@@ -582,7 +602,7 @@ def user_create(request: Request, name: str = Form(""), role: str = Form("analys
     except users.UserError as exc:
         return redirect("/console/users", err=str(exc))
     _audit(request, user, "user_add", name, {"role": role})
-    return redirect("/console/users", ok=f"已创建 {role} {name}")
+    return redirect("/console/users", ok=f"已创建{messages_zh.name(role, 'role')} {name}")
 
 
 @router.post("/users/{name}")
@@ -601,7 +621,8 @@ def user_update(request: Request, name: str, role: str = Form(""), op: str = For
     except users.UserError as exc:
         return redirect("/console/users", err=str(exc))
     _audit(request, user, f"user_{op}", name, {"role": role} if op == "role" else {})
-    return redirect("/console/users", ok=f"{name}: {op}")
+    done = {"role": f"角色改为{messages_zh.name(role, 'role')}", "disable": "已停用", "enable": "已启用"}
+    return redirect("/console/users", ok=f"用户 {name} {done.get(op, '已保存')}")
 
 
 def _audit(request: Request, user: UserInfo, action: str, target: str, detail: dict) -> None:
