@@ -184,15 +184,15 @@ def deliveries(engine: Engine, webhook_id: int | None = None, limit: int = 50) -
     """The latest deliveries (of one webhook, or of all), newest first."""
     from storage.webhook_delivery_models import WebhookDelivery
 
-    q = (select(WebhookDelivery, Webhook.name).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-         .order_by(WebhookDelivery.id.desc()).limit(limit))
+    d = WebhookDelivery
+    q = (select(d.id, d.webhook_id, Webhook.name, d.at, d.event, d.run_id, d.ok, d.result)
+         .join(Webhook, Webhook.id == d.webhook_id).order_by(d.id.desc()).limit(limit))
     if webhook_id is not None:
-        q = q.where(WebhookDelivery.webhook_id == webhook_id)
+        q = q.where(d.webhook_id == webhook_id)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    return [{"id": r[0].id, "webhook_id": r[0].webhook_id, "webhook": r.name, "at": from_db(r[0].at),
-             "event": r[0].event, "run_id": r[0].run_id, "ok": r[0].ok, "result": r[0].result}
-            for r in rows]
+    return [{"id": r.id, "webhook_id": r.webhook_id, "webhook": r.name, "at": from_db(r.at),
+             "event": r.event, "run_id": r.run_id, "ok": bool(r.ok), "result": r.result} for r in rows]
 
 
 def send_test(engine: Engine, webhook_id: int) -> str:

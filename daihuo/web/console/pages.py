@@ -566,6 +566,8 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
     try:
         if op == "delete":
             rules.remove_rule(engine, name, user.name)
+        elif op in ("up", "down"):
+            _move_rule(engine, name, -1 if op == "up" else 1, user.name)
         elif op in ("enable", "disable"):
             rules.update_rule(engine, name, user.name, enabled=op == "enable")
         else:
@@ -576,6 +578,23 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
     done = {"delete": "已删除", "enable": "已启用", "disable": "已停用", "up": "已上移",
             "down": "已下移"}.get(op, "已保存")
     return redirect("/console/rules", ok=f"规则 {name} {done}")
+
+
+def _move_rule(engine, name: str, step: int, actor: str) -> None:  # noqa: ANN001
+    """Swap a rule with its neighbour (the order rules are tried in); positions are renumbered
+    10, 20, ... first, so equal positions still move."""
+    order = [r.name for r in rules.list_rules(engine)]
+    if name not in order:
+        raise rules.RuleError(f"no rule {name!r}")
+    i = order.index(name)
+    j = i + step
+    if not 0 <= j < len(order):
+        return
+    order[i], order[j] = order[j], order[i]
+    current = {r.name: r.position for r in rules.list_rules(engine)}
+    for k, rule_name in enumerate(order):
+        if current[rule_name] != (k + 1) * 10:
+            rules.update_rule(engine, rule_name, actor, position=(k + 1) * 10)
 
 
 @router.post("/rules-run")
@@ -645,3 +664,17 @@ def settings_save(request: Request, allowed_networks: str = Form(""), user: User
     except src_store.SourceError as exc:
         return redirect("/console/settings", err=str(exc))
     return redirect("/console/settings", ok="已保存:" + (", ".join(map(str, nets)) or "不允许内网地址"))
+
+
+def install_not_found_page(app) -> None:  # noqa: ANN001
+    """A path under /console/ that no route answers gets the console's Chinese 404 page, not
+    the API's JSON body (other paths keep FastAPI's answer)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(PREFIX + "/") and exc.status_code == 404:
+            return render(request, "error.html", status_code=404, detail="页面不存在")
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from daihuo import runs
 from daihuo.web import auth
+from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -49,6 +50,7 @@ def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: A
     if run is None:
         raise HTTPException(status_code=404, detail=f"no run #{run_id}")
     return render(request, "runs_detail.html", run=run, s=run["summary"], names=STATUS_NAMES,
+                  stat_names=messages_zh.NAMES["stat"],
                   log=runs.read_log(engine, run_id, tail=16 * 1024))
 
 
