@@ -445,18 +445,20 @@ def source_test(request: Request, name: str, url: str = Form(""), user: UserInfo
 # -- curation queue (editor) -----------------------------------------------------------------
 @router.get("/queue")
 def queue_page(request: Request, status: str = "new", source: str = "", tier: str = "",
-               platform: str = "", topic: str = "", flag: str = "", q: str = "",
+               platform: str = "", topic: str = "", flag: str = "", q: str = "", order: str = "newest",
                page: int = Query(1, ge=1, le=10000), user: UserInfo = editor) -> Response:
+    order = order if order in ("newest", "oldest") else "newest"
     f = QueueFilter(status=status or None, source=source or None, tier=tier or None,
                     platform=platform or None, topic=topic or None, flag=flag or None, q=q or None,
-                    page=page, per_page=30)
+                    order=order, page=page, per_page=30)
     try:
         result = queue(_engine(request), f)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     args = {"status": status, "source": source, "tier": tier, "platform": platform, "topic": topic,
-            "flag": flag, "q": q}
+            "flag": flag, "q": q, "order": order}
     return render(request, "queue.html", result=result, args=args, statuses=curation.STATUSES,
+                  reason_required=reject_reason_required(_engine(request)),
                   sources=[s.name for s in src_store.list_sources(_engine(request))],
                   back="/console/queue?" + urlencode({**args, "page": page}))
 
@@ -475,10 +477,20 @@ def _parse_when(text: str | None) -> datetime | None:
     return when
 
 
+REJECT_REASON_SETTING = "require_reject_reason"
+
+
+def reject_reason_required(engine) -> bool:  # noqa: ANN001
+    """The admins' setting: a rejection must say why (off by default)."""
+    return bool(src_store.get_setting(engine, REJECT_REASON_SETTING, False))
+
+
 def apply_decision(engine, article_ids: list[int], action: str, actor: str,  # noqa: ANN001
                    reason: str | None = None, publish_at: datetime | None = None) -> int:
     """One editor decision on articles (the queue's buttons, bulk actions and the API)."""
     reason = (reason or "").strip() or None
+    if action == "reject" and not reason and reject_reason_required(engine):
+        raise curation.CurationError("a rejection needs a reason")
     if action == "approve":
         if len(article_ids) == 1:
             curation.approve(engine, article_ids[0], actor, reason, publish_at)
@@ -654,15 +666,21 @@ def _audit(request: Request, user: UserInfo, action: str, target: str, detail: d
 def settings_page(request: Request, user: UserInfo = admin) -> Response:
     engine = _engine(request)
     return render(request, "settings.html", allowed="\n".join(str(n) for n in src_store.allowed_networks(engine)),
+                  reason_required=reject_reason_required(engine),
                   audit=src_store.recent_audit(engine, 30))
 
 
 @router.post("/settings")
-def settings_save(request: Request, allowed_networks: str = Form(""), user: UserInfo = admin) -> Response:
+def settings_save(request: Request, allowed_networks: str = Form(""), require_reject_reason: str = Form(""),
+                  has_reject_reason: str = Form(""), user: UserInfo = admin) -> Response:
+    engine = _engine(request)
     try:
-        nets = src_store.set_allowed_networks(_engine(request), _lines(allowed_networks) or [], user.name)
+        nets = src_store.set_allowed_networks(engine, _lines(allowed_networks) or [], user.name)
     except src_store.SourceError as exc:
         return redirect("/console/settings", err=str(exc))
+    wanted = require_reject_reason == "on"
+    if has_reject_reason and wanted != reject_reason_required(engine):
+        src_store.set_setting(engine, REJECT_REASON_SETTING, wanted, user.name)
     return redirect("/console/settings", ok="已保存:" + (", ".join(map(str, nets)) or "不允许内网地址"))
 
 
