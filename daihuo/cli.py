@@ -92,9 +92,9 @@ def demo(serve: bool) -> None:
         store.close()
         summary = run_crawl(sources, db_url=url, trigger="demo", progress=True)
         elapsed = time.perf_counter() - t0
-        _print_summary(summary, elapsed)
+        _print_summary(summary, elapsed, first_run=True)  # its sources were just replaced
         click.echo("\nsample searches:")
-        for q, platform in (("直播间", None), ("产业带", None), ("主播", "快手"), ("私域流量", None)):
+        for q, platform in (("直播带货", "快手"), ("直播间", None), ("产业带", None), ("私域流量", None)):
             label = f"{q}" + (f" --platform {platform}" if platform else "")
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
@@ -105,9 +105,33 @@ def demo(serve: bool) -> None:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+    # the site is gone: its sources would only fail (and alert) if run or scheduled now
+    _disable_demo_sources(url, [s.name for s in sources], serve)
+    from daihuo.demo_summary import NEXT_STEPS
+
+    click.echo("\n" + NEXT_STEPS)
 
 
-def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
+def _disable_demo_sources(url: str, names: list[str], served: bool) -> None:
+    from storage.sources import SourceError, set_enabled
+    from storage.store import Store
+
+    store = Store.open(url)
+    try:
+        for name in names:
+            try:
+                set_enabled(store.engine, name, False, "demo")
+            except SourceError:
+                pass
+    finally:
+        store.close()
+    when = "the demo site stopped" if served else "the demo site only runs during `daihuo demo`"
+    click.echo(f"\ndemo sources disabled ({when}; `daihuo demo --serve` keeps it up): {', '.join(names)}")
+
+
+def _print_summary(summary, elapsed: float, first_run: bool = False) -> None:  # noqa: ANN001
+    from daihuo.demo_summary import drop_reasons, ordered_timings
+
     s = summary.get
     click.echo(f"\nrun #{summary.run_id} {summary.status} in {elapsed:.1f}s")
     click.echo(f"  pages fetched:    {s('response_received_count')}"
@@ -115,7 +139,7 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
     click.echo(f"  articles stored:  {s('daihuo/stored')} new, {s('daihuo/updated')} updated")
     dropped = summary.prefixed("daihuo/dropped/")
     click.echo(f"  dropped:          {s('daihuo/dropped')}"
-               + (" (" + ", ".join(f"{k}: {v}" for k, v in dropped.items()) + ")" if dropped else ""))
+               + (" (" + ", ".join(drop_reasons(dropped, first_run)) + ")" if dropped else ""))
     failed = summary.prefixed("daihuo/failed/")
     click.echo(f"  kept as failed:   {s('daihuo/failed')}"
                + (" (" + ", ".join(f"at {k}: {v}" for k, v in failed.items()) + ")" if failed else ""))
@@ -124,7 +148,7 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
                    f" pages, {s('daihuo/listings/removed')} marked removed")
     timings = summary.prefixed("daihuo/time_ms/")
     if timings:
-        click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+        click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in ordered_timings(timings)))
     if s("daihuo/spooled"):
         click.echo(f"  spooled (store unavailable, will be replayed): {s('daihuo/spooled')}")
 
