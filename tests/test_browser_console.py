@@ -127,7 +127,7 @@ def test_editor_adds_demo_source_tests_extraction_and_approves(served, browser):
     target = ids["https://c.example.net/p/7"]
     page.click(f"li.story[data-id='{target}'] button.approve")
     page.wait_for_load_state()
-    assert f"#{target}: approve" in page.locator("p.flash.ok").inner_text()
+    assert f"#{target} 已通过" in page.locator("p.flash.ok").inner_text()
     assert page.locator(f"li.story[data-id='{target}']").count() == 0
     with store.engine.connect() as conn:
         assert conn.scalar(select(Article.status).where(Article.id == target)) == "approved"

@@ -59,6 +59,7 @@ NAV = [
     ("/console/schedules", "计划", "editor"),
     ("/console/runs", "运行", "editor"),
     ("/console/rules", "自动发布规则", "editor"),
+    ("/console/workers", "抓取节点", "editor"),
     ("/console/webhooks", "通知", "admin"),
     ("/console/users", "用户", "admin"),
     ("/console/settings", "设置", "admin"),
