@@ -16,7 +16,7 @@ from consolesite import HOSTILE_PATH, PASSWORDS, HostileDemoSite, add_users
 from sitedata import make_store
 from sqlalchemy import select
 
-from daihuo.demosite import DemoServer
+from daihuo.demo.demo_server import DemoServer
 from storage.models import Article
 
 
@@ -60,7 +60,7 @@ def test_each_role_logs_in(served, browser):
     for name, (role, sees_queue, sees_users) in expect.items():
         ctx, page, dialogs = _login(browser, base, name)
         if role == "analyst":  # the queue it asked for is not an analyst's page
-            assert page.locator("p.forbidden").inner_text() == "needs the editor role"
+            assert page.locator("p.forbidden").inner_text() == "需要“编辑”或更高的角色"
             page.goto(base + "/console/")
         else:
             assert page.url == base + "/console/queue"
@@ -143,7 +143,7 @@ def test_analyst_cannot_reach_editor_pages_or_api(served, browser):
                  "/console/users", "/console/settings"):
         response = page.goto(base + path)
         assert response.status == 403, path
-        assert "needs the" in page.locator("p.forbidden").inner_text()
+        assert "或更高的角色" in page.locator("p.forbidden").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-analyst-forbidden.png"), full_page=True)
     api = page.request  # carries the analyst's session cookie
     assert api.get(base + "/api/sources").status == 200  # reads are an analyst's

@@ -21,9 +21,9 @@ from schedsupport import ConditionalDemoServer, add_demo_source
 from sitedata import make_store
 from webhook_receiver import Receiver
 
-from daihuo import runs
-from storage.sources import set_allowed_networks
-from storage.users import create_user
+from daihuo.runs import lifecycle as runs
+from daihuo.web.accounts import create_user
+from editorial.sources import set_allowed_networks
 
 PW = "browser test password"
 pytestmark = pytest.mark.slow

@@ -18,10 +18,10 @@ import pytest
 from browser import ARTIFACTS, chromium, require_browser, serve_app
 from schedsupport import ConditionalDemoServer, add_demo_source
 
-from daihuo import runs
-from daihuo.scheduler import Scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs.cron import Scheduler
+from daihuo.web.accounts import create_user
 from storage.store import Store, now_utc
-from storage.users import create_user
 
 PW = "browser test password"
 
@@ -116,7 +116,7 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
 
     page.goto(f"{base}/console/runs")
     link = page.locator(f"tr[data-run='{run_id}'] a")
-    assert link.count() == 1 and "schedule" in page.locator(f"tr[data-run='{run_id}']").inner_text()
+    assert link.count() == 1 and "计划" in page.locator(f"tr[data-run='{run_id}']").inner_text()
     link.click()
     page.wait_for_load_state()
     assert page.locator("#run").get_attribute("data-status") == "running"

@@ -21,8 +21,8 @@ from browser import ARTIFACTS, chromium, require_browser, serve_app
 from fastapi.testclient import TestClient
 from test_distributed import REDIS_DB, redis_or_skip
 
-from daihuo.demosite import DemoServer, DemoSite, registry_toml
-from storage.users import create_user
+from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml
+from daihuo.web.accounts import create_user
 
 REPO = Path(__file__).resolve().parents[1]
 PW = "browser test password"
@@ -90,7 +90,7 @@ def test_two_live_workers_during_a_distributed_crawl(tmp_path, distributed, pg_u
         reg = tmp_path / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        cmd = [sys.executable, "-m", "daihuo.worker", "syn", "--registry", str(reg), "--db", pg_url]
+        cmd = [sys.executable, "-m", "daihuo.runs.worker", "syn", "--registry", str(reg), "--db", pg_url]
         subprocess.run(cmd + ["--seed"], env=env, check=True, capture_output=True, timeout=120)
         procs = [subprocess.Popen(cmd + ["--set", "DAIHUO_LEASE_SECONDS=8"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]

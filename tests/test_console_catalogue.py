@@ -16,9 +16,11 @@ from fastapi.testclient import TestClient
 from sitedata import make_store
 from sqlalchemy import update
 
-from daihuo import runs, scheduler, webhooks
+from daihuo.runs import cron as scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs import webhooks
 from daihuo.web.app import create_app
-from storage import curation, rules
+from editorial import curation, rules
 from storage.schedule_models import RunMeta
 from storage.store import now_utc
 

@@ -16,12 +16,14 @@ from sitedata import make_store
 from sqlalchemy import update
 from webhook_receiver import Receiver
 
-from daihuo import runs, scheduler, webhooks
+from daihuo.runs import cron as scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs import webhooks
 from daihuo.web.app import create_app
-from storage import curation, rules
+from editorial import curation, rules
+from editorial.sources import recent_audit
 from storage.models import CrawlRun
 from storage.schedule_models import RunMeta, Schedule
-from storage.sources import recent_audit
 from storage.store import now_utc
 
 
@@ -189,7 +191,7 @@ def test_cli_webhook_accepts_names_and_ids(room, monkeypatch):
     import click
     from click.testing import CliRunner
 
-    from daihuo.cli_schedule import register
+    from daihuo.cli.schedule_commands import register
 
     app, engine, _ids = room
     monkeypatch.setenv("DAIHUO_DATABASE_URL", str(engine.url))

@@ -12,12 +12,12 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from daihuo.scheduler import ScheduleError, add_schedule, longest_gap_days, validate_cron
+from daihuo.runs.cron import ScheduleError, add_schedule, longest_gap_days, validate_cron
+from daihuo.web.accounts import create_user, list_users, start_session
 from daihuo.web.app import create_app
 from daihuo.web.auth import COOKIE
-from storage.sources import recent_audit
+from editorial.sources import recent_audit
 from storage.store import Store
-from storage.users import create_user, list_users, start_session
 
 NEVER, RARE = "0 9 31 2 *", "0 0 29 2 *"
 

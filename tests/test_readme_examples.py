@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from daihuo.demo_summary import stage_order
-from daihuo.demosite import DemoSite
+from daihuo.cli.demo_summary import stage_order
+from daihuo.demo.demo_server import DemoSite
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def test_demo_summary_teaches(demo_home):
 
 def test_demo_sources_are_disabled_after_the_demo(demo_home):
     tmp, env, _first = demo_home
-    from storage.sources import list_sources
+    from editorial.sources import list_sources
     from storage.store import Store
 
     store = Store.open(f"sqlite:///{tmp / 'home' / 'daihuo.sqlite'}")

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, select
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
+from editorial.published import PUBLIC_STATUSES, is_public
 from storage.models import Article, Source
-from storage.published import PUBLIC_STATUSES, is_public
 from storage.schedule_models import Schedule
 from storage.store import from_db, now_utc
 

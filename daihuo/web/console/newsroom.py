@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 from markupsafe import Markup
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
 from daihuo.web.console import messages_zh
 from daihuo.web.console.dashboard_health import history_points, history_svg

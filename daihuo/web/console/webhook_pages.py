@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 
-from daihuo import webhooks
+from daihuo.runs import webhooks
 from daihuo.web import auth
 from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import ConsoleRoute, redirect, render

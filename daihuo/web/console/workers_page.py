@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from daihuo.web import auth
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
-from storage import sources as src_store
+from editorial import sources as src_store
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 editor = Depends(auth.require("editor"))
@@ -44,7 +44,7 @@ def cluster_status(client, prefix: str, names: list[str], now: float | None = No
     """Per source with anything in Redis: run id, queued/leased/dead counts, workers (alive
     or not, last heartbeat, leases held, pages fetched) and the first dead letters."""
     from crawlers.distributed.keys import SourceKeys
-    from daihuo.worker import ALIVE_SECONDS
+    from daihuo.runs.worker import ALIVE_SECONDS
 
     now = now or time.time()
     out = []
@@ -99,7 +99,7 @@ def workers_page(request: Request, user=editor) -> Response:  # noqa: ANN001
     except REDIS_DOWN as exc:
         return render(request, "workers.html", status_code=503, local=False, status=[], prefix=prefix,
                       error=f"无法连接 Redis({type(exc).__name__}),稍后刷新再看。")
-    from daihuo.worker import ALIVE_SECONDS
+    from daihuo.runs.worker import ALIVE_SECONDS
 
     return render(request, "workers.html", local=False, status=status, error=None, prefix=prefix,
                   refresh=any(s["alive"] for s in status), alive_seconds=int(ALIVE_SECONDS))

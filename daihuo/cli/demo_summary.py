@@ -21,7 +21,7 @@ def stage_order() -> tuple[str, ...]:
     """The pipeline's stages in the order items pass them (ITEM_PIPELINES priorities)."""
     from scrapy.utils.misc import load_object
 
-    from daihuo.crawl import project_settings
+    from daihuo.runs.crawling import project_settings
 
     order = []
     pipelines = project_settings().getdict("ITEM_PIPELINES")

@@ -88,7 +88,7 @@ def remove_webhook(engine: Engine, webhook_id: int, actor: str | None = None) ->
 
 def _audit(conn, actor: str | None, action: str, target: str, detail: dict) -> None:  # noqa: ANN001
     """Webhook changes join the configuration audit list; a secret is never written there."""
-    from storage.sources import audit
+    from editorial.sources import audit
 
     audit(conn, actor or "system", action, target, detail)
 

@@ -37,7 +37,7 @@ from croniter import CroniterError, croniter
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from storage.models import CrawlRun, Source
 from storage.schedule_models import DEFAULT_TZ, RunMeta, Schedule, SchedulerLease
 from storage.store import from_db, now_utc, to_utc
@@ -229,7 +229,7 @@ def remove_schedule(engine: Engine, schedule_id: int, actor: str | None = None) 
 
 def _audit(conn, actor: str | None, action: str, target: str, detail: dict) -> None:  # noqa: ANN001
     """Schedule changes join the configuration audit list (who changed what)."""
-    from storage.sources import audit
+    from editorial.sources import audit
 
     audit(conn, actor or "system", action, target, detail)
 
