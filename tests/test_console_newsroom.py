@@ -264,5 +264,8 @@ def test_rules_edit_and_reorder(room):
     assert "ok=" in r.headers["location"]
     edited = rules.get_rule(engine, "second")
     assert edited.condition == "platform 快手" and edited.action == "feature"
+    bad = c.post("/console/rules/second", data={"csrf_token": csrf, "op": "edit", "condition": "tier Q"})
+    assert bad.status_code == 400 and "规则 second" in bad.text and "tier 只能是" in bad.text
+    assert 'value="tier Q"' in bad.text  # the typed condition is kept
     page = c.get("/console/rules").text
     assert 'data-confirm="确定删除规则 second?"' in page and 'value="up"' in page

@@ -135,6 +135,13 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"webhook (.*) exists already", r"通知 \1 已存在"),
     (r"no webhook (.*)", r"没有通知 \1"),
     (r"unknown webhook kind (.*)", r"未知的通知类型 \1"),
+    # the console's test extraction (daihuo.web.console.extraction)
+    (r"the page is (.*) bytes; the cap is (.*)", r"页面有 \1 字节,超过上限 \2 字节"),
+    (r"the page is over the (.*)-byte cap", r"页面超过 \1 字节的上限"),
+    (r"no answer within (.*) s", r"\1 秒内没有响应"),
+    (r"fetch failed: (.*)", r"抓取失败:\1"),
+    (r"more than (\d+) redirects", r"跳转超过 \1 次"),
+    (r"HTTP (\d+)", r"对方返回 HTTP \1"),
     # searching and generic
     (r"no such (article|source|run)", r"没有这个对象"),
 ]]

@@ -588,6 +588,10 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
             rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
                               position=int(position) if position.strip() else None)
     except (rules.RuleError, ValueError) as exc:
+        if op == "edit":  # the row keeps the condition the editor typed
+            return render(request, "rules.html", status_code=400, rules=rules.list_rules(engine),
+                          actions=rules.ACTIONS, preview=None, error=f"规则 {name}:{messages_zh.error(exc)}",
+                          form={"edit": name, "condition": condition})
         return redirect("/console/rules", err=str(exc))
     done = {"delete": "已删除", "enable": "已启用", "disable": "已停用", "up": "已上移",
             "down": "已下移"}.get(op, "已保存")
