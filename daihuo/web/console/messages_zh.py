@@ -198,3 +198,30 @@ def delivery(result: str | None) -> str:
         if result.startswith(prefix):
             return zh + result[len(prefix):]
     return result
+
+
+def skip(text: str | None) -> str:
+    """Why a schedule's last fire launched nothing ("<ISO time> <why>", daihuo.runs.cron) in
+    Chinese, the time shown as China time."""
+    if not text:
+        return ""
+    when, _, why = text.partition(" ")
+    try:
+        from datetime import datetime
+
+        from daihuo.web.site.markup import display_date
+
+        when = display_date(datetime.fromisoformat(when))
+    except ValueError:
+        why = text
+        when = ""
+    m = re.fullmatch(r"source (.*) is disabled", why)
+    if m:
+        zh = f"来源 {m[1]} 已停用,没有运行"
+    elif why.startswith("skipped: "):
+        zh = "已跳过:" + error(why[len("skipped: "):])
+    elif why.startswith("not launched: "):
+        zh = "没有启动:" + error(why[len("not launched: "):])
+    else:
+        zh = error(why)
+    return f"{when} {zh}".strip()

@@ -98,6 +98,7 @@ def environment() -> Environment:
     env.filters["zh_error"] = messages_zh.error
     env.filters["zh_delivery"] = messages_zh.delivery
     env.filters["zh_detail"] = messages_zh.detail
+    env.filters["zh_skip"] = messages_zh.skip
     env.globals["TIERS"] = TIERS
     env.globals["ROLES"] = ROLES
     return env
