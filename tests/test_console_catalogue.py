@@ -182,7 +182,7 @@ def test_every_console_page_is_chinese(newsroom, who):
             assert english_messages(r.text, identifiers) == [], (who, path)
     assert seen >= 8
     if who != "ana":  # a skipped fire is explained in Chinese on the schedules page
-        assert "已跳过:来源 'news-b' 正在被运行 #7 抓取" in c.get("/console/schedules").text
+        assert "已跳过:来源 &#39;news-b&#39; 正在被运行 #7 抓取" in c.get("/console/schedules").text
 
 
 def test_errors_and_flashes_are_chinese(newsroom):
