@@ -37,13 +37,23 @@ def room(tmp_path, tmp_home):
     store.close()
 
 
+@pytest.fixture
+def room_any(db_url, tmp_home):
+    """The same on SQLite and PostgreSQL (the health and queue queries)."""
+    store, ids = make_store(db_url)
+    add_users(store.engine)
+    app = create_app(db_url)
+    yield app, store.engine, ids
+    store.close()
+
+
 def _client(app, who):
     c = TestClient(app, follow_redirects=False)
     return c, login(c, who)
 
 
-def test_dashboard_counts_what_is_live_and_what_failed(room):
-    app, engine, ids = room
+def test_dashboard_counts_what_is_live_and_what_failed(room_any):
+    app, engine, ids = room_any
     ordered = sorted(ids.values())
     for i in ordered[:4]:
         curation.approve(engine, i, "ed")
@@ -219,8 +229,8 @@ def test_cli_webhook_accepts_names_and_ids(room, monkeypatch):
     assert run.invoke(main, ["webhook", "remove", "ux-hook"]).exit_code == 0
 
 
-def test_queue_order_lead_and_required_reject_reason(room):
-    app, engine, ids = room
+def test_queue_order_lead_and_required_reject_reason(room_any):
+    app, engine, ids = room_any
     c, csrf = _client(app, "ed")
 
     def order(q=""):
