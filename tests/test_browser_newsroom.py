@@ -125,6 +125,7 @@ def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
     page.goto(f"{base}/console/sources/demo-news/history")
     assert page.locator("svg.history-chart rect.fetched").count() >= 1
     assert page.locator(f"table.history-table tr[data-run='{run_id}']").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "newsroom-run-history.png"), full_page=True)
     assert errors == []
     ctx.close()
 

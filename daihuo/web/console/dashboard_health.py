@@ -104,7 +104,7 @@ def history_svg(points: list[dict], width: int = 720, height: int = 220) -> str:
     peak = max([p["fetched"] for p in points] + [p["stored"] for p in points] + [1])
     n = max(len(points), 1)
     slot = plot_w / n
-    bar = max(2.0, slot * 0.35)
+    bar = min(24.0, max(2.0, slot * 0.35))  # a lone run is not a wall of colour
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="history-chart" role="img" '
              f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'aria-labelledby="chart-title chart-desc">',

@@ -48,7 +48,7 @@ NAMES: dict[str, dict[str, str]] = {
              "known": "已知网址", "still_failing": "仍然失败"},
     "listing_status": {"active": "在售", "removed": "已下架"},
     "rule_action": {"approve": "通过", "reject": "拒绝", "feature": "置顶"},
-    "check": {"zero_items": "找到文章", "body_length": "正文长度", "field_coverage": "字段覆盖率",
+    "check": {"zero_items": "文章数", "body_length": "正文长度", "field_coverage": "字段覆盖率",
               "date_parse": "日期识别", "error_rate": "错误率"},
 }
 
