@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from browser import ARTIFACTS, chromium, require_browser, serve_app
 from fastapi.testclient import TestClient
+from test_console_catalogue import english_messages
 from test_distributed import REDIS_DB, redis_or_skip
 
 from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml
@@ -69,6 +70,8 @@ def test_local_mode_and_dead_letter_requeue(tmp_path, distributed, monkeypatch):
     assert page.status_code == 200 and 'data-source="syn"' in page.text
     assert 'data-worker="gone-worker" data-alive="no"' in page.text and "离线" in page.text
     assert "http://127.0.0.1:9/news/1.html" in page.text and "HTTP 500" in page.text
+    # in Chinese too (worker ids, the prefix and the failure reason are identifiers)
+    assert english_messages(page.text, {"syn", "gone-worker", prefix, "HTTP 500", "editor1"}) == []
     r = c.post("/console/workers/syn/requeue", data={"csrf_token": csrf})
     assert r.status_code == 303 and "ok=" in r.headers["location"]
     assert client.llen(f"{prefix}:syn:dead") == 0 and client.zcard(f"{prefix}:syn:queue") == 1
