@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
-from storage.db import make_engine, migrate
+from storage.db import ensure_schema, make_engine
 from storage.facets import MARK, facet_terms
 from storage.models import (
     Article,
@@ -39,36 +38,7 @@ from storage.models import (
     Tag,
 )
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def to_utc(dt: datetime | None) -> datetime | None:
-    """Datetimes are stored in UTC (SQLite keeps no offset); naive means UTC already."""
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
-def db_param(dt: datetime, dialect: str) -> datetime | str:
-    """A datetime as a raw-SQL parameter comparable with stored values."""
-    dt = to_utc(dt)
-    if dialect == "sqlite":  # stored as naive UTC text by SQLAlchemy
-        return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return dt
-
-
-def from_db(dt: datetime | str | None) -> datetime | None:
-    """A stored datetime back as aware UTC (raw SQL on SQLite returns it as text)."""
-    if dt is None:
-        return None
-    if isinstance(dt, str):
-        dt = datetime.fromisoformat(dt)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+from storage.timestamps import db_param, from_db, now_utc, to_utc  # noqa: F401 (re-used names)
 
 
 @dataclass
@@ -279,24 +249,33 @@ class _Pending:
 
 
 class Store:
-    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5,
+                 *, owns_engine: bool = False) -> None:
         self.engine = engine
         self.similar = similar
         self.threshold = threshold
+        self.owns_engine = owns_engine  # False: the process's one engine, closed by its owner
         self._source_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str | None = None, similar: SimilarFn | None = None,
              threshold: float = 0.5) -> Store:
-        """Open (and migrate) the store at ``url``, default the configured one. With
+        """A store over a new engine of its own, for tools and tests (the application gets
+        its store from ``daihuo.system.System.store()``, which clusters near-duplicates).
+        A new store is created; one whose schema is behind raises SchemaBehind. With
         ``similar``, a new article joins the cluster of its most similar stored article when
         that similarity reaches ``threshold``."""
         engine = make_engine(url)
-        migrate(engine)
-        return cls(engine, similar, threshold)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, similar, threshold, owns_engine=True)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.owns_engine:
+            self.engine.dispose()
 
     # -- sources ---------------------------------------------------------------------------
     def sync_sources(self, sources: Iterable[dict]) -> dict[str, int]:
@@ -387,13 +366,16 @@ class Store:
             # Known articles among this batch, looked up in two indexed queries.
             arts = [r.article for r in records if r.article is not None]
             by_url: dict[str, tuple[int, str]] = {}
+            source_of: dict[int, int | None] = {}  # known article -> its source (provenance)
             by_hash: dict[str, int] = {}
             if arts:
                 urls = list({a.canonical_url for a in arts})
                 hashes = list({a.content_hash for a in arts})
-                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash)
+                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash,
+                                               Article.source_id)
                                         .where(Article.canonical_url.in_(urls))):
                     by_url[row.canonical_url] = (row.id, row.content_hash)
+                    source_of[row.id] = row.source_id
                 for row in conn.execute(select(Article.id, Article.content_hash)
                                         .where(Article.content_hash.in_(hashes))):
                     by_hash[row.content_hash] = row.id
@@ -459,7 +441,9 @@ class Store:
                         outcome = Outcome("updated", raw.url)
                     else:
                         target = known[0]
-                        conn.execute(update(Article).where(Article.id == target).values(**values))
+                        conn.execute(update(Article).where(Article.id == target)
+                                     .values(**self._keep_provenance(conn, values, source_of.get(target),
+                                                                     art)))
                         conn.execute(delete(Tag).where(Tag.article_id == target))
                         conn.execute(delete(LshKey).where(LshKey.article_id == target))
                         conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
@@ -513,6 +497,15 @@ class Store:
                     [{"cl": c, "canon": pending.canonical[c].id, "grown": g, "now": now}
                      for c, g in pending.grown.items()])
         return outcomes
+
+    def _keep_provenance(self, conn, values: dict, source_id: int | None, art) -> dict:  # noqa: ANN001
+        """An update changes content, never provenance: the article keeps the source it was
+        first stored from (a reprocess or a second source's copy must not move it)."""
+        values = {k: v for k, v in values.items() if k != "source_id"}
+        if source_id is not None:
+            name = conn.execute(select(Source.name).where(Source.id == source_id)).scalar()
+            values["facet_terms"] = facet_terms(((t.kind, t.value) for t in art.tags), name)
+        return values
 
     @staticmethod
     def _pend_tags(pending: _Pending, art_id: int, art) -> None:  # noqa: ANN001
@@ -747,31 +740,3 @@ class Store:
                 "articles": conn.scalar(select(func.count()).select_from(Article)),
                 "tags": conn.scalar(select(func.count()).select_from(Tag)),
             }
-
-
-class Spool:
-    """Batches that could not be written wait here as JSON lines, to be replayed later."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def put(self, records: list[PageRecord]) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"batch-{now_utc().strftime('%Y%m%dT%H%M%S%f')}.jsonl"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-        tmp.replace(path)  # atomic: a half-written spool file is never replayed
-        return path
-
-    def replay(self, store: Store) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        if not self.dir.exists():
-            return outcomes
-        for path in sorted(self.dir.glob("batch-*.jsonl")):
-            with path.open(encoding="utf-8") as fh:
-                records = [PageRecord.from_json(json.loads(line)) for line in fh if line.strip()]
-            outcomes.extend(store.write(records))
-            path.unlink()
-        return outcomes

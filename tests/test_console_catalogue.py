@@ -22,7 +22,7 @@ from daihuo.runs import webhooks
 from daihuo.web.app import create_app
 from editorial import curation, rules
 from storage.schedule_models import RunMeta
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 #: codes and identifiers that may stand alone in a Chinese UI
 ALLOWED = {"daihuo", "cron", "csv", "json", "http", "https", "url", "webhook", "cidr", "pid", "ms",

@@ -24,7 +24,7 @@ from editorial import curation, rules
 from editorial.sources import recent_audit
 from storage.models import CrawlRun
 from storage.schedule_models import RunMeta, Schedule
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 
 @pytest.fixture

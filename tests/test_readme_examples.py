@@ -85,6 +85,9 @@ def test_readme_examples_return_results(demo_home):
         status, _ctype, body = site.respond(path, "http://127.0.0.1:1")
         assert status == 200
         (saved / path.rsplit("/", 1)[1]).write_bytes(body)
+    # paths in the examples are the checkout's (crawlers/sources.toml): the same file here
+    (tmp / "crawlers").mkdir(exist_ok=True)
+    (tmp / "crawlers" / "sources.toml").write_bytes((README.parent / "crawlers" / "sources.toml").read_bytes())
     ran = []
     for cmd in examples:
         if cmd.startswith("daihuo crawl"):
@@ -103,5 +106,9 @@ def test_readme_examples_return_results(demo_home):
             assert len(rows) > 1, f"{cmd}: no listing rows"
         if words[1] == "parse":
             assert len(list((tmp / "parsed").glob("*.json"))) == 2
+        if words[1:3] == ["sources", "import"]:
+            listed = subprocess.run(["daihuo", "sources", "list"], capture_output=True, text=True, env=env,
+                                    cwd=tmp, timeout=120)
+            assert "example-live-news" in listed.stdout, listed.stdout + listed.stderr
     assert len(ran) == len(examples) - sum(e.startswith("daihuo crawl") for e in examples)
     assert any(e.startswith("daihuo search") for e in ran)

@@ -13,7 +13,7 @@ from daihuo.runs import lifecycle as runs
 from editorial.published import PUBLIC_STATUSES, is_public
 from storage.models import Article, Source
 from storage.schedule_models import Schedule
-from storage.store import from_db, now_utc
+from storage.timestamps import from_db, now_utc
 
 WINDOW = timedelta(hours=24)
 #: a schedule whose fire is this late was not fired (the scheduler is down or stuck)
@@ -46,7 +46,7 @@ def run_problems(engine: Engine, now: datetime | None = None, limit: int = 500) 
     now = now or now_utc()
     recent = [r for r in runs.list_runs(engine, limit=limit)
               if r["started_at"] and r["started_at"] >= now - WINDOW]
-    problems = [r for r in recent if r["status"] == "failed"
+    problems = [r for r in recent if r["status"] in ("failed", "finished_with_errors")
                 or (r["status"] == "finished" and r["summary"]["errors"] > 0)]
     checks = []
     for r in recent:

@@ -12,16 +12,13 @@ from markupsafe import Markup
 
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console import messages_zh
 from daihuo.web.console.dashboard_health import history_points, history_svg
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 editor = Depends(auth.require("editor"))
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 @router.post("/sources/{name}/run")

@@ -8,15 +8,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 
 from daihuo.runs import webhooks
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 admin = Depends(auth.require("admin"))
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 def _list_page(request: Request, *, status_code: int = 200, form: dict | None = None,

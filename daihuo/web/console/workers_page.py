@@ -10,6 +10,7 @@ import time
 from fastapi import APIRouter, Depends, Request, Response
 
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from editorial import sources as src_store
 
@@ -93,7 +94,7 @@ def workers_page(request: Request, user=editor) -> Response:  # noqa: ANN001
     client, prefix = _redis()
     if client is None:
         return render(request, "workers.html", local=True, status=[], error=None, prefix=prefix)
-    stored = [s.name for s in src_store.list_sources(request.app.state.engine)]
+    stored = [s.name for s in src_store.list_sources(_engine(request))]
     try:
         status = cluster_status(client, prefix, _source_names(client, prefix, stored))
     except REDIS_DOWN as exc:
@@ -118,6 +119,6 @@ def requeue_dead(request: Request, source: str, user=editor) -> Response:  # noq
         n = LeasedQueue(client, None, SourceKeys(source, prefix)).requeue_dead()
     except REDIS_DOWN:
         return redirect("/console/workers", err="无法连接 Redis,请稍后再试")
-    with request.app.state.engine.begin() as conn:
+    with _engine(request).begin() as conn:
         src_store.audit(conn, user.name, "dead_requeue", source, {"requests": n})
     return redirect("/console/workers", ok=f"{source}:已把 {n} 个死信请求放回队列")
