@@ -121,6 +121,15 @@ def newsroom(tmp_path_factory):
             quality="failed", quality_report={"status": "failed", "checks": [
                 {"name": "zero_items", "ok": False, "detail": "the crawl found no articles (x)"},
                 {"name": "error_rate", "ok": True, "detail": "0% of requests or pages failed"}]}))
+    from storage.models import RawPage
+
+    with engine.begin() as conn:  # pages the noisy run could not fetch (the run page lists them)
+        for page_url, status, err in (("https://b.example.org/n/404.html", 404, "failed (http): HTTP 404"),
+                                 ("https://b.example.org/n/x.html", 0,
+                                  "failed (connection): ConnectionRefusedError: Connection refused.")):
+            conn.execute(RawPage.__table__.insert().values(
+                run_id=noisy, url=page_url, status=status, fetched_at=now_utc(), headers={}, html_z=b"",
+                error=err, error_stage="fetch"))
     hook = webhooks.add_webhook(engine, "ops-robot", "http://127.0.0.1:9/robot/send?access_token=abc123",
                                 "dingtalk", "s3cret", actor="adm")
     webhooks.record_delivery(engine, hook.id, {"event": "run_failed", "run_id": failed}, "HTTP 500")
@@ -181,6 +190,9 @@ def test_every_console_page_is_chinese(newsroom, who):
             seen += 1
             assert english_messages(r.text, identifiers) == [], (who, path)
     assert seen >= 8
+    if who != "ana":  # the run page lists its failed URLs, in Chinese
+        run_page = c.get(f"/console/runs/{ctx['run']}").text
+        assert "抓取失败(HTTP 错误):对方返回 HTTP 404" in run_page and "抓取失败(连接失败)" in run_page
     if who != "ana":  # a skipped fire is explained in Chinese on the schedules page
         assert "已跳过:来源 &#39;news-b&#39; 正在被运行 #7 抓取" in c.get("/console/schedules").text
 

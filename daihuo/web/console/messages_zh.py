@@ -136,6 +136,10 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"webhook (.*) exists already", r"通知 \1 已存在"),
     (r"no webhook (.*)", r"没有通知 \1"),
     (r"unknown webhook kind (.*)", r"未知的通知类型 \1"),
+    # a failed page of a run (crawlers/fetch_failures.py): "failed (kind): reason"
+    (r"(failed|refused) \((\w+)\): (.*)",
+     lambda m: f"{'抓取失败' if m[1] == 'failed' else '按规则未抓取'}({_FETCH_KINDS.get(m[2], m[2])}):"
+               f"{error(m[3]) if m[3].startswith('HTTP ') else m[3]}"),
     # the console's test extraction (daihuo.web.console.extraction)
     (r"the page is (.*) bytes; the cap is (.*)", r"页面有 \1 字节,超过上限 \2 字节"),
     (r"the page is over the (.*)-byte cap", r"页面超过 \1 字节的上限"),
@@ -173,6 +177,9 @@ def detail(text: object) -> str:
         parts.append(part)
     return ";".join(parts)
 
+
+_FETCH_KINDS = {"http": "HTTP 错误", "robots": "robots.txt 禁止", "timeout": "超时", "dns": "域名解析",
+                "connection": "连接失败", "cancelled": "已取消", "download": "下载出错"}
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
