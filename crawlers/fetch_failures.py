@@ -12,6 +12,7 @@ hand the request to the dupefilter, and the page would vanish.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from datetime import datetime, timezone
 from urllib.parse import urldefrag
@@ -77,6 +78,10 @@ def record_failure(spider, failure: Failure):  # noqa: ANN001, ANN201
                fetch_error=f"{'refused' if refused else 'failed'} ({kind}): {reason}")
 
 
+_spider_param = inspect.signature(MetaRefreshMiddleware.process_response).parameters.get("spider")
+_PARENT_NEEDS_SPIDER = _spider_param is not None and _spider_param.default is inspect.Parameter.empty
+
+
 class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta-refresh handling, except that a refresh to a non-HTTP URL
     (``javascript:``, ``data:``), to the page itself, or one that cannot be parsed keeps the
@@ -98,7 +103,9 @@ class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
                     self._count("to_itself")
                     return response
         try:
-            return super().process_response(request, response, spider)
+            if _PARENT_NEEDS_SPIDER:  # Scrapy < 2.13
+                return super().process_response(request, response, spider)
+            return super().process_response(request, response)
         except (ValueError, TypeError):  # a target Scrapy cannot build a request for
             self._count("invalid")
             return response

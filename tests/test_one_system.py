@@ -464,3 +464,70 @@ def test_reprocess_changes_content_never_provenance(tmp_path):
         {u: (r.source_id, r.created_at, r.status) for u, r in before.items()}
     assert {u: r.facet_terms for u, r in after.items()} == {u: r.facet_terms for u, r in before.items()}
     system.close()
+
+
+def test_a_killed_cli_run_is_marked_by_the_next_command(tmp_path):
+    from schedsupport import ConditionalDemoServer
+
+    from daihuo.demo.demo_server import registry_toml
+    from editorial.sources import import_registry
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    system = System.from_env(database_url=url)
+    with ConditionalDemoServer(delay=0.5) as server:
+        (tmp_path / "s.toml").write_text(registry_toml(demo_sources(server.base_url)[:1]), encoding="utf-8")
+        import_registry(system.engine, tmp_path / "s.toml")
+        env = _env(url, tmp_path / "home")
+        proc = subprocess.Popen([sys.executable, "-m", "daihuo", "crawl", "demo-news"], env=env, cwd=str(REPO),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not server.site.fetched("/news/"):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait()
+    with system.engine.connect() as conn:
+        assert conn.execute(select(CrawlRun.status)).scalar() == "running"
+    out = daihuo(env, "runs", "list")
+    assert out.returncode == 0, out.stderr
+    with system.engine.connect() as conn:
+        assert conn.execute(select(CrawlRun.status)).scalar() == "failed"
+    assert "orphaned" in (runs.get_run(system.engine, 1)["error"] or "")
+    system.close()
+
+
+def test_dropped_items_are_logged_with_url_and_reason_only():
+    from scrapy.exceptions import DropItem
+
+    from crawlers.logformat import QuietLogFormatter
+    from nlp.document import Document, Page
+
+    body = "正文" * 50_000
+    doc = Document(page=Page(url="https://x.example.com/a/1.html", body=body.encode()))
+    entry = QuietLogFormatter().dropped(doc, DropItem("duplicate_url: https://x.example.com/a/1.html"), None, None)
+    line = entry["msg"] % entry["args"]
+    assert "duplicate_url: https://x.example.com/a/1.html" in line and len(line) < 200
+    assert entry["level"] < 30  # INFO, not WARNING
+
+
+def test_a_store_behind_the_code_asks_for_db_upgrade(tmp_path):
+    from alembic import command
+
+    from storage.db import alembic_config, head_revision, make_engine
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    System.from_env(database_url=url).engine.dispose()  # a new store is created at the head
+    engine = make_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+    engine.dispose()
+    env = _env(url, tmp_path / "home")
+    behind = daihuo(env, "info")
+    assert behind.returncode == 1 and "Traceback" not in behind.stderr
+    assert "daihuo db upgrade" in behind.stderr and "0015" in behind.stderr
+    up = daihuo(env, "db", "upgrade")
+    assert up.returncode == 0 and head_revision() in up.stdout, up.stderr
+    assert daihuo(env, "info").returncode == 0
+    assert "schema is current" in daihuo(env, "db", "upgrade").stdout

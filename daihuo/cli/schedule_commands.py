@@ -167,14 +167,17 @@ def _summary_line(r: dict) -> str:
 
 @runs_group.command(name="list")
 @click.option("--source")
-@click.option("--status", type=click.Choice(["running", "finished", "failed", "cancelled"]))
+@click.option("--status", type=click.Choice(["running", "finished", "finished_with_errors", "failed", "cancelled"]))
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(source: str | None, status: str | None, limit: int, as_json: bool) -> None:
-    """Recent runs, newest first."""
+    """Recent runs, newest first (runs whose process died are marked failed first)."""
+    from daihuo.runs.crawling import catch_up
     from daihuo.runs.lifecycle import list_runs
 
-    for r in list_runs(cli_engine(), source=source, status=status, limit=limit):
+    engine = cli_engine()
+    catch_up(cli_system())
+    for r in list_runs(engine, source=source, status=status, limit=limit):
         echo_json(r) if as_json else click.echo(_summary_line(r))
 
 
