@@ -36,7 +36,7 @@ NAMES: dict[str, dict[str, str]] = {
     "run_status": {"running": "运行中", "finished": "完成", "finished_with_errors": "完成(有失败页面)",
                    "failed": "失败", "cancelled": "已取消"},
     "trigger": {"manual": "手动", "schedule": "计划", "rerun": "重跑", "resume": "续跑",
-                "cli": "命令行", "demo": "演示"},
+                "cli": "命令行", "demo": "演示", "worker": "分布式节点", "distributed": "分布式"},
     "quality": {"passed": "通过", "failed": "未通过"},
     "webhook_kind": {"json": "通用 JSON", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书"},
     # keys of a run's stats breakdowns: drop reasons, failed stages, incremental counters
