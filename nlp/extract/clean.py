@@ -38,7 +38,10 @@ class Context:
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
     editor: str | None = None
+    editors: list[str] = field(default_factory=list)
     original_source: str | None = None
+    republisher: str | None = None  # who republished it with permission (经授权发布)
+    dateline_source: str | None = None  # '新华网北京电': the source when no credit line names one
     canonical_url: str | None = None
     lead: str | None = None
     cards: list[list[str]] = field(default_factory=list)
@@ -516,9 +519,17 @@ def rule_trailing_chrome(ctx: Context) -> None:
             return
 
 
+def rule_credits(ctx: Context) -> None:
+    """Credit lines, republishing notices, datelines and closing credits (nlp.extract.bylines)."""
+    from .credits import body_credits
+
+    body_credits(ctx)
+
+
 RULES: list[tuple[str, Callable[[Context], None]]] = [
     ("account_cards", rule_account_cards),
     ("canonical_line", rule_canonical_line),
+    ("credits", rule_credits),
     ("original_source", rule_original_source),
     ("meta_line", rule_meta_line),
     ("title_line", rule_title_line),
