@@ -8,7 +8,7 @@ translators count as authors; photographers do not. A predicted source matches w
 the two names contains the other (红网 vs 红网-潇湘晨报); names compare in Simplified.
 
 Figures, two ways: the whole set at the shipped settings, and leave-site-out (the zone sizes
-``credits.ABOVE``/``BELOW`` picked on half of the sites, scored on the other half, both ways).
+``credits.ABOVE``/``BELOW``/``EDITOR_BELOW`` picked on half of the sites, scored on the other half, both ways).
 
 Usage: PYTHONPATH=. python bench/bylines.py [--errors]
 """
@@ -32,8 +32,8 @@ from leave_site_out import PRF, leave_site_out  # noqa: E402
 SHARED = ROOT.parent / "shared"
 LABELS = ROOT / "bench" / "data" / "bylines_labels.jsonl"
 FIELDS = ("authors", "editors", "source")
-DEFAULT = (12, 6)
-SETTINGS = [(a, b) for a in (6, 12, 20) for b in (0, 3, 6, 10)]
+DEFAULT = (12, 6, 40)
+SETTINGS = [(a, b, e) for a in (6, 12) for b in (3, 6) for e in (20, 40)]
 
 
 def load_labels() -> list[dict]:
@@ -61,7 +61,7 @@ def norm(name: str) -> str:
 def predict(html: str, setting: tuple[int, int]) -> dict:
     from nlp.extract import credits, extract
 
-    credits.ABOVE, credits.BELOW = setting
+    credits.ABOVE, credits.BELOW, credits.EDITOR_BELOW = setting
     r = extract(html)
     return {"authors": r.authors, "editors": r.editors, "source": r.original_source}
 
@@ -102,7 +102,7 @@ def main() -> None:
     n_sites = len({lab["site"] for lab in labels})
     n_items = sum(len(lab["authors"]) + len(lab["editors"]) + bool(lab["source"]) for lab in labels)
     print(f"byline labels: {len(labels)} pages, {n_sites} sites, {n_items} labelled credits")
-    print(f"whole set (settings above/below = {DEFAULT}):")
+    print(f"whole set (shipped zone sizes above/below/editor-below = {DEFAULT}):")
     for f in FIELDS:
         print(f"  {f:8} {scores(labels, DEFAULT, f).line()}")
     print(f"  {'all':8} {scores(labels, DEFAULT).line()}")

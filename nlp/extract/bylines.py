@@ -136,12 +136,19 @@ def _names(value: str, *, strict: bool) -> list[str]:
         return out  # '《财经》综合报道': a desk, not a person
     if re.search(r"(?:摄影?|攝影?)\s*$", value.strip()):
         return out  # '本报记者 王某 摄': the photographer
+    from nlp.script import to_simplified
+
     for tok in _SPLIT_NAMES.split(_clean_value(value)):
-        tok = re.sub(r"(?:[\u4e00-\u9fff]{2})?(?:报道|报导)$|摄影?$|发自\S*$|(?:本报)?$", "", tok)
+        simple = to_simplified(tok)
+        cut = re.search(r"(?:[\u4e00-\u9fff]{2})?(?:报道|报导)$|摄影?$|发自\S*$", simple)
+        if cut and len(simple) == len(tok):
+            at = cut.start() if cut.start() >= 2 else re.search(r"(?:报道|报导|摄影?|发自\S*)$", simple).start()
+            tok, simple = tok[:at], simple[:at]
         tok = tok.strip("·・.()（）[]【】《》")
-        if not tok or tok in _ROLE_OF or tok in _PERSON_STOP or "《" in tok:
+        simple = simple.strip("·・.()（）[]【】《》")
+        if not tok or simple in _ROLE_OF or simple in _PERSON_STOP:
             continue
-        if re.search(r"[\u4e00-\u9fff]", tok) and _ORG_END.search(tok) and not looks_like_person(tok):
+        if re.search(r"[\u4e00-\u9fff]", simple) and _ORG_END.search(simple) and not looks_like_person(tok):
             continue  # 新民网, 财经网: an outlet, not a person
         if not _NAME_TOKEN.match(tok):
             continue
@@ -213,6 +220,8 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
         stop = _SEP_VALUE.search(view, m.end(), end)
         if stop:
             end = stop.start()
+        if _prose(view[m.end():end]):
+            continue  # '记者从市商务局获悉，……': prose that starts with a role word
         values.append((kind, bool(m.group(2)), _span(text, view, m.end(), end)))
         spans.append((m.start(), end))
     rest = view
@@ -220,7 +229,7 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
         rest = rest[:a] + " " + rest[b:]
     rest = _FILLER.sub("", _DATE.sub("", rest))
     pure = bool(spans) and len(rest) <= 4
-    if spans and not pure and re.search(r"[，。？！?!；]", view):
+    if spans and not pure and re.search(r"[。？！?!；;]|[,，].*[,，]", view):
         values = []  # '记者：那么，……' is an interview question, not a credit
     for kind, sep, value in values:
         if kind == "source":
@@ -236,11 +245,21 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
             for n in _names(value, strict=direct):
                 if n not in found.authors:
                     found.authors.append(n)
+    if not spans:
+        reported = parse_reported_by(text, view)
+        if reported:
+            return reported, True
     slash = parse_slash_dateline(text, view)
     if slash:
         found.update(slash)
         pure = pure or (not spans and len(_FILLER.sub("", _DATE.sub("", view))) <= 24)
     return found, pure
+
+
+def _prose(value: str) -> bool:
+    """A sentence, not a credit value (the view is NFKC: full-width commas are ASCII there)."""
+    return bool(re.search(r"[。？！?!；;]", value)) or len(value) > 40 or (
+        bool(re.search(r"[,，]", value)) and len(value) > 16)
 
 
 def _is_marker(view: str, m: re.Match) -> bool:
@@ -256,6 +275,33 @@ def _is_marker(view: str, m: re.Match) -> bool:
 def _brackets_around(view: str, m: re.Match) -> bool:
     """'（编辑 张颖）': a bracket right before the role stands for the missing colon."""
     return m.start() > 0 and view[m.start() - 1] in "（(【[〔"
+
+
+_REPORTED_BY = re.compile(
+    r"^(?P<org>[^\s，。,；;：:]{0,14}?(?:台|社|网|报|新闻|记者))??\s*(?P<who>[\u4e00-\u9fff]{2,3})\s*"
+    r"(?P<place>[\u4e00-\u9fff]{2})?(?:报导|报道)$"
+)
+
+
+def parse_reported_by(text: str, view: str | None = None) -> Credits | None:
+    """A line that is only '王某 报导' / '某电台王某报导' / '记者王某台北报道'."""
+    view = (text if view is None else view).strip()
+    if len(view) > 30:
+        return None
+    m = _REPORTED_BY.match(view)
+    if not m or not looks_like_person(m.group("who")):
+        return None
+    org = m.group("org") or ""
+    spaced = view[m.end("who"):m.end("who") + 1].isspace()
+    if len(org) < 2 and not spaced:
+        return None  # '国会报道', '网易商业报道': a section's name, not a credit
+    text = text.strip()
+    who = _span(text, view, *m.span("who"))
+    out = Credits(authors=[who])
+    org = org.removesuffix("记者")
+    if org and _ORG_END.search(org):
+        out.source = _span(text, view, m.start("org"), m.start("org") + len(org))
+    return out
 
 
 _SLASH = re.compile(r"[／╱]|(?<=[\u4e00-\u9fff])/(?=[\u4e00-\u9fff])")
@@ -320,7 +366,7 @@ def _trailing_person(seg: str) -> str | None:
 # --- credits inside prose ------------------------------------------------------------------
 
 _REPUBLISHED = re.compile(
-    r"本文(?:来自|转载自|转自|首发于|经授权转载自)\s*(?:微信公众号|公众号|微博|头条号|百家号)?\s*[:：]?\s*"
+    r"本文(?:来自|转载自|转自|首发于|经授权转载自)\s*(?P<kind>微信公众号|公众号|微博|头条号|百家号)?\s*[:：]?\s*"
     r"[“「\"『]?(?P<src>[^”」\"』，,。（(]{1,30}?)[”」\"』]?\s*(?:[（(][^）)]{0,40}[）)])?\s*"
     r"(?:[，,]\s*(?:作者|文)\s*[:：]?\s*(?P<au>[^，,。；;（(]{1,30}?))?\s*"
     r"(?:[，,]\s*(?:由)?\s*(?P<rep>[^，,。；;]{1,20}?)\s*经授权(?:发布|转载|转发))?\s*[。.]?$"
@@ -337,7 +383,9 @@ def parse_credit_sentence(text: str, view: str | None = None) -> Credits | None:
     out = Credits()
     m = _REPUBLISHED.search(view)
     if m:
-        out.source = _span(text, view, *m.span("src")).strip() or None
+        name = _span(text, view, *m.span("src")).strip()
+        # '微信公众号示例观察': the kind of channel stays with its name
+        out.source = ((m.group("kind") or "") + name) if name else None
         if m.group("au"):
             out.authors = _names(_span(text, view, *m.span("au")), strict=False)
         if m.group("rep") and not m.group("rep").startswith("本文"):
@@ -396,7 +444,7 @@ def parse_dateline(text: str, view: str | None = None) -> Credits | None:
 
 _TRAILING_BRACKET = re.compile(r"[（(](?P<in>[^（()）]{2,40})[）)]\s*$")
 _TRAILING_PLAIN = re.compile(
-    r"^(?P<names>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*"
+    r"^(?P<names>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3}?)\s*"
     r"(?:[/／]?\s*(?P<role>编译|整理|综合|编辑|责编)|\s*(?:[\u4e00-\u9fff]{2})?(?:报道|发自[\u4e00-\u9fff]{2,4}))?$"
 )
 
@@ -412,7 +460,7 @@ def parse_trailing_credit(text: str, view: str | None = None) -> Credits | None:
     inner = _span(text, view, *m.span("in")).strip()
     if len(inner) != len(inner_v):
         inner = inner_v
-    found, _pure = parse_credit_line(inner, inner_v)
+    found, _pure = parse_credit_line(f"（{inner}）", f"（{inner_v}）")
     if found:
         return found
     pm = _TRAILING_PLAIN.match(inner_v)

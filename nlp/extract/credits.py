@@ -14,23 +14,25 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from . import rules_data as R
 from .bylines import (
     Credits,
     parse_credit_line,
     parse_credit_sentence,
     parse_dateline,
     parse_trailing_credit,
+    plausible_source,
 )
-from . import rules_data as R
-from .bylines import plausible_author, plausible_source
 from .clean import Context, _len, make_view
 
 #: credit lines longer than this are prose that happens to contain a role word
 MAX_CREDIT_LINE = 80
 #: blocks read above the first and below the last body block
 ABOVE, BELOW = 12, 6
+#: a cheap test (both scripts) before a line is converted and parsed
+_ROLE_HINT = re.compile(r"[作文记記编編责責源处處译譯报報撰讯訊摄攝]|实习|實習")
 #: an editor credit ('[责任编辑：某]') is distinctive enough to be looked for further down
-EDITOR_BELOW = 20
+EDITOR_BELOW = 40
 
 
 def apply(ctx: Context, found: Credits) -> None:
@@ -42,6 +44,13 @@ def apply(ctx: Context, found: Credits) -> None:
             ctx.editors.append(name)
     ctx.original_source = ctx.original_source or found.source
     ctx.republisher = ctx.republisher or found.republisher
+
+
+def _flag(found: Credits) -> str:
+    """The flag a dropped credit line counts under: the older rules' names where one kind."""
+    kinds = [k for k, v in (("byline", found.authors), ("editor_credit", found.editors),
+                            ("original_source", found.source)) if v]
+    return kinds[0] if len(kinds) == 1 else "credits"
 
 
 def body_credits(ctx: Context) -> None:
@@ -58,7 +67,7 @@ def body_credits(ctx: Context) -> None:
             found, pure = parse_credit_line(text, view)
             if pure:
                 apply(ctx, found)
-                ctx.drop(i, "credits")
+                ctx.drop(i, _flag(found))
                 continue
         notice = parse_credit_sentence(text, view)
         if notice and (notice.republisher or view.startswith("本文")):
@@ -88,7 +97,7 @@ def around_body(ctx: Context, texts: Sequence[str], first: int, last: int, meta_
         if k >= len(texts):
             break
         text = texts[k].strip()
-        if not text or len(text) > 200:
+        if not text or len(text) > 200 or not _ROLE_HINT.search(text):
             continue
         view = make_view(text)
         if len(text) > 120 and not re.match(r"^\W{0,2}(?:作者|文|记者|编辑|责任编辑|来源)", view):
