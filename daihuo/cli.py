@@ -464,7 +464,7 @@ def lexicon() -> None:
               help="Show candidates seen in at least this many articles.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--confirm", "confirm", multiple=True, metavar="NAME:KIND",
-              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company).")
+              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company, place).")
 @click.option("--reject", "reject", multiple=True, metavar="NAME", help="Never suggest NAME again.")
 def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: tuple[str, ...]) -> None:
     """List recurring unconfirmed people, brands and agencies found by POS tagging.
@@ -477,7 +477,7 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
     from nlp.tagging import EntityTag, confirm_entities, entity_candidates_report, reject_candidates
     from storage.store import Store
 
-    kinds = ("person", "brand", "mcn", "company")
+    kinds = ("person", "brand", "mcn", "company", "place")
     if confirm:
         entries = []
         for item in confirm:

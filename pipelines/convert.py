@@ -18,8 +18,11 @@ def tag_records(doc: Document) -> list[TagRecord]:
     out += [TagRecord("topic", t.name, t.score) for t in tags.topics]
     out += [TagRecord("keyword", w, s) for w, s in tags.keywords]
     out += [TagRecord("entity", e.name, e.confidence, e.count,
-                      detail=f"{e.kind}/{'confirmed' if e.confirmed else 'candidate'}")
+                      detail=f"{e.kind}/{'confirmed' if e.confirmed else e.evidence}")
             for e in tags.entities]
+    # POS guesses: kept for `daihuo lexicon review` under a kind no facet, filter or API reads
+    out += [TagRecord("entity_candidate", e.name, e.confidence, e.count, detail=f"{e.kind}/candidate")
+            for e in tags.candidates]
     return out
 
 

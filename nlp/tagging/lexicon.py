@@ -210,6 +210,8 @@ def _load() -> Lexicon:
                 rejected.update(batch.get("names", []))
             for entry in data.get("entity", []):
                 _merge_entity(entities, entry)
+            for name in data.get("places", {}).get("names", []):  # a bare list: no aliases
+                _merge_entity(entities, {"name": name, "kind": "place"})
         elif name == "topics.toml":
             topic_meta.update({k: float(v) for k, v in data.get("meta", {}).items()})
             for tname, entry in data.get("topic", {}).items():
