@@ -33,14 +33,22 @@ ROLE_WORDS = frozenset({
     "教授", "研究员", "分析师", "律师", "记者", "主编", "主席", "发言人", "董事", "老板", "店主",
     "掌门人", "操盘手", "主理人", "代言人", "艺人", "演员", "歌手", "主持人", "总编辑", "首席执行官",
 })
+#: suffixes that end a company's registered or trade name (bare 公司/网络/文化 are too common)
 COMPANY_SUFFIXES = frozenset({
-    "公司", "有限公司", "集团", "控股", "股份", "科技", "网络科技", "电子商务", "电商", "银行", "证券",
-    "传媒", "文化传媒", "文化", "网络", "实业", "贸易", "商贸",
+    "有限公司", "股份有限公司", "集团", "控股", "科技", "网络科技", "电子商务", "传媒", "文化传媒",
+    "证券", "实业", "商贸",
 })
-AGENCY_SUFFIXES = frozenset({"传媒", "文化传媒", "文化"})
+AGENCY_SUFFIXES = frozenset({"传媒", "文化传媒"})
 _MCN_CUE = re.compile(r"MCN|mcn|机构|孵化|经纪")
-#: POS flags of a token that can be the name part before a company suffix
-_NAMEISH_FLAGS = ("nr", "nt", "nz", "ns", "eng", "j")
+#: POS flags a company's name part never has (numbers, pronouns, adverbs, particles ...)
+_NOT_NAME_FLAGS = ("m", "r", "d", "p", "c", "u", "f", "t", "q", "x", "y", "e", "o", "w")
+#: words that describe a company rather than name it (电商科技, 头部传媒 ...)
+GENERIC = frozenset({
+    "电商", "互联网", "直播", "网络", "信息", "数字", "智能", "物流", "新兴", "头部", "本土", "国内",
+    "国际", "中国", "全球", "上市", "文化", "教育", "电子", "金融", "科技", "传媒", "媒体", "新闻",
+    "企业", "公司", "集团", "大型", "小型", "民营", "国有", "外资", "旗下", "母公司", "子公司", "新媒体",
+    "短视频", "视频", "娱乐", "体育", "健康", "医疗", "汽车", "能源", "高新", "创新", "未来", "现代",
+})
 _LATIN = re.compile(r"^[A-Z][A-Za-z0-9]{2,}$")
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,5}$")
 
@@ -79,14 +87,28 @@ def find_evidence(pos_tokens: list[tuple[str, str]], known: set[str] | frozenset
             elif i + 2 < n and len(nxt) == 1 and looks_like_person(nxt + pos_tokens[i + 2][0]):
                 add(nxt + pos_tokens[i + 2][0], "person", "role")  # 主播|王|芳 split by jieba
         elif word in COMPANY_SUFFIXES and i > 0:
-            prev, pflag = pos_tokens[i - 1]
-            if (pflag.startswith(_NAMEISH_FLAGS) and len(prev) >= 2 and prev not in stopwords
-                    and not prev.isdigit() and not looks_like_person(prev)):
+            name = _name_before(pos_tokens, i, stopwords)
+            if name:
                 window = "".join(words[max(0, i - 15):i + 15])
                 agency = word in AGENCY_SUFFIXES or bool(_MCN_CUE.search(window))
-                add(prev + word, "mcn" if agency else "company", "suffix")
+                add(name + word, "mcn" if agency else "company", "suffix")
     for word, c in latin.items():
         if c >= 2:
             for _ in range(c):
                 add(word, "brand", "latin")
     return found
+
+
+def _name_before(pos_tokens: list[tuple[str, str]], i: int, stopwords: frozenset[str]) -> str | None:
+    """The name part right before a company suffix: one 2-4 character token (锐意|科技), or
+    two single characters jieba split (宸|帆|集团); None for a describing word (电商|科技)."""
+    prev, flag = pos_tokens[i - 1]
+    if len(prev) == 1 and i > 1 and len(pos_tokens[i - 2][0]) == 1:
+        prev, flag = pos_tokens[i - 2][0] + prev, pos_tokens[i - 2][1]
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}|[A-Za-z][A-Za-z0-9]{1,15}", prev):
+        return None
+    if flag.startswith(_NOT_NAME_FLAGS) or prev in GENERIC or prev in stopwords or looks_like_person(prev):
+        return None
+    if flag == "v" and i > 1 and pos_tokens[i - 2][1].startswith(("v", "d")):
+        return None  # '正在|发展|科技': a verb phrase, not a name
+    return prev
