@@ -114,9 +114,16 @@ def looks_like_person(name: str) -> bool:
     single, double = _surnames()
     if s in _PERSON_STOP or not re.fullmatch(rf"[{_CJK}]{{2,4}}", s):
         return False
+    if _FORM_OF_ADDRESS.search(s) or (len(s) == 2 and s[0] in _FUNCTION_SURNAMES):
+        return False  # '王先生' is an address, '和各' a conjunction and a word
     if s[:2] in double and len(s) >= 3:
         return True
     return s[0] in single and len(s) <= 3
+
+
+#: family names that are also function words: '和各', '于是' are not two-character names
+_FUNCTION_SURNAMES = frozenset("和于与向从对把被给将为以及同跟由但")
+_FORM_OF_ADDRESS = re.compile(r"(?:先生|女士|小姐|老师|师傅|同学|总|哥|姐)$")
 
 
 def _span(text: str, view: str, start: int, end: int) -> str:

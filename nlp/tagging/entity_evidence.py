@@ -48,6 +48,17 @@ GENERIC = frozenset({
     "国际", "中国", "全球", "上市", "文化", "教育", "电子", "金融", "科技", "传媒", "媒体", "新闻",
     "企业", "公司", "集团", "大型", "小型", "民营", "国有", "外资", "旗下", "母公司", "子公司", "新媒体",
     "短视频", "视频", "娱乐", "体育", "健康", "医疗", "汽车", "能源", "高新", "创新", "未来", "现代",
+    "发展", "制造", "资本", "通信", "投资", "工业", "电器", "电气", "管理", "服务", "咨询", "置业",
+    "地产", "房地产", "开发", "建设", "生物", "医药", "药业", "食品", "股份", "控股", "有限", "实业",
+    "贸易", "商贸", "证券", "网络科技", "电子商务", "文化传媒", "技术", "软件", "硬件", "材料", "环保",
+})
+#: capitalised English words that name a product line or a feature, not a brand on their own
+LATIN_COMMON = frozenset({
+    "Air", "Plus", "Pro", "Max", "Mini", "Tab", "Lite", "Live", "Shop", "Mall", "Store", "Home",
+    "New", "The", "And", "For", "With", "Day", "Note", "Phone", "Pad", "Book", "Edition", "Series",
+    "Online", "Global", "China", "Chinese", "World", "Group", "Media", "News", "Top", "Best", "Free",
+    "One", "Two", "Three", "Ultra", "Smart", "Super", "Star", "Club", "Team", "Official",
+    "Like", "Share", "More", "View", "Click", "Login", "Follow", "Video", "Photo", "Email",
 })
 _LATIN = re.compile(r"^[A-Z][A-Za-z0-9]{2,}$")
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,5}$")
@@ -67,7 +78,7 @@ def find_evidence(pos_tokens: list[tuple[str, str]], known: set[str] | frozenset
     need no evidence; ``stopwords`` are words that are never names."""
     found: dict[str, Evidence] = {}
     words = [w for w, _ in pos_tokens]
-    latin = Counter(w for w in words if _LATIN.match(w) and not _ACRONYM.match(w))
+    latin = Counter(w for w in words if _LATIN.match(w) and not _ACRONYM.match(w) and w not in LATIN_COMMON)
 
     def add(name: str, kind: str, how: str) -> None:
         if name.lower() in known or name in stopwords:
@@ -83,6 +94,10 @@ def find_evidence(pos_tokens: list[tuple[str, str]], known: set[str] | frozenset
         if word in ROLE_WORDS and i + 1 < n:
             nxt, nflag = pos_tokens[i + 1]
             if nflag.startswith("nr") and looks_like_person(nxt):
+                # '吴俊|宽': jieba cut a three-character name after two
+                if len(nxt) == 2 and i + 2 < n and _name_tail(pos_tokens[i + 2]) and looks_like_person(
+                        nxt + pos_tokens[i + 2][0]):
+                    nxt += pos_tokens[i + 2][0]
                 add(nxt, "person", "role")
             elif i + 2 < n and len(nxt) == 1 and looks_like_person(nxt + pos_tokens[i + 2][0]):
                 add(nxt + pos_tokens[i + 2][0], "person", "role")  # 主播|王|芳 split by jieba
@@ -112,3 +127,12 @@ def _name_before(pos_tokens: list[tuple[str, str]], i: int, stopwords: frozenset
     if flag == "v" and i > 1 and pos_tokens[i - 2][1].startswith(("v", "d")):
         return None  # '正在|发展|科技': a verb phrase, not a name
     return prev
+
+
+_FUNCTION_FLAGS = ("u", "p", "c", "d", "v", "r", "m", "q", "x", "y", "f", "t", "e", "o", "w")
+
+
+def _name_tail(token: tuple[str, str]) -> bool:
+    """A single character that can end a name (not 说 / 的 / 和 / punctuation)."""
+    word, flag = token
+    return len(word) == 1 and "\u4e00" <= word <= "\u9fff" and not flag.startswith(_FUNCTION_FLAGS)

@@ -44,12 +44,24 @@ def tag_document(
         word_counts, dict(pos_tokens), len(pos_tokens), idf or IdfTable.from_jieba(), lex,
         keyword_count,
     )
-    evidence = find_evidence(pos_tokens, lex.table.keys(), lex.stopwords | lex.rejected)
+    evidence = find_evidence(pos_tokens, lex.table.keys(), _never_names(lex))
     entities, guesses = entity_tags(mentions, candidates, evidence)
     topics = topic_tags(
         text, word_counts, _title_words(title_chars, pos_tokens), platforms, lex, entities
     )
     return Tags(platforms, topics, kws, entities, lex.version, guesses)
+
+
+_NEVER: dict[str, frozenset[str]] = {}
+
+
+def _never_names(lex: lexicon.Lexicon) -> frozenset[str]:
+    """Stopwords and rejected names, joined once per lexicon version."""
+    words = _NEVER.get(lex.version)
+    if words is None:
+        _NEVER.clear()
+        words = _NEVER[lex.version] = lex.stopwords | lex.rejected
+    return words
 
 
 def _title_words(title_chars: int, pos_tokens: list[tuple[str, str]]) -> set[str]:
