@@ -493,6 +493,53 @@ def rule_repeated_lines(ctx: Context) -> None:
             ctx.drop(i, "repeated_lines")
 
 
+#: a top or bottom line this short, sharing this little with the headline and the body, is chrome
+SLOGAN_MAX_CHARS = 40
+SLOGAN_MAX_OVERLAP = 0.2
+
+
+def _bigrams(view: str) -> set[str]:
+    chars = [c for c in view if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def rule_slogan_lines(ctx: Context) -> None:
+    """Site name, slogan and tagline written as text lines above (or below) the article:
+    short lines without clauses ('专业、安全、快捷的账号交易平台！') that share almost no
+    character pairs with the headline and the body.
+
+    Only lines before the first (after the last) line that belongs to the article are looked
+    at, so a short line inside the story is never touched. The headline itself, a dateline
+    and a lead marker stop the walk."""
+    kept = ctx.kept()
+    if len(kept) < 4:
+        return
+    title = _bigrams(make_view(ctx.title)) if ctx.title else set()
+
+    def related(i: int, body: set[str]) -> bool:
+        v = ctx.lines[i].view
+        grams = _bigrams(v)
+        if _len(v) > SLOGAN_MAX_CHARS or not grams or ctx.lines[i].kind == "h":
+            return True
+        if not re.search(r"[\u4e00-\u9fff]", v) or re.search(r"[,，;；:：]|。\s*$", v):
+            return True  # no Chinese, a clause or a finished statement: not a slogan
+        if R.LEAD_MARKER.match(v) or has_date(v):
+            return True
+        shared = len(grams & (title | body)) / len(grams)
+        return shared > SLOGAN_MAX_OVERLAP
+
+    for order in (kept, list(reversed(kept))):
+        edge = []
+        for i in order[:4]:
+            rest = _bigrams("".join(ctx.lines[j].view for j in kept if j not in edge and j != i))
+            if related(i, rest):
+                break
+            edge.append(i)
+        if len(edge) < len(kept) // 2:
+            for i in edge:
+                ctx.drop(i, "slogan_lines")
+
+
 def rule_leading_chrome(ctx: Context) -> None:
     """Short unfinished lines before the first real paragraph (site name, menus, tags)."""
     for i in ctx.kept():
@@ -548,6 +595,7 @@ RULES: list[tuple[str, Callable[[Context], None]]] = [
     ("repeated_lines", rule_repeated_lines),
     ("leading_chrome", rule_leading_chrome),
     ("trailing_chrome", rule_trailing_chrome),
+    ("slogan_lines", rule_slogan_lines),
 ]
 
 
