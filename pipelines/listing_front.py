@@ -23,7 +23,7 @@ from dataclasses import asdict
 
 from nlp.document import Document
 from nlp.listings import parse_listing_page
-from pipelines.listings import ListingBatch, listing_record
+from pipelines.listing_items import ListingBatch, listing_record
 
 #: extraction errors that mean "no article here" (not a broken page)
 _NO_ARTICLE = ("no article text found", "no main text found", "no text left after normalisation")

@@ -68,7 +68,7 @@ def stored(tmp_path):
 
 
 def test_no_candidate_in_facets_api_or_trends_but_in_review(stored):
-    from storage.users import create_user
+    from daihuo.web.accounts import create_user
 
     store, url = stored
     assert store.counts()["articles"] == 3

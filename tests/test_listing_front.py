@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from daihuo.cli import main
+from daihuo.cli.main import main
 from nlp.document import Page, process_page
 from pipelines.convert import document_to_record
-from pipelines.store import StorePipeline
-from storage.listings import query_listings
+from pipelines.storing import StorePipeline
+from storage.listing_queries import query_listings
 from storage.store import Spool, Store
 
 FIX = Path(__file__).parent / "fixtures" / "listings"
