@@ -122,7 +122,7 @@ def looks_like_person(name: str) -> bool:
 
 
 #: family names that are also function words: '和各', '于是' are not two-character names
-_FUNCTION_SURNAMES = frozenset("和于与向从对把被给将为以及同跟由但")
+_FUNCTION_SURNAMES = frozenset("和与从对把被给将为以及同跟由但")  # not 于, 向: common names
 _FORM_OF_ADDRESS = re.compile(r"(?:先生|女士|小姐|老师|师傅|同学|总|哥|姐)$")
 
 
@@ -141,8 +141,8 @@ def _names(value: str, *, strict: bool) -> list[str]:
     out: list[str] = []
     if re.search(r"[《》]|综合报|綜合報", value):
         return out  # '《财经》综合报道': a desk, not a person
-    if re.search(r"(?:摄影?|攝影?)\s*$", value.strip()):
-        return out  # '本报记者 王某 摄': the photographer
+    if re.search(r"(?:摄影?|攝影?|编制|編製|制图|製圖|制表|绘图|繪圖)\s*$", value.strip()):
+        return out  # '本报记者 王某 摄', '新华社记者 王某 编制': the picture's or chart's credit
     from nlp.script import to_simplified
 
     for tok in _SPLIT_NAMES.split(_clean_value(value)):

@@ -69,6 +69,11 @@ def body_credits(ctx: Context) -> None:
                 apply(ctx, found)
                 ctx.drop(i, _flag(found))
                 continue
+            if found:
+                # an info line (发布时间:… 作者:… 阅读:…): credits read here, the date and the
+                # line itself left to the meta-line rule
+                apply(ctx, found)
+                continue
         notice = parse_credit_sentence(text, view)
         if notice and (notice.republisher or view.startswith("本文")):
             apply(ctx, notice)
