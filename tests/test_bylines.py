@@ -172,3 +172,16 @@ def test_credit_line_above_the_article_container():
 def test_site_name_in_meta_author_is_not_an_author():
     html = page(*BODY).replace("<title>", "<meta name='author' content='某某新闻网'><title>")
     assert extract(html).authors == []
+
+
+def test_demo_article_credits_its_author():
+    # the example: the demo's info line '作者:陳嘉怡' used to give authors: []
+    from daihuo.demo.demo_server import DemoSite
+    from nlp.document import Page, process_page
+    from pipelines.convert import document_to_json
+
+    status, ctype, body = DemoSite().respond("/news/1003.html", "http://127.0.0.1:1")
+    out = document_to_json(process_page(Page(url="http://127.0.0.1:1/news/1003.html", body=body,
+                                             headers={"Content-Type": ctype})))
+    assert out["authors"] == ["陈嘉怡"] and out["editors"] == ["李志強"]
+    assert out["published"].startswith("2026-03-12")
