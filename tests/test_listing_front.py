@@ -15,7 +15,8 @@ from nlp.document import Page, process_page
 from pipelines.convert import document_to_record
 from pipelines.storing import StorePipeline
 from storage.listing_queries import query_listings
-from storage.store import Spool, Store
+from storage.spool import Spool
+from storage.store import Store
 
 FIX = Path(__file__).parent / "fixtures" / "listings"
 GRID = FIX / "market_grid.html"  # a list page in a layout of its own (not the demo's)
