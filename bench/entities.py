@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Typed entity precision of what reaches tags, against hand labels on real pages.
 
-Labels (bench/data/entity_labels.jsonl): on 62 pages of ../shared (one or two per site), every
+Labels (bench/data/entity_labels.jsonl): on 61 pages of ../shared (one or two per site), every
 name the tagger or jieba's POS flags proposed, typed by a reader: person, place, company,
 brand, mcn, ``company|brand`` (either is right), or none (a common word, a fragment of a
 name, an institution). The page text is read from ../shared at run time.
