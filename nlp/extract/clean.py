@@ -498,9 +498,10 @@ SLOGAN_MAX_CHARS = 40
 SLOGAN_MAX_OVERLAP = 0.2
 
 
-def _bigrams(view: str) -> set[str]:
-    chars = [c for c in view if "\u4e00" <= c <= "\u9fff" or c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+def _bigrams(view: str) -> Counter[str]:
+    """Adjacent character pairs, whitespace ignored (map/str.__add__: no Python-level loop)."""
+    t = "".join(view.split())
+    return Counter(map(str.__add__, t, t[1:]))
 
 
 def rule_slogan_lines(ctx: Context) -> None:
@@ -514,25 +515,29 @@ def rule_slogan_lines(ctx: Context) -> None:
     kept = ctx.kept()
     if len(kept) < 4:
         return
-    title = _bigrams(make_view(ctx.title)) if ctx.title else set()
 
-    def related(i: int, body: set[str]) -> bool:
+    def candidate(i: int) -> bool:
         v = ctx.lines[i].view
-        grams = _bigrams(v)
-        if _len(v) > SLOGAN_MAX_CHARS or not grams or ctx.lines[i].kind == "h":
-            return True
+        if _len(v) > SLOGAN_MAX_CHARS or _len(v) < 2 or ctx.lines[i].kind == "h":
+            return False
         if not re.search(r"[\u4e00-\u9fff]", v) or re.search(r"[,，;；:：]|。\s*$", v):
-            return True  # no Chinese, a clause or a finished statement: not a slogan
-        if R.LEAD_MARKER.match(v) or has_date(v):
-            return True
-        shared = len(grams & (title | body)) / len(grams)
-        return shared > SLOGAN_MAX_OVERLAP
+            return False  # no Chinese, a clause or a finished statement: not a slogan
+        return not (R.LEAD_MARKER.match(v) or has_date(v))
 
+    if not (candidate(kept[0]) or candidate(kept[-1])):
+        return  # most pages: nothing slogan-like at either end, nothing to count
+    title = set(_bigrams(make_view(ctx.title))) if ctx.title else set()
+    grams = {i: _bigrams(ctx.lines[i].view) for i in kept}
+    total = _bigrams("".join(ctx.lines[i].view for i in kept))
     for order in (kept, list(reversed(kept))):
-        edge = []
+        edge: list[int] = []
+        rest = total.copy()
         for i in order[:4]:
-            rest = _bigrams("".join(ctx.lines[j].view for j in kept if j not in edge and j != i))
-            if related(i, rest):
+            if not candidate(i):
+                break
+            rest.subtract(grams[i])  # the line itself and the chrome above it are not the body
+            shared = sum(1 for g in grams[i] if g in title or rest[g] > 0) / len(grams[i])
+            if shared > SLOGAN_MAX_OVERLAP:
                 break
             edge.append(i)
         if len(edge) < len(kept) // 2:

@@ -30,7 +30,7 @@ MAX_CREDIT_LINE = 80
 #: blocks read above the first and below the last body block
 ABOVE, BELOW = 12, 6
 #: a cheap test (both scripts) before a line is converted and parsed
-_ROLE_HINT = re.compile(r"[作文记記编編责責源处處译譯报報撰讯訊摄攝／╱/]|实习|實習")
+_ROLE_HINT = re.compile(r"[作文记記编編责責源处處译譯报報撰讯訊摄攝授／╱/]|实习|實習")
 #: an editor credit ('[责任编辑：某]') is distinctive enough to be looked for further down
 EDITOR_BELOW = 40
 
@@ -61,6 +61,8 @@ def body_credits(ctx: Context) -> None:
         if _len(view) > 160:
             continue
         text = line.text.strip()
+        if not _ROLE_HINT.search(text):
+            continue
         if len(text) != len(view):
             text = view
         if _len(view) <= MAX_CREDIT_LINE:
