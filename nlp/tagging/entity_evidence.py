@@ -78,7 +78,8 @@ def find_evidence(pos_tokens: list[tuple[str, str]], known: set[str] | frozenset
     need no evidence; ``stopwords`` are words that are never names."""
     found: dict[str, Evidence] = {}
     words = [w for w, _ in pos_tokens]
-    latin = Counter(w for w in words if _LATIN.match(w) and not _ACRONYM.match(w) and w not in LATIN_COMMON)
+    latin = Counter(w for w in words if "A" <= w[:1] <= "Z" and _LATIN.match(w) and not _ACRONYM.match(w)
+                    and w not in LATIN_COMMON)
 
     def add(name: str, kind: str, how: str) -> None:
         if name.lower() in known or name in stopwords:
@@ -90,7 +91,9 @@ def find_evidence(pos_tokens: list[tuple[str, str]], known: set[str] | frozenset
             ev.count += 1
 
     n = len(pos_tokens)
-    for i, (word, _flag) in enumerate(pos_tokens):
+    hits = [i for i, w in enumerate(words) if w in ROLE_WORDS or w in COMPANY_SUFFIXES]
+    for i in hits:
+        word = words[i]
         if word in ROLE_WORDS and i + 1 < n:
             nxt, nflag = pos_tokens[i + 1]
             if nflag.startswith("nr") and looks_like_person(nxt):
