@@ -243,14 +243,19 @@ def page_from_file(path: Path, url: str | None):  # noqa: ANN201
 @click.option("--url", help="The page's URL (for one file): resolves links, picks the region.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write <name>.json and <name>.txt (title line, then body) here instead of stdout.")
-def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
+@click.option("--kind", type=click.Choice(["auto", "article", "listings"]), default="auto", show_default=True,
+              help="auto: an article, or the page's listings when it is a listing page with no article.")
+def parse(files: tuple[Path, ...], url: str | None, out: Path | None, kind: str = "auto") -> None:
     """Run saved pages through the whole pipeline, no crawl and no store.
 
-    Prints one JSON object per page (url, title, published, authors, body, script,
-    platforms, keywords, flags, ...). Bytes are decoded with the page's own charset.
+    Prints one JSON object per page (kind, url, title, published, authors, body, script,
+    platforms, keywords, listings, flags, ...). Bytes are decoded with the page's own charset.
+    A listing page (account cards, no article) gives kind "listings" and its listings, with
+    the store's field names (see pipelines/listing_front.py).
     """
     from nlp.document import process_page
     from pipelines.convert import document_to_json
+    from pipelines.listing_front import page_result
 
     paths = list(_iter_files(files))
     if url and len(paths) > 1:
@@ -259,7 +264,7 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
         out.mkdir(parents=True, exist_ok=True)
     idf = _corpus_idf()
     for path in paths:
-        result = document_to_json(process_page(page_from_file(path, url), idf=idf))
+        result = page_result(process_page(page_from_file(path, url), idf=idf), kind, document_to_json)
         if out:
             (out / f"{path.stem}.json").write_text(
                 json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -461,7 +466,7 @@ def lexicon() -> None:
               help="Show candidates seen in at least this many articles.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--confirm", "confirm", multiple=True, metavar="NAME:KIND",
-              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company).")
+              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company, place).")
 @click.option("--reject", "reject", multiple=True, metavar="NAME", help="Never suggest NAME again.")
 def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: tuple[str, ...]) -> None:
     """List recurring unconfirmed people, brands and agencies found by POS tagging.
@@ -473,7 +478,7 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
     """
     from nlp.tagging import EntityTag, confirm_entities, entity_candidates_report, reject_candidates
 
-    kinds = ("person", "brand", "mcn", "company")
+    kinds = ("person", "brand", "mcn", "company", "place")
     if confirm:
         entries = []
         for item in confirm:
