@@ -89,7 +89,8 @@ def test_dashboard_counts_what_is_live_and_what_failed(room_any):
     assert f'href="/console/runs/{clean}"' in checks and "本次抓取没有找到文章" in checks  # ...but failed its checks
     overdue = html.split('class="grid overdue"')[1].split("</table>")[0]
     assert 'href="/console/sources/news-c"' in overdue and "120 分钟" in overdue
-    assert 'data-slot="quarantine-spool"' in html  # the place for quarantine and spool counts
+    assert 'class="grid quarantined"' in html and "没有被隔离的记录" in html  # quarantine and spool
+    assert 'id="health-spool"' in html
     # an analyst sees the health too, without links into editor pages
     a, _ = _client(app, "ana")
     ana = a.get("/console/").text

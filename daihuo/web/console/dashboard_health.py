@@ -26,6 +26,9 @@ class Health:
     problem_runs: list[dict] = field(default_factory=list)  # failed / errors, last 24 h
     failed_checks: list[dict] = field(default_factory=list)  # runs whose quality checks failed
     overdue: list[dict] = field(default_factory=list)  # schedules past their fire time
+    quarantined: list[dict] = field(default_factory=list)  # per run: records the store refused
+    quarantined_total: int = 0
+    spooled_batches: int = 0  # batches waiting on disk for the store (this machine)
 
 
 def article_counts(engine: Engine, now: datetime | None = None) -> dict[str, int]:
@@ -76,10 +79,25 @@ def overdue_schedules(engine: Engine, now: datetime | None = None) -> list[dict]
     return out
 
 
-def health(engine: Engine, now: datetime | None = None) -> Health:
+def quarantine_by_run(engine: Engine, limit: int = 20) -> tuple[list[dict], int]:
+    """Quarantined records grouped by run, newest runs first, and their total."""
+    from storage.models import Quarantine
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(Quarantine.run_id, Quarantine.source, func.count().label("n"),
+                                   func.max(Quarantine.created_at).label("last"))
+                            .group_by(Quarantine.run_id, Quarantine.source)
+                            .order_by(func.max(Quarantine.id).desc()).limit(limit)).mappings().all()
+        total = conn.execute(select(func.count()).select_from(Quarantine)).scalar() or 0
+    return [dict(r, last=from_db(r["last"])) for r in rows], total
+
+
+def health(engine: Engine, now: datetime | None = None, spooled_batches: int = 0) -> Health:
     now = now or now_utc()
     problems, checks = run_problems(engine, now)
-    return Health(article_counts(engine, now), problems, checks, overdue_schedules(engine, now))
+    quarantined, total = quarantine_by_run(engine)
+    return Health(article_counts(engine, now), problems, checks, overdue_schedules(engine, now),
+                  quarantined, total, spooled_batches)
 
 
 # -- a source's run history ------------------------------------------------------------------

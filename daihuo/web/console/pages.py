@@ -241,7 +241,8 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
     all_sources = src_store.list_sources(engine)
     from daihuo.web.console.dashboard_health import health
 
-    return render(request, "dashboard.html", health=health(engine), events=events,
+    spooled = request.app.state.system.spool().pending()
+    return render(request, "dashboard.html", health=health(engine, spooled_batches=spooled), events=events,
                   sources_total=len(all_sources), sources_enabled=sum(s.enabled for s in all_sources),
                   rules_total=len(rules.list_rules(engine)),
                   audit=src_store.recent_audit(engine, 10) if user.can("editor") else [])
