@@ -233,4 +233,4 @@ def test_webhooks_go_through_the_guard_and_never_show_their_tokens(canary, tmp_p
         store.close()
     text = json.dumps(shown)
     assert "0123456789abcdef" not in text and "8f1c2d3e-4b5a-6978-a1b2-c3d4e5f60718" not in text
-    assert "SECsupersecret" not in text and "access_token=0123" in text
+    assert "SECsupersecret" not in text and "oapi.dingtalk.com" in text

@@ -93,21 +93,20 @@ def add_schedule(request: Request, body: ScheduleIn, user=editor) -> dict:  # no
         raise invalid(("body",), str(exc), None) from None
 
 
-@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule",
-              dependencies=[editor])
-def patch_schedule(request: Request, schedule_id: IdPath, body: SchedulePatch) -> dict:
+@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule")
+def patch_schedule(request: Request, schedule_id: IdPath, body: SchedulePatch, user=editor) -> dict:  # noqa: ANN001
     _schedule_or_404(request, schedule_id)
     try:
         return scheduler.update_schedule(_engine(request), schedule_id, cron=body.cron,
-                                         timezone=body.timezone, enabled=body.enabled).as_dict()
+                                         timezone=body.timezone, enabled=body.enabled,
+                                         actor=user.name).as_dict()
     except scheduler.ScheduleError as exc:
         raise invalid(("body",), str(exc), None) from None
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule",
-               dependencies=[editor])
-def delete_schedule(request: Request, schedule_id: IdPath) -> Response:
-    if not scheduler.remove_schedule(_engine(request), schedule_id):
+@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule")
+def delete_schedule(request: Request, schedule_id: IdPath, user=editor) -> Response:  # noqa: ANN001
+    if not scheduler.remove_schedule(_engine(request), schedule_id, actor=user.name):
         raise HTTPException(status_code=404, detail=f"no schedule #{schedule_id}")
     return Response(status_code=204)
 
@@ -177,24 +176,57 @@ def list_webhooks(request: Request) -> list[dict]:
     return [w.as_dict() for w in webhooks.list_webhooks(_engine(request))]
 
 
-@router.post("/webhooks", status_code=201, summary="Add a webhook", dependencies=[admin])
-def add_webhook(request: Request, body: WebhookIn) -> dict:
+@router.post("/webhooks", status_code=201, summary="Add a webhook")
+def add_webhook(request: Request, body: WebhookIn, user=admin) -> dict:  # noqa: ANN001
     try:
-        return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret).as_dict()
+        return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret,
+                                    actor=user.name).as_dict()
     except webhooks.WebhookError as exc:
         raise invalid(("body",), str(exc), None) from None
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook", dependencies=[admin])
-def delete_webhook(request: Request, webhook_id: IdPath) -> Response:
-    if not webhooks.remove_webhook(_engine(request), webhook_id):
+class WebhookPatch(BaseModel):
+    name: str | None = None
+    url: str | None = None
+    kind: str | None = None
+    secret: str | None = Field(None, description="a new signing secret (the old one is never shown)")
+    enabled: bool | None = None
+
+
+@router.patch("/webhooks/{webhook_id}", summary="Change, enable or disable a webhook")
+def patch_webhook(request: Request, webhook_id: IdPath, body: WebhookPatch, user=admin) -> dict:  # noqa: ANN001
+    _hook_or_404(request, webhook_id)
+    try:
+        return webhooks.update_webhook(_engine(request), webhook_id, name=body.name, url=body.url,
+                                       kind=body.kind, secret=body.secret, enabled=body.enabled,
+                                       actor=user.name).as_dict()
+    except webhooks.WebhookError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+def _hook_or_404(request: Request, webhook_id: IdPath) -> webhooks.WebhookInfo:
+    try:
+        return webhooks.find_webhook(_engine(request), webhook_id)
+    except webhooks.WebhookError:
+        raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}") from None
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook")
+def delete_webhook(request: Request, webhook_id: IdPath, user=admin) -> Response:  # noqa: ANN001
+    if not webhooks.remove_webhook(_engine(request), webhook_id, actor=user.name):
         raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
     return Response(status_code=204)
 
 
 @router.post("/webhooks/{webhook_id}/test", summary="Send a test message", dependencies=[admin])
 def test_webhook(request: Request, webhook_id: IdPath) -> dict:
-    result = webhooks.send_test(_engine(request), webhook_id)
-    if result is None:
-        raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
-    return {"result": result}
+    _hook_or_404(request, webhook_id)
+    return {"result": webhooks.send_test(_engine(request), webhook_id)}
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", summary="A webhook's delivery history, newest first",
+            dependencies=[admin])
+def webhook_deliveries(request: Request, webhook_id: IdPath,
+                       limit: int = Query(50, ge=1, le=1000)) -> list[dict]:
+    _hook_or_404(request, webhook_id)
+    return webhooks.deliveries(_engine(request), webhook_id, limit)
