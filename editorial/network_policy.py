@@ -151,9 +151,9 @@ def checked_address(host: str, allowed: Iterable[IPNetwork] = (),
     for addr in addrs:
         reason = refusal_reason(addr)
         if reason and not in_networks(addr, allowed):
-            what = f"{host} is" if ip_literal(host) is not None else f"{host} resolves to {addr},"
+            # one wording for names and literals: the console translates it (messages_zh)
             raise AddressRefused(
-                f"{what} a private/loopback/link-local address ({reason}); "
+                f"{host} resolves to {addr}, a private/loopback/link-local address ({reason}); "
                 "an admin can allow its network in the console settings", reason)
     return sorted(addrs, key=lambda a: a.version)[0]
 
