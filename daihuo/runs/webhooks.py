@@ -51,7 +51,7 @@ class WebhookInfo:
 
 
 def _info(r) -> WebhookInfo:  # noqa: ANN001
-    return WebhookInfo(r.id, r.name, r.kind, masked_url(r.url), r.enabled, bool(r.secret), r.last_status)
+    return WebhookInfo(r.id, r.name, r.kind, r.url, r.enabled, bool(r.secret), r.last_status)
 
 
 def add_webhook(engine: Engine, name: str, url: str, kind: str = "json",

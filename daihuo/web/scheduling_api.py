@@ -172,15 +172,20 @@ def resume(request: Request, run_id: IdPath) -> dict:
 
 # -- webhooks --------------------------------------------------------------------------------
 @router.get("/webhooks", summary="Webhooks told about failed runs and checks", dependencies=[admin])
+def _shown(hook: webhooks.WebhookInfo) -> dict:
+    """A webhook as the API shows it: the URL's token masked (the secret is never shown)."""
+    return {**hook.as_dict(), "url": webhooks.masked_url(hook.url)}
+
+
 def list_webhooks(request: Request) -> list[dict]:
-    return [w.as_dict() for w in webhooks.list_webhooks(_engine(request))]
+    return [_shown(w) for w in webhooks.list_webhooks(_engine(request))]
 
 
 @router.post("/webhooks", status_code=201, summary="Add a webhook")
 def add_webhook(request: Request, body: WebhookIn, user=admin) -> dict:  # noqa: ANN001
     try:
-        return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret,
-                                    actor=user.name).as_dict()
+        return _shown(webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret,
+                                           actor=user.name))
     except webhooks.WebhookError as exc:
         raise invalid(("body",), str(exc), None) from None
 
@@ -197,11 +202,11 @@ class WebhookPatch(BaseModel):
 def patch_webhook(request: Request, webhook_id: IdPath, body: WebhookPatch, user=admin) -> dict:  # noqa: ANN001
     _hook_or_404(request, webhook_id)
     try:
-        return webhooks.update_webhook(_engine(request), webhook_id, name=body.name, url=body.url,
-                                       kind=body.kind, secret=body.secret, enabled=body.enabled,
-                                       actor=user.name).as_dict()
+        return _shown(webhooks.update_webhook(_engine(request), webhook_id, name=body.name, url=body.url,
+                                              kind=body.kind, secret=body.secret, enabled=body.enabled,
+                                              actor=user.name))
     except webhooks.WebhookError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+        raise invalid(("body",), str(exc), None) from None
 
 
 def _hook_or_404(request: Request, webhook_id: IdPath) -> webhooks.WebhookInfo:
