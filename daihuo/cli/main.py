@@ -80,8 +80,7 @@ def demo(serve: bool) -> None:
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
         if serve:
-            click.echo(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
-            _wait_for_stop_signal()
+            _wait_for_stop_signal(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
     # the site is gone: its sources would only fail (and alert) if run or scheduled now
     _disable_demo_sources(cli_engine(), [s.name for s in sources], serve)
     from daihuo.cli.demo_summary import NEXT_STEPS
@@ -89,14 +88,16 @@ def demo(serve: bool) -> None:
     click.echo("\n" + NEXT_STEPS)
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT or SIGTERM. Scrapy's reactor leaves its own handlers installed
-    after a crawl (they would swallow both), so ours are put back first."""
+def _wait_for_stop_signal(message: str) -> None:
+    """Say ``message``, then block until SIGINT or SIGTERM. Scrapy's reactor leaves its own
+    handlers installed after a crawl (they would swallow both), so ours go in first, before
+    the message invites the signal."""
     import signal
     import threading
 
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    click.echo(message)
     try:
         while not stop.wait(0.5):
             pass
