@@ -335,7 +335,7 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
         else:  # a page past the end (or nothing): count without a page
             params = {}
             total = int(conn.execute(text(_count_sql(query, req, dialect, params)), params).scalar() or 0)
-        hits = _hits(conn, rows, terms, req.snippets)
+        hits = hit_details(conn, rows, terms, req.snippets)
         facets: dict[str, list[tuple[str, int]]] = {}
         if req.facets:
             params = {}
@@ -361,12 +361,16 @@ def count(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]
         return int(conn.execute(text(_count_sql(query, req, engine.dialect.name, params)), params).scalar() or 0)
 
 
-def _hits(conn, rows, terms: list[str], snippets: bool) -> list[Hit]:  # noqa: ANN001
+def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001
+                mark: tuple[str, str] = ("【", "】"), bodies: dict[int, str] | None = None) -> list[Hit]:
+    """Hits for ranked ``rows`` (id, score), in their order: details, tags and a snippet whose
+    matches are wrapped in ``mark`` (("", "") for data exports). ``bodies``, when given, is
+    filled with each hit's clean body text."""
     ids = [int(r.id) for r in rows]
     if not ids:
         return []
     id_list = ",".join(str(i) for i in ids)  # ints from our own query: safe to inline
-    body = "a.body" if snippets else "''"
+    body = "a.body" if snippets or bodies is not None else "''"
     details = {r.id: r for r in conn.execute(text(
         f"SELECT a.id, a.title, a.url, {body} AS body, a.published_at, a.status, a.cluster_id,"
         " s.name AS source, c.size AS cluster_size FROM articles a"
@@ -382,7 +386,9 @@ def _hits(conn, rows, terms: list[str], snippets: bool) -> list[Hit]:  # noqa: A
         d = details[r.id]
         hits.append(Hit(
             id=d.id, title=d.title, url=d.url, source=d.source, published_at=from_db(d.published_at),
-            score=round(float(r.score), 4), snippet=make_snippet(d.body, terms) if snippets else "",
+            score=round(float(r.score), 4), snippet=make_snippet(d.body, terms, mark=mark) if snippets else "",
             platforms=tags[d.id]["platform"], topics=tags[d.id]["topic"], status=d.status,
             cluster_id=d.cluster_id, cluster_size=int(d.cluster_size or 1)))
+        if bodies is not None:
+            bodies[d.id] = d.body
     return hits
