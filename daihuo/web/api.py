@@ -10,13 +10,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from daihuo.filter_values import UnknownFilterValue, resolve_filters
 from daihuo.searching import query_terms
 from daihuo.web.auth import require
+from daihuo.web.strict_params import reject_unknown_query_params
 from storage import listings as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst"))])
+router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst")),
+                                                Depends(reject_unknown_query_params)])
 
 
 def _engine(request: Request):  # noqa: ANN202
@@ -30,15 +33,20 @@ def _start(d: date | None) -> datetime | None:
 @router.get("/search", summary="Full-text search with filters and facet counts")
 def api_search(
     request: Request,
-    q: str = Query(..., max_length=2000, description="words, \"phrases\", OR, NOT/-word"),
+    q: str = Query("", max_length=2000,
+                   description="words, \"phrases\", OR, NOT/-word; empty: browse by the filters"),
     platform: str | None = None, topic: str | None = None, entity: str | None = None,
     source: str | None = None, since: date | None = None, until: date | None = None,
     cluster: int | None = None, status: str | None = None,
     sort: Literal["relevance", "date"] = "relevance", recency: bool = False,
-    page: int = Query(1, ge=1, le=1000), per_page: int = Query(20, ge=1, le=100),
+    page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=100),
     expand: bool = Query(False, description="show every repost instead of one hit per story"),
 ) -> dict:
-    req = SearchRequest(query=q, platform=platform, topic=topic, entity=entity, source=source,
+    try:
+        named = resolve_filters(_engine(request), platform=platform, topic=topic, entity=entity, source=source)
+    except UnknownFilterValue as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    req = SearchRequest(query=q, **named,
                         since=_start(since), until=_start(until), cluster=cluster, status=status,
                         sort=sort, recency=recency, page=page, per_page=per_page, collapse=not expand)
     try:
