@@ -361,11 +361,13 @@ def rules_list(as_json: bool) -> None:
 @click.option("--disabled", is_flag=True)
 def rules_add(name: str, condition: str, action: str, position: int | None, disabled: bool) -> None:
     """Add a rule."""
+    from daihuo.filter_values import rule_resolver
     from storage.rules import RuleError, add_rule
 
     with _engine() as engine:
         try:
-            rule = add_rule(engine, name, condition, action, _actor(), position=position, enabled=not disabled)
+            rule = add_rule(engine, name, condition, action, _actor(), position=position, enabled=not disabled,
+                            resolve=rule_resolver(engine))
         except RuleError as exc:
             raise _fail(exc) from None
     click.echo(f"added rule {rule.name}: {rule.condition} → {rule.action}")
@@ -394,12 +396,13 @@ def rules_remove(name: str) -> None:
 def rules_set(name: str, condition: str | None, action: str | None, position: int | None,
               enabled: bool | None) -> None:
     """Change a rule."""
+    from daihuo.filter_values import rule_resolver
     from storage.rules import RuleError, update_rule
 
     with _engine() as engine:
         try:
             rule = update_rule(engine, name, _actor(), condition=condition, action=action,
-                               position=position, enabled=enabled)
+                               position=position, enabled=enabled, resolve=rule_resolver(engine))
         except RuleError as exc:
             raise _fail(exc) from None
     click.echo(f"{rule.name}: {rule.condition} → {rule.action} ({'on' if rule.enabled else 'off'})")

@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crawlers.registry import DEFAULT_REGISTRY
+from daihuo.filter_values import rule_resolver
 from daihuo.web import auth
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from storage import curation, rules, users
@@ -532,7 +533,8 @@ def rule_create(request: Request, name: str = Form(""), condition: str = Form(""
                 user: UserInfo = editor) -> Response:
     try:
         rules.add_rule(_engine(request), name.strip(), condition, action, user.name,
-                       position=int(position) if position.strip() else None)
+                       position=int(position) if position.strip() else None,
+                       resolve=rule_resolver(_engine(request)))
     except (rules.RuleError, ValueError) as exc:
         return render(request, "rules.html", status_code=400, rules=rules.list_rules(_engine(request)),
                       actions=rules.ACTIONS, preview=None, error=str(exc),
@@ -551,7 +553,8 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
             rules.update_rule(engine, name, user.name, enabled=op == "enable")
         else:
             rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
-                              position=int(position) if position.strip() else None)
+                              position=int(position) if position.strip() else None,
+                              resolve=rule_resolver(engine))
     except (rules.RuleError, ValueError) as exc:
         return redirect("/console/rules", err=str(exc))
     return redirect("/console/rules", ok=f"{name}: {op}")
