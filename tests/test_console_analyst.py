@@ -104,3 +104,13 @@ def test_listing_stats_and_price_history(ana):
     assert h.status_code == 200 and 'id="price-history"' in h.text and 'id="price-table"' in h.text
     assert h.text.count("<polyline") == 1 and h.text.count('<tr><th scope="row">') == 3
     assert c.get("/console/listings/99999").status_code == 404
+
+
+def test_empty_and_bad_dates_from_the_form(ana):
+    c, *_ = ana
+    r = c.get("/console/search", params={"q": "直播", "since": "", "until": ""})
+    assert r.status_code == 200 and '<strong class="total">' in r.text
+    r = c.get("/console/search", params={"q": "直播", "since": "2026-13-01"})
+    assert r.status_code == 200 and "不是有效日期" in r.text
+    r = c.get("/console/trends", params={"since": "昨天"})
+    assert r.status_code == 400 and "不是有效日期" in r.text

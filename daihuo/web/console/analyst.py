@@ -38,6 +38,21 @@ def _cn_tz() -> ZoneInfo:
     return CN
 
 
+class BadDate(ValueError):
+    pass
+
+
+def _day(text: str | None, label: str) -> date | None:
+    """A date typed in a form (empty: none); BadDate with a message saying how to write it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadDate(f"{label}“{text}”不是有效日期，请写成 2026-03-01 的形式") from None
+
+
 def _day_start(d: date | None, days: int = 0) -> datetime | None:
     if d is None:
         return None
@@ -80,23 +95,29 @@ def _view(q: str = "", platform: str = "", topic: str = "", entity: str = "", so
 
 @router.get("/search")
 def search_page(request: Request, q: str = Query("", max_length=500), platform: str = "", topic: str = "",
-                entity: str = "", source: str = "", status: str = "", since: date | None = None,
-                until: date | None = None, sort: Literal["relevance", "date"] = "relevance",
+                entity: str = "", source: str = "", status: str = "", since: str = "", until: str = "",
+                sort: Literal["relevance", "date"] = "relevance",
                 expand: bool = False, page: int = Query(1, ge=1, le=100000),
                 user: UserInfo = analyst) -> Response:
     from daihuo.searching import query_terms
     from storage.search import QueryError, has_filters, search
 
-    view = _view(q, platform, topic, entity, source, status, since, until, sort, expand, page)
     result, error = None, None
     engine = request.app.state.engine
     try:
+        view = _view(q, platform, topic, entity, source, status, _day(since, "起始日期"), _day(until, "截止日期"),
+                     sort, expand, page)
+    except BadDate as exc:
+        view, error = _view(q, platform, topic, entity, source, status, None, None, sort, expand, page), str(exc)
+    try:
+        if error:
+            raise BadDate(error)
         req = view.request(engine)
         if view.args["q"] or has_filters(req):
             result = search(engine, req, query_terms)
     except UnknownFilterValue as exc:
         error = exc.message_zh()
-    except QueryError as exc:
+    except (QueryError, BadDate) as exc:
         error = str(exc)
     facets = []
     if result:
@@ -129,7 +150,7 @@ def search_page(request: Request, q: str = Query("", max_length=500), platform: 
 @router.get("/search/export")
 def search_export(request: Request, fmt: Literal["csv", "jsonl"] = "csv", q: str = Query("", max_length=500),
                   platform: str = "", topic: str = "", entity: str = "", source: str = "", status: str = "",
-                  since: date | None = None, until: date | None = None,
+                  since: str = "", until: str = "",
                   sort: Literal["relevance", "date"] = "relevance", expand: bool = False,
                   bom: bool = True, user: UserInfo = analyst) -> Response:
     """Every hit of the current view (not one page), streamed as it is read."""
@@ -140,13 +161,14 @@ def search_export(request: Request, fmt: Literal["csv", "jsonl"] = "csv", q: str
     from storage.search import QueryError
 
     engine = request.app.state.engine
-    view = _view(q, platform, topic, entity, source, status, since, until, sort, expand)
     try:
+        view = _view(q, platform, topic, entity, source, status, _day(since, "起始日期"), _day(until, "截止日期"),
+                     sort, expand)
         req = view.request(engine)
         plan = plan_export(engine, req, query_terms)  # validates before the response starts
     except UnknownFilterValue as exc:
         raise HTTPException(status_code=400, detail=exc.message_zh()) from None
-    except QueryError as exc:
+    except (QueryError, BadDate) as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     rows = search_rows(engine, req, query_terms)
     headers = {**SECURITY_HEADERS, "X-Total-Count": str(plan.total),
@@ -164,10 +186,16 @@ def search_export(request: Request, fmt: Literal["csv", "jsonl"] = "csv", q: str
 
 @router.get("/trends")
 def trends_page(request: Request, kind: Literal["platform", "topic"] = "platform",
-                interval: Literal["day", "week"] = "week", since: date | None = None,
-                until: date | None = None, user: UserInfo = analyst) -> Response:
+                interval: Literal["day", "week"] = "week", since: str = "", until: str = "",
+                user: UserInfo = analyst) -> Response:
     from storage import queries
 
+    try:
+        since_d, until_d = _day(since, "起始日期"), _day(until, "截止日期")
+    except BadDate as exc:
+        return render(request, "analyst_trends.html", status_code=400, chart=None, error=str(exc), kind=kind,
+                      interval=interval, since=since, until=until)
+    since, until = since_d, until_d
     rows = queries.trends(request.app.state.engine, kind=kind, interval=interval,
                           since=_day_start(since), until=_day_start(until, 1))
     totals: dict[str, int] = {}
@@ -182,7 +210,7 @@ def trends_page(request: Request, kind: Literal["platform", "topic"] = "platform
     chart = line_chart("trend-chart", title, periods, series) if periods else None
     return render(request, "analyst_trends.html", chart=chart, title=title, periods=periods, series=series,
                   kind=kind, interval=interval, since=since.isoformat() if since else "",
-                  until=until.isoformat() if until else "", totals=totals, top=top)
+                  until=until.isoformat() if until else "", totals=totals, top=top, error=None)
 
 
 def _median(values: list[float]) -> float | None:
