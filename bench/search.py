@@ -46,7 +46,7 @@ from sqlalchemy import text  # noqa: E402
 import bench.capped_fts5_search as capped_mod  # noqa: E402
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
-from pipelines.store import open_store  # noqa: E402
+from pipelines.storing import open_store  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.search import SearchRequest  # noqa: E402
 from storage.store import Store  # noqa: E402
@@ -240,7 +240,7 @@ def latency_line(label: str, ms: list[float]) -> str:
 
 def bench_store(store: Store, qs: list[tuple[str, str]], mod=search_mod) -> dict[str, list[float]]:  # noqa: ANN001
     """Latencies of ``mod``'s search (storage.search, or the capped baseline) over ``qs``."""
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
 
     eng = store.engine
     run, Req = mod.search, mod.SearchRequest  # noqa: N806
@@ -451,7 +451,7 @@ def bench_tantivy(store: Store, path: Path, qs: list[tuple[str, str]], exact: di
     from collections import namedtuple
     from importlib.metadata import version
 
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import hit_details
 
     Ranked = namedtuple("Ranked", "id score")  # noqa: PYI024
@@ -488,7 +488,7 @@ def bench_tantivy(store: Store, path: Path, qs: list[tuple[str, str]], exact: di
     print_latencies(lat, "(articles, not stories) ")
     print_ratios("tantivy vs exact FTS5", lat, exact)
     sample = qs[:20]  # the counts agree with the SQL engine's (articles, not collapsed)
-    from daihuo.searching import query_terms as qt
+    from daihuo.analysis.query_terms import query_terms as qt
     for q, plat in sample:
         sql = search_mod.count(eng, SearchRequest(q, platform=plat, collapse=False), qt)
         agree += sql == cand.search(qt(q), plat)[0]
@@ -501,7 +501,7 @@ def bench_export(path: Path, store: Store, n: int) -> None:
     process: rows/s and its peak RSS."""
     import subprocess
 
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
 
     best = ("", 0)
     for q in ("直播", "电商", "平台", "商家", "直播 OR 电商", "直播 OR 电商 OR 商家 OR 平台"):

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from daihuo.export import csv_chunks, plan_export, search_rows, write_rows
-from daihuo.searching import query_terms
+from daihuo.analysis.export import csv_chunks, plan_export, search_rows, write_rows
+from daihuo.analysis.query_terms import query_terms
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.search import SearchRequest, search
 from storage.store import Store

@@ -1,16 +1,13 @@
 """Auto-publish rules: the condition language, storage, and evaluation on arrival with each
-decision recorded (through storage.curation) with its reason."""
+decision recorded (through editorial.curation) with its reason."""
 
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import insert, select
 
-from storage.console_models import SourceMeta
-from storage.curation import article_history
-from storage.db import make_engine, migrate
-from storage.models import Article, Cluster, Source, Tag
-from storage.rules import (
+from editorial.curation import article_history
+from editorial.rules import (
     Facts,
     RuleError,
     add_rule,
@@ -22,6 +19,9 @@ from storage.rules import (
     remove_rule,
     update_rule,
 )
+from storage.console_models import SourceMeta
+from storage.db import make_engine, migrate
+from storage.models import Article, Cluster, Source, Tag
 
 NOW = datetime(2026, 3, 20, 8, 0, tzinfo=timezone.utc)
 
@@ -144,11 +144,9 @@ def test_evaluated_on_arrival_and_recorded(engine):
 
 
 def test_rules_with_unknown_values_are_refused_at_save_time(engine):
-    from daihuo.filter_values import rule_resolver
-
     with engine.begin() as conn:
         _source(conn, "demo-news", tier="A")
-    resolve = rule_resolver(engine)
+    resolve = "store"  # the default: the store's vocabulary
     with pytest.raises(RuleError, match="不存在平台"):
         add_rule(engine, "never", "platform 不存在平台", "approve", "ed", resolve=resolve)
     with pytest.raises(RuleError, match="小红书"):
@@ -167,7 +165,7 @@ def test_rules_with_unknown_values_are_refused_at_save_time(engine):
 def test_the_console_and_cli_refuse_unknown_rule_values(tmp_home):
     from click.testing import CliRunner
 
-    from daihuo.cli import main
+    from daihuo.cli.main import main
 
     runner = CliRunner()
     result = runner.invoke(main, ["rules", "add", "bad", "platform 不存在平台", "--action", "approve"])

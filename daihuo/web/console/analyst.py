@@ -2,7 +2,7 @@
 a keyword and export of the current view; trends charts; listing statistics and a listing's
 price history. Charts are server-side SVG (daihuo.web.svg_charts) with a table beside each.
 
-Filter values are resolved like everywhere else (daihuo.filter_values): an alias is shown as
+Filter values are resolved like everywhere else (editorial.filter_values): an alias is shown as
 its canonical name, an unknown value is a message naming the closest known values.
 """
 
@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from daihuo.filter_values import UnknownFilterValue, resolve_filters
+from daihuo.web.accounts import UserInfo
 from daihuo.web.console.pages import SECURITY_HEADERS, analyst, render
 from daihuo.web.svg_charts import bar_chart, line_chart
-from storage.users import UserInfo
+from editorial.filter_values import UnknownFilterValue, resolve_filters
 
 router = APIRouter(prefix="/console")
 
@@ -99,7 +99,7 @@ def search_page(request: Request, q: str = Query("", max_length=500), platform: 
                 sort: Literal["relevance", "date"] = "relevance",
                 expand: bool = False, page: int = Query(1, ge=1, le=100000),
                 user: UserInfo = analyst) -> Response:
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, has_filters, search
 
     result, error = None, None
@@ -156,8 +156,8 @@ def search_export(request: Request, fmt: Literal["csv", "jsonl"] = "csv", q: str
     """Every hit of the current view (not one page), streamed as it is read."""
     import json
 
-    from daihuo.export import csv_chunks, plan_export, search_rows
-    from daihuo.searching import query_terms
+    from daihuo.analysis.export import csv_chunks, plan_export, search_rows
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError
 
     engine = request.app.state.engine
@@ -219,7 +219,7 @@ def _median(values: list[float]) -> float | None:
 
 @router.get("/listing-stats")
 def listing_stats_page(request: Request, platform: str = "", user: UserInfo = analyst) -> Response:
-    from storage.listings import _mid, query_listings
+    from storage.listing_queries import _mid, query_listings
 
     rows = query_listings(request.app.state.engine, platform=platform.strip() or None)
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -246,7 +246,7 @@ def listing_stats_page(request: Request, platform: str = "", user: UserInfo = an
 
 @router.get("/listings/{listing_id}")
 def listing_page(request: Request, listing_id: int, user: UserInfo = analyst) -> Response:
-    from storage.listings import price_history, query_listings
+    from storage.listing_queries import price_history, query_listings
 
     engine = request.app.state.engine
     history = price_history(engine, listing_id)

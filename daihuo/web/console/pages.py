@@ -27,13 +27,13 @@ from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crawlers.registry import DEFAULT_REGISTRY
-from daihuo.filter_values import rule_resolver
+from daihuo.web import accounts as users
 from daihuo.web import auth
+from daihuo.web.accounts import ROLES, UserInfo
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
-from storage import curation, rules, users
-from storage import sources as src_store
-from storage.console_models import TIERS
-from storage.curation_queue import (
+from editorial import curation, rules
+from editorial import sources as src_store
+from editorial.review_queue import (
     QueueFilter,
     new_article_ids,
     queue,
@@ -41,7 +41,7 @@ from storage.curation_queue import (
     queue_counts,
     story_members,
 )
-from storage.users import ROLES, UserInfo
+from storage.console_models import TIERS
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -235,7 +235,7 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
 
 @router.get("/listings")
 def listings_page(request: Request, platform: str = "", status: str = "", user: UserInfo = analyst) -> Response:
-    from storage.listings import query_listings
+    from storage.listing_queries import query_listings
 
     rows = query_listings(_engine(request), platform=platform or None, status=status or None, limit=200)
     return render(request, "listings.html", rows=rows, platform=platform, status=status)
@@ -493,8 +493,7 @@ def rule_create(request: Request, name: str = Form(""), condition: str = Form(""
                 user: UserInfo = editor) -> Response:
     try:
         rules.add_rule(_engine(request), name.strip(), condition, action, user.name,
-                       position=int(position) if position.strip() else None,
-                       resolve=rule_resolver(_engine(request)))
+                       position=int(position) if position.strip() else None)
     except (rules.RuleError, ValueError) as exc:
         return render(request, "rules.html", status_code=400, rules=rules.list_rules(_engine(request)),
                       actions=rules.ACTIONS, preview=None, error=str(exc),
@@ -513,8 +512,7 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
             rules.update_rule(engine, name, user.name, enabled=op == "enable")
         else:
             rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
-                              position=int(position) if position.strip() else None,
-                              resolve=rule_resolver(engine))
+                              position=int(position) if position.strip() else None)
     except (rules.RuleError, ValueError) as exc:
         return redirect("/console/rules", err=str(exc))
     return redirect("/console/rules", ok=f"{name}: {op}")

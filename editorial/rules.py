@@ -2,7 +2,7 @@
 
 A rule is a condition, an action (approve | reject | feature) and a position. Rules are
 tried in position order and the first enabled rule whose condition holds decides; the
-decision goes through storage.curation, so it is recorded as a curation event with the
+decision goes through editorial.curation, so it is recorded as a curation event with the
 rule's name as the actor and the rule itself as the reason. An article no rule matches stays
 in the queue for a person.
 
@@ -32,10 +32,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from storage import curation
+from editorial import curation
+from editorial.sources import audit
 from storage.console_models import TIERS, PublishRule, SourceMeta
 from storage.models import Article, Cluster, Source, Tag
-from storage.sources import audit
 from storage.store import from_db, now_utc
 
 ACTIONS = ("approve", "reject", "feature")
@@ -132,9 +132,11 @@ def parse_condition(text: str) -> list[Clause]:
     return clauses
 
 
-#: resolves a (kind, value) of a rule to its canonical value or raises ValueError with help
-#: (daihuo.filter_values.rule_resolver: aliases and the closest known values)
+#: resolves a (kind, value) of a rule to its canonical value or raises ValueError with help;
+#: by default the store's own vocabulary (editorial.filter_values: lexicon aliases, the
+#: store's tags and sources, the closest known values)
 ValueResolver = Callable[[str, str], str]
+STORE_VOCABULARY = "store"
 RESOLVED_KEYS = ("source", "platform", "topic")
 
 
@@ -227,12 +229,21 @@ def _check(name: str | None, action: str | None) -> None:
         raise RuleError(f"action must be one of {', '.join(ACTIONS)}")
 
 
+def _resolver(engine: Engine, resolve: ValueResolver | str | None) -> ValueResolver | None:
+    if resolve == STORE_VOCABULARY:
+        from editorial.filter_values import rule_resolver
+
+        return rule_resolver(engine)
+    return resolve  # type: ignore[return-value]
+
+
 def add_rule(engine: Engine, name: str, condition: str, action: str, actor: str, *,
              position: int | None = None, enabled: bool = True,
-             resolve: ValueResolver | None = None) -> Rule:
-    """Store a rule (validated; values checked by ``resolve``); without ``position`` it goes last."""
+             resolve: ValueResolver | str | None = STORE_VOCABULARY) -> Rule:
+    """Store a rule (validated: source/platform/topic values must be known, see ``resolve``);
+    without ``position`` it goes last."""
     _check(name, action)
-    text = canonical_condition(condition, resolve)
+    text = canonical_condition(condition, _resolver(engine, resolve))
     now = now_utc()
     with engine.begin() as conn:
         if conn.execute(select(PublishRule.id).where(PublishRule.name == name)).first():
@@ -248,11 +259,11 @@ def add_rule(engine: Engine, name: str, condition: str, action: str, actor: str,
 
 def update_rule(engine: Engine, name: str, actor: str, *, condition: str | None = None,
                 action: str | None = None, position: int | None = None,
-                enabled: bool | None = None, resolve: ValueResolver | None = None) -> Rule:
+                enabled: bool | None = None, resolve: ValueResolver | str | None = STORE_VOCABULARY) -> Rule:
     _check(None, action)
     values: dict = {}
     if condition is not None:
-        values["condition"] = canonical_condition(condition, resolve)
+        values["condition"] = canonical_condition(condition, _resolver(engine, resolve))
     if action is not None:
         values["action"] = action
     if position is not None:
@@ -328,7 +339,7 @@ def decide(rules: list[Rule], facts: Facts) -> Decision | None:
 def evaluate_new_articles(engine: Engine, article_ids: list[int], *, apply: bool = True,
                           now: datetime | None = None) -> list[Decision]:
     """Run the rules over newly stored articles (those still "new") and carry out each
-    decision through storage.curation, which records it with its reason. With
+    decision through editorial.curation, which records it with its reason. With
     ``apply=False`` nothing changes (a preview). Returns the decisions made."""
     rules = [r for r in list_rules(engine) if r.enabled]
     if not rules or not article_ids:

@@ -10,11 +10,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from daihuo.filter_values import UnknownFilterValue, resolve_filters
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from daihuo.web.auth import require
 from daihuo.web.strict_params import reject_unknown_query_params
-from storage import listings as listing_q
+from editorial.filter_values import UnknownFilterValue, resolve_filters
+from storage import listing_queries as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from crawlers.registry import DEFAULT_REGISTRY
-from daihuo.filter_values import rule_resolver
+from daihuo.web import accounts as users
+from daihuo.web.accounts import UserInfo
 from daihuo.web.auth import require
 from daihuo.web.console.extraction import test_extraction
 from daihuo.web.console.pages import apply_decision
-from storage import curation, rules, users
-from storage import sources as src_store
-from storage.curation_queue import QueueFilter, new_article_ids, queue, queue_article, story_members
-from storage.users import UserInfo
+from editorial import curation, rules
+from editorial import sources as src_store
+from editorial.review_queue import QueueFilter, new_article_ids, queue, queue_article, story_members
 
 router = APIRouter(prefix="/api", tags=["console"])
 analyst = Depends(require("analyst"))
@@ -253,8 +253,7 @@ def api_rules(request: Request, user: UserInfo = analyst) -> list[dict]:
 def api_rule_add(request: Request, body: RuleIn, user: UserInfo = editor) -> dict:
     try:
         return rules.add_rule(_engine(request), body.name, body.condition, body.action, user.name,
-                              position=body.position, enabled=body.enabled,
-                              resolve=rule_resolver(_engine(request))).to_dict()
+                              position=body.position, enabled=body.enabled).to_dict()
     except rules.RuleError as exc:
         raise _bad(exc) from None
 
@@ -262,8 +261,7 @@ def api_rule_add(request: Request, body: RuleIn, user: UserInfo = editor) -> dic
 @router.patch("/rules/{name}", summary="Change a rule")
 def api_rule_edit(request: Request, name: str, body: RulePatch, user: UserInfo = editor) -> dict:
     try:
-        return rules.update_rule(_engine(request), name, user.name, **body.model_dump(exclude_unset=True),
-                                 resolve=rule_resolver(_engine(request))).to_dict()
+        return rules.update_rule(_engine(request), name, user.name, **body.model_dump(exclude_unset=True)).to_dict()
     except rules.RuleError as exc:
         raise _bad(exc, 404 if str(exc).startswith("no rule") else 400) from None
 

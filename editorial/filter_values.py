@@ -57,5 +57,5 @@ def resolve_filters(engine: Engine, **filters: str | None) -> dict[str, str | No
 
 
 def rule_resolver(engine: Engine) -> Callable[[str, str], str]:
-    """What storage.rules calls for each source/platform/topic value of a rule being saved."""
+    """What editorial.rules calls for each source/platform/topic value of a rule being saved."""
     return lambda kind, value: resolve(engine, kind, value)
