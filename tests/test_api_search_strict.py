@@ -34,3 +34,10 @@ def test_an_unknown_query_parameter_is_a_422(client):  # noqa: F811
     assert "limit" in msg and "per_page" in msg
     assert client.get("/api/search", params={"q": "快手", "per_page": 2}).status_code == 200
     assert client.get("/api/listings", params={"min_follower": 5}).status_code == 422
+
+
+def test_trend_values_resolve_like_filters(client):  # noqa: F811
+    rows = client.get("/api/trends", params={"kind": "platform", "value": "kuaishou"}).json()
+    assert rows and {r["value"] for r in rows} == {"快手"}
+    r = client.get("/api/trends", params={"kind": "platform", "value": "小红薯"})
+    assert r.status_code == 422 and "小红书" in r.json()["detail"]

@@ -120,3 +120,24 @@ def test_parquet_timestamps_are_typed(big, tmp_path):
     first = table.slice(0, 1).to_pylist()[0]
     assert first["published_at"] == max(r["published_at"] for r in table.to_pylist())
     assert first["platforms"] == ["抖音"] and first["body"]
+
+
+def test_a_long_export_prints_a_progress_line(monkeypatch):
+    from daihuo.analysis import export_progress
+
+    clock = iter(float(t) for t in range(1000))
+    monkeypatch.setattr(export_progress.time, "monotonic", lambda: next(clock))
+    out = io.StringIO()
+    progress = export_progress.Progress(12_000, out, min_rows=5000, every_s=1.0)
+    for n in range(1, 12_001):
+        if n % 100 == 0:
+            progress(n)
+    progress.done()
+    lines = out.getvalue().splitlines()
+    assert lines and lines[-1].startswith("exported 12,000 / 12,000 rows (100%")
+    quiet = io.StringIO()
+    short = export_progress.Progress(300, quiet)
+    for n in range(1, 301):
+        short(n)
+    short.done()
+    assert quiet.getvalue() == ""  # a short export prints no progress

@@ -85,6 +85,11 @@ def api_cluster(request: Request, cluster_id: int) -> dict:
 def api_trends(request: Request, kind: Literal["platform", "topic", "entity", "keyword"] = "platform",
                interval: Literal["day", "week"] = "day", since: date | None = None,
                until: date | None = None, value: list[str] | None = Query(None)) -> list[dict]:
+    if value and kind != "keyword":  # named values resolve like search filters (aliases; 422 with help)
+        try:
+            value = [resolve_filters(_engine(request), **{kind: v})[kind] for v in value]
+        except UnknownFilterValue as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
     return queries.trends(_engine(request), kind=kind, interval=interval, since=_start(since),
                           until=_start(until), values=value)
 
