@@ -21,6 +21,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
@@ -93,14 +94,20 @@ class SearchResult:
     terms: list[str] = field(default_factory=list)  # the analysed terms a hit matches
 
 
+@lru_cache(maxsize=256)
+def _snippet_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The matches' pattern, longest first (compiled once per query, not once per hit)."""
+    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+
+
 def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, str] = ("【", "】")) -> str:
     """A window of the original (unsegmented) body around its densest cluster of matches,
     every match in the window marked."""
-    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    pattern = _snippet_pattern(tuple(terms))
     body = body or ""
-    if not words:
+    if pattern is None:
         return body[:width].replace("\n", " ") + ("…" if len(body) > width else "")
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     # the window that shows the most distinct query words wins (the first such on ties)
     found = [(m.start(), m.group(0).lower()) for m in pattern.finditer(body, 0, 20000)][:200]
     best, best_n = (found[0][0] if found else 0), 0
