@@ -522,12 +522,12 @@ def bench_export(path: Path, store: Store, n: int) -> None:
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = done.stderr.strip().splitlines()
     timing = next((ln for ln in lines if ln.startswith("#")), None)
-    summary = next((ln for ln in lines if ln.startswith("exported")), "")
+    summary = next((ln for ln in reversed(lines) if "search total" in ln), "")  # not a progress line
     if done.returncode or not timing:
         print(f"\n`daihuo export` failed: {done.stderr[-500:]}")
         return
     took, rss_kb = timing[1:].split()
-    rows = int(summary.split()[1])
+    rows = int(summary.split()[1].replace(",", ""))
     print(f"\n`daihuo export {q!r} --expand --format csv --out FILE`: {matches:,} matches "
           f"({matches / max(n, 1):.0%} of the corpus)")
     print(f"  {summary}")
