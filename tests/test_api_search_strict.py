@@ -22,7 +22,8 @@ def test_an_unknown_platform_is_a_422_naming_the_closest(client, value):  # noqa
 
 
 def test_aliases_are_canonical_platforms(client):  # noqa: F811
-    assert client.get("/api/search", params={"q": "快手", "platform": "xiaohongshu"}).json()["total"] == 0
+    body = client.get("/api/search", params={"q": "快手", "platform": "xiaohongshu"}).json()
+    assert body["total"] == 0 and body["filters"] == {"platform": "小红书"}
     r = client.get("/api/search", params={"q": "快手", "platform": "Kuaishou", "expand": "true"})
     assert r.status_code == 200 and r.json()["total"] == 2
 

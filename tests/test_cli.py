@@ -223,6 +223,7 @@ def test_aliases_resolve_to_the_canonical_platform(runner, tmp_home):
     result = runner.invoke(main, ["export", "直播", "--platform", "xiaohongshu", "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     assert "exported 0 rows" in result.stderr  # a known platform the seed articles don't name
+    assert "'xiaohongshu' → 小红书" in result.stderr  # the alias is named with what it was taken for
 
 
 def test_export_browses_without_a_query_and_reports_the_total(runner, tmp_home):

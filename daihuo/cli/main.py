@@ -269,9 +269,13 @@ def _resolve_filters(engine, **filters: str | None) -> dict:  # noqa: ANN001
     from editorial.filter_values import UnknownFilterValue, resolve_filters
 
     try:
-        return resolve_filters(engine, **filters)
+        named = resolve_filters(engine, **filters)
     except UnknownFilterValue as exc:
         raise click.UsageError(str(exc)) from None
+    for kind, value in filters.items():  # say what an alias was taken for
+        if value and named[kind] != value.strip():
+            click.echo(f"({kind} {value!r} → {named[kind]})", err=True)
+    return named
 
 
 def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,

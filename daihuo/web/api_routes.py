@@ -54,6 +54,7 @@ def api_search(
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return {"total": result.total, "total_exact": result.total_exact, "page": page, "per_page": per_page,
+            "filters": {k: v for k, v in named.items() if v},  # as searched: aliases made canonical
             "hits": [h.__dict__ for h in result.hits],
             "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()}}
 
