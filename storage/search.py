@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import islice
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, text
@@ -95,21 +96,27 @@ class SearchResult:
 
 
 @lru_cache(maxsize=256)
-def _snippet_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    """The matches' pattern, longest first (compiled once per query, not once per hit)."""
+def _snippet_pattern(terms: tuple[str, ...]) -> tuple[re.Pattern[str], int] | None:
+    """The matches' pattern, longest first, and how many distinct words it has (compiled once
+    per query, not once per hit)."""
     words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE), len({w.lower() for w in words})
 
 
 def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, str] = ("【", "】")) -> str:
     """A window of the original (unsegmented) body around its densest cluster of matches,
     every match in the window marked."""
-    pattern = _snippet_pattern(tuple(terms))
+    compiled = _snippet_pattern(tuple(terms))
     body = body or ""
-    if pattern is None:
+    if compiled is None:
         return body[:width].replace("\n", " ") + ("…" if len(body) > width else "")
+    pattern, n_words = compiled
     # the window that shows the most distinct query words wins (the first such on ties)
-    found = [(m.start(), m.group(0).lower()) for m in pattern.finditer(body, 0, 20000)][:200]
+    # (one word: its first match is the answer, no need to find the others)
+    found = [(m.start(), m.group(0).lower())
+             for m in islice(pattern.finditer(body, 0, 20000), 1 if n_words == 1 else 200)]
     best, best_n = (found[0][0] if found else 0), 0
     span = width * 2 // 3
     counts: dict[str, int] = {}
@@ -120,6 +127,8 @@ def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, 
             j += 1
         if len(counts) > best_n:
             best, best_n = pos, len(counts)
+            if best_n >= n_words:  # every word in view: no later window can do better
+                break
         word = found[i][1]
         counts[word] -= 1
         if not counts[word]:
