@@ -367,14 +367,16 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
     return SearchResult(hits=hits, total=total, facets=facets, terms=terms)
 
 
-def count(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]]) -> int:
-    """The exact number of hits (stories when collapsing) of ``req``."""
+def count(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]], conn=None) -> int:  # noqa: ANN001
+    """The exact number of hits (stories when collapsing) of ``req`` (on ``conn`` if given)."""
     query = prepare(req, analyze)
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            _NARROW.set(_has_narrow_index(engine, conn))
-        params: dict = {}
-        return int(conn.execute(text(_count_sql(query, req, engine.dialect.name, params)), params).scalar() or 0)
+    if conn is None:
+        with engine.connect() as own:
+            return count(engine, req, analyze, own)
+    if engine.dialect.name == "sqlite":
+        _NARROW.set(_has_narrow_index(engine, conn))
+    params: dict = {}
+    return int(conn.execute(text(_count_sql(query, req, engine.dialect.name, params)), params).scalar() or 0)
 
 
 def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001

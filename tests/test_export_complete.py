@@ -141,3 +141,25 @@ def test_a_long_export_prints_a_progress_line(monkeypatch):
         short(n)
     short.done()
     assert quiet.getvalue() == ""  # a short export prints no progress
+
+
+def test_an_export_reads_lean_and_gives_the_pool_its_settings_back(tmp_path):
+    """SQLite: the export's connections use a small cache, no memory map and file-backed
+    sorts (memory independent of the store's size); pooled connections get theirs back."""
+    store = Store.open(f"sqlite:///{tmp_path / 'lean.sqlite'}")
+    store.sync_sources([{"name": "大站", "kind": "news", "config": {}}])
+    store.write(big_records(30))
+    with store.engine.connect() as conn:
+        mmap = conn.exec_driver_sql("PRAGMA mmap_size").scalar()  # the store's default (capped by SQLite)
+    assert mmap > 0
+    seen = []
+    rows = search_rows(store.engine, SearchRequest("直播", collapse=False), query_terms)
+    next(rows)
+    with store.engine.connect() as other:  # a third connection, not the export's
+        seen.append(other.exec_driver_sql("PRAGMA mmap_size").scalar())
+    assert len(list(rows)) == 29
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == mmap
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2
+    assert seen == [mmap]
+    store.close()

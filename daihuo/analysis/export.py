@@ -17,12 +17,13 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from storage import search as search_mod
 from storage.search import SearchRequest
@@ -44,6 +45,30 @@ class ExportPlan:
     order: str
 
 
+#: an export's SQLite connections read with a small page cache, no memory map and sorts spilled
+#: to temporary files: the store's defaults (64 MB cache each, the file mapped, sorts in
+#: memory) suit interactive searches, but would make an export's memory grow with the store
+LEAN_SQLITE = {"cache_size": -8192, "mmap_size": 0, "temp_store": 1}
+
+
+@contextmanager
+def _lean(engine: Engine) -> Iterator[Connection]:
+    """A connection for a bulk read whose memory does not grow with the store (SQLite: see
+    LEAN_SQLITE; the pooled connection gets its own settings back afterwards)."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            yield conn
+            return
+        saved = {k: conn.exec_driver_sql(f"PRAGMA {k}").scalar() for k in LEAN_SQLITE}
+        for k, v in LEAN_SQLITE.items():
+            conn.exec_driver_sql(f"PRAGMA {k}={int(v)}")
+        try:
+            yield conn
+        finally:
+            for k, v in saved.items():
+                conn.exec_driver_sql(f"PRAGMA {k}={int(v)}")
+
+
 def plan_export(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]]) -> ExportPlan:
     """The exact number of rows ``req`` exports and its order (QueryError for a bad request)."""
     query = search_mod.prepare(req, analyze)
@@ -51,7 +76,8 @@ def plan_export(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
         order = "newest first"
     else:
         order = "relevance (bm25, title weighted), then newest"
-    return ExportPlan(req, search_mod.count(engine, req, analyze), order)
+    with _lean(engine) as conn:
+        return ExportPlan(req, search_mod.count(engine, req, analyze, conn), order)
 
 
 def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]],
@@ -61,7 +87,7 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     terms = query.terms() if query else []
     dialect = engine.dialect.name
     params: dict = {}
-    with engine.connect() as conn, engine.connect() as details:
+    with _lean(engine) as conn, _lean(engine) as details:
         if dialect == "sqlite":
             search_mod._NARROW.set(search_mod._has_narrow_index(engine, conn))
         sql = search_mod.ranked_sql(query, req, dialect, params, paged=False)
