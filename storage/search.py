@@ -18,7 +18,7 @@ totals, ranking and facets cost time in proportion to the matches (FTS5's bm25 s
 match; collapsing and facets read every match's row); p95 is about 1.4x (top 20) to 2.2x
 (facets) the capped engine's at that size, and grows with the store. A tantivy index derived
 from the store (bench/tantivy_candidate.py) answered the same queries exactly 10-30x faster
-there; it is the planned engine for stores past ~100,000 articles (see the issue-19 notes),
+there; it is the candidate engine for large stores (re-measure with bench/search.py),
 with this module staying the store of record and the PostgreSQL path.
 """
 
