@@ -397,24 +397,31 @@ def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001
         return []
     id_list = ",".join(str(i) for i in ids)  # ints from our own query: safe to inline
     body = "a.body" if snippets or bodies is not None else "''"
-    details = {r.id: r for r in conn.execute(text(
-        f"SELECT a.id, a.title, a.url, {body} AS body, a.published_at, a.status, a.cluster_id,"
-        " s.name AS source, c.size AS cluster_size FROM articles a"
-        " LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
-        f" WHERE a.id IN ({id_list})"))}
-    tags: dict[int, dict[str, list[str]]] = {i: {"platform": [], "topic": []} for i in ids}
-    for t in conn.execute(text(
-            "SELECT article_id, kind, value FROM tags WHERE kind IN ('platform', 'topic')"
-            f" AND article_id IN ({id_list}) ORDER BY score DESC, value")):
-        tags[t.article_id][t.kind].append(t.value)
+    # the driver's own cursor and tuples: an export assembles every hit of the store here, and
+    # SQLAlchemy's row objects cost as much as the rest (no parameters: the ids are inlined)
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(
+            f"SELECT a.id, a.title, a.url, {body}, a.published_at, a.status, a.cluster_id,"
+            " s.name, c.size FROM articles a"
+            " LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
+            f" WHERE a.id IN ({id_list})")
+        details = {d[0]: d for d in cur.fetchall()}
+        tags: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
+        cur.execute("SELECT article_id, kind, value FROM tags WHERE kind IN ('platform', 'topic')"
+                    f" AND article_id IN ({id_list}) ORDER BY score DESC, value")
+        for article_id, kind, value in cur.fetchall():
+            tags[article_id][kind == "topic"].append(value)
+    finally:
+        cur.close()
     hits = []
     for r in rows:
-        d = details[r.id]
+        aid, title, url, text_, published, status, cluster_id, source, size = details[r.id]
+        plats, topics = tags[aid]
         hits.append(Hit(
-            id=d.id, title=d.title, url=d.url, source=d.source, published_at=from_db(d.published_at),
-            score=round(float(r.score), 4), snippet=make_snippet(d.body, terms, mark=mark) if snippets else "",
-            platforms=tags[d.id]["platform"], topics=tags[d.id]["topic"], status=d.status,
-            cluster_id=d.cluster_id, cluster_size=int(d.cluster_size or 1)))
+            id=aid, title=title, url=url, source=source, published_at=from_db(published),
+            score=round(float(r.score), 4), snippet=make_snippet(text_, terms, mark=mark) if snippets else "",
+            platforms=plats, topics=topics, status=status, cluster_id=cluster_id, cluster_size=int(size or 1)))
         if bodies is not None:
-            bodies[d.id] = d.body
+            bodies[aid] = text_
     return hits
