@@ -103,9 +103,10 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
 
 
 def _flat(value: object) -> object:
-    if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    if isinstance(value, datetime):
+    kind = type(value)
+    if kind is list:
+        return "|".join(map(str, value))
+    if kind is datetime:
         return value.isoformat()
     return value
 
@@ -180,13 +181,13 @@ def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path, *, bom: bool
             # the header is written even for an empty export: the file still says its columns
             first = next(rows, None)
             fields = list(first) if first else FIELDS
-            writer = csv.DictWriter(stream, fieldnames=fields)
-            writer.writeheader()
+            writer = csv.writer(stream)
+            writer.writerow(fields)
             if first is not None:
                 rows = _chain(first, rows)
         for r in rows:
-            if writer is not None:
-                writer.writerow({k: _flat(v) for k, v in r.items()})
+            if writer is not None:  # a row's values in its own key order (the header's)
+                writer.writerow([_flat(v) for v in r.values()])
             else:
                 stream.write(json.dumps(r, ensure_ascii=False, default=_json) + "\n")
             n += 1
@@ -206,21 +207,22 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
 def csv_chunks(rows: Iterator[dict], *, bom: bool = True, rows_per_chunk: int = 200) -> Iterator[str]:
     """A CSV export as text chunks (for a streamed HTTP response)."""
     buf = io.StringIO()
-    writer: csv.DictWriter | None = None
+    writer = csv.writer(buf)
     if bom:
         buf.write(BOM)
+    header = False
     pending = 0
     for r in rows:
-        if writer is None:
-            writer = csv.DictWriter(buf, fieldnames=list(r))
-            writer.writeheader()
-        writer.writerow({k: _flat(v) for k, v in r.items()})
+        if not header:
+            writer.writerow(list(r))
+            header = True
+        writer.writerow([_flat(v) for v in r.values()])
         pending += 1
         if pending >= rows_per_chunk:
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
             pending = 0
-    if writer is None:
-        csv.DictWriter(buf, fieldnames=FIELDS).writeheader()
+    if not header:
+        writer.writerow(FIELDS)
     yield buf.getvalue()
