@@ -41,7 +41,7 @@ from sqlalchemy import Engine, text
 
 from storage.facets import facet_token
 from storage.query import Leaf, Node, Not, Query, QueryError, fts5_literal, parse_query
-from storage.store import db_param, from_db
+from storage.timestamps import db_param, from_db
 
 __all__ = ["CANDIDATE_CAP", "Hit", "QueryError", "SearchRequest", "SearchResult", "fts5_literal",
            "make_snippet", "parse_query", "search"]

@@ -11,6 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from daihuo.analysis.query_terms import query_terms
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
 from daihuo.web.strict_params import reject_unknown_query_params
 from editorial.filter_values import UnknownFilterValue, resolve_filters
@@ -20,10 +21,6 @@ from storage.search import QueryError, SearchRequest, search
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst")),
                                                 Depends(reject_unknown_query_params)])
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 def _start(d: date | None) -> datetime | None:
