@@ -15,10 +15,10 @@ filter is given: it browses the filtered articles, newest first.
 
 Cost, measured (bench/search.py, 50,000 generated articles on a shared 2-core box): exact
 totals, ranking and facets cost time in proportion to the matches (FTS5's bm25 scores every
-match; collapsing and facets read every match's row); p95 is about 1.4x (top 20) to 2.2x
-(facets) the capped engine's at that size, and grows with the store. A tantivy index derived
-from the store (bench/tantivy_candidate.py) answered the same queries exactly 10-30x faster
-there; it is the candidate engine for large stores (re-measure with bench/search.py),
+match; collapsing and facets read every match's row); p95 was 1.4x (top 20) and 1.9x (facets)
+the capped engine's at that size, 0.7x with a platform filter, and grows with the store. A
+tantivy index derived from the store (bench/tantivy_candidate.py) answered the same queries,
+counts exact, at 0.13-0.47x this engine's p95 there: the candidate engine for large stores,
 with this module staying the store of record and the PostgreSQL path.
 """
 
