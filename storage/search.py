@@ -349,7 +349,7 @@ def prepare(req: SearchRequest, analyze: Callable[[str], list[str]]) -> Query | 
     if not (req.query or "").strip():
         if has_filters(req):
             return None
-        raise QueryError("the query is empty: give words to search for, or a filter "
+        raise QueryError("the query has no searchable words: give words to search for, or a filter "
                          "(platform, topic, entity, source, dates, status) to browse")
     return parse_query(req.query, analyze)
 

@@ -18,11 +18,12 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from daihuo.web.accounts import UserInfo
-from daihuo.web.console.pages import SECURITY_HEADERS, analyst, render
+from daihuo.web.console.pages import SECURITY_HEADERS, ConsoleRoute, analyst, render
 from daihuo.web.svg_charts import bar_chart, line_chart
 from editorial.filter_values import UnknownFilterValue, resolve_filters
 
-router = APIRouter(prefix="/console")
+# ConsoleRoute: an anonymous visitor is sent to the login page, like every console page
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
 PER_PAGE = 20
 CN = ZoneInfo("Asia/Shanghai")  # the dates people type are China dates
