@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from daihuo.web.accounts import UserInfo
+from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import SECURITY_HEADERS, ConsoleRoute, analyst, render
 from daihuo.web.svg_charts import bar_chart, line_chart
 from editorial.filter_values import UnknownFilterValue, resolve_filters
@@ -29,8 +30,7 @@ PER_PAGE = 20
 CN = ZoneInfo("Asia/Shanghai")  # the dates people type are China dates
 FACET_LABELS = {"platform": "平台", "topic": "话题", "entity": "实体", "source": "来源",
                 "status": "状态", "month": "月份"}
-STATUS_LABELS = {"new": "待审", "approved": "已通过", "rejected": "已拒绝", "published": "已发布",
-                 "unpublished": "已撤下"}
+STATUSES = ("new", "approved", "rejected", "published", "unpublished")
 FILTER_KEYS = ("q", "platform", "topic", "entity", "source", "status", "since", "until", "sort", "expand")
 TREND_SERIES = 8
 
@@ -136,12 +136,12 @@ def search_page(request: Request, q: str = Query("", max_length=500), platform: 
                 else:
                     active = view.args.get(key) == value
                     href = view.link(**{key: "" if active else value, "page": ""})
-                label = STATUS_LABELS.get(value, value) if key == "status" else value
+                label = messages_zh.name(value, "status") if key == "status" else value
                 items.append({"label": label, "count": n, "href": "/console/search?" + href, "active": active})
             facets.append({"name": name, "label": FACET_LABELS[name], "items": items})
     pages = (result.total + PER_PAGE - 1) // PER_PAGE if result else 0
     return render(request, "search.html", result=result, error=error, args=view.args,
-                  facets=facets, page=page, pages=pages, statuses=STATUS_LABELS,
+                  facets=facets, page=page, pages=pages, statuses=STATUSES,
                   prev_link=view.link(page=str(page - 1)) if page > 1 else None,
                   next_link=view.link(page=str(page + 1)) if result and page < pages else None,
                   export_csv=view.link(fmt="csv"), export_jsonl=view.link(fmt="jsonl"),
