@@ -119,7 +119,7 @@ def search_page(request: Request, q: str = Query("", max_length=500), platform: 
     except UnknownFilterValue as exc:
         error = exc.message_zh()
     except (QueryError, BadDate) as exc:
-        error = str(exc)
+        error = messages_zh.error(exc)
     facets = []
     if result:
         for name, values in result.facets.items():
@@ -170,7 +170,7 @@ def search_export(request: Request, fmt: Literal["csv", "jsonl"] = "csv", q: str
     except UnknownFilterValue as exc:
         raise HTTPException(status_code=400, detail=exc.message_zh()) from None
     except (QueryError, BadDate) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        raise HTTPException(status_code=400, detail=messages_zh.error(exc)) from None
     rows = search_rows(engine, req, query_terms)
     headers = {**SECURITY_HEADERS, "X-Total-Count": str(plan.total),
                "Content-Disposition": f'attachment; filename="search.{fmt}"'}
