@@ -171,12 +171,12 @@ def resume(request: Request, run_id: IdPath) -> dict:
 
 
 # -- webhooks --------------------------------------------------------------------------------
-@router.get("/webhooks", summary="Webhooks told about failed runs and checks", dependencies=[admin])
 def _shown(hook: webhooks.WebhookInfo) -> dict:
     """A webhook as the API shows it: the URL's token masked (the secret is never shown)."""
     return {**hook.as_dict(), "url": webhooks.masked_url(hook.url)}
 
 
+@router.get("/webhooks", summary="Webhooks told about failed runs and checks", dependencies=[admin])
 def list_webhooks(request: Request) -> list[dict]:
     return [_shown(w) for w in webhooks.list_webhooks(_engine(request))]
 
