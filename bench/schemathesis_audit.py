@@ -91,7 +91,9 @@ def main() -> None:
                 totals[f"{identity} 5xx"] += 1
             try:
                 case.validate_response(response, checks=checks, headers=headers)
-            except Exception as exc:  # noqa: BLE001 - a failed check: record, go on
+            except BaseException as exc:  # noqa: BLE001 - a failed check (an exception group): record, go on
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
                 first = str(exc).strip().splitlines()
                 failures[(identity, f"{op.method.upper()} {op.path}")].add(
                     f"{type(exc).__name__}: {' / '.join(first[:3])[:300]}")
@@ -124,7 +126,9 @@ def main() -> None:
                     run()
                 except Unsatisfiable:  # no invalid input exists (an operation without parameters)
                     pass
-                except Exception as exc:  # noqa: BLE001 - a strategy the schema cannot build
+                except BaseException as exc:  # noqa: BLE001 - a failure group, or a strategy the schema cannot build
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
                     failures[(identity, f"{op.method.upper()} {op.path}")].add(
                         f"not run: {type(exc).__name__}: {exc}"[:300])
     elapsed = time.monotonic() - t0
