@@ -704,7 +704,8 @@ def sources_check(registry: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     for s in items:
         state = "enabled" if s.enabled else "disabled"
-        click.echo(f"{s.name:<24} {s.kind:<9} {state:<9} delay {s.delay:g}s ×{s.concurrency}  {s.start_urls[0]}")
+        click.echo(f"{s.name:<24} {s.kind:<9} {state:<9} delay {s.delay:g}s ×{s.concurrency}  "
+                   f"{(s.start_urls or [(s.list_api or {}).get('url', '')])[0]}")
     click.echo(f"{len(items)} sources OK")
 
 

@@ -220,7 +220,8 @@ def validate(data: dict, *, allowed: Iterable[IPNetwork] = (), resolver: Resolve
         raise SourceError(str(exc)) from None
     if check_hosts:
         allowed = list(allowed)
-        for url in cfg.start_urls:
+        api = [cfg.list_api["url"].replace("{page}", "1")] if cfg.list_api else []
+        for url in cfg.start_urls + api:
             check_url(url, allowed, resolver)
     return cfg
 

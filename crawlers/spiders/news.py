@@ -17,13 +17,15 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
+from crawlers.jsonlist import JsonListMixin
+from crawlers.multipage import MultiPageMixin
 from crawlers.registry import SourceConfig, parse_source
 from nlp.document import Page
 
 _FEED_SNIFF = re.compile(rb"<(rss|feed|urlset|sitemapindex)[\s>]", re.I)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(MultiPageMixin, JsonListMixin, scrapy.Spider):
     name = "news"
 
     def __init__(self, source: SourceConfig | dict | None = None, run_id: int | None = None,
@@ -40,6 +42,8 @@ class NewsSpider(scrapy.Spider):
     async def start(self):  # noqa: ANN201
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse_entry, dont_filter=True)
+        for request in self.api_requests():  # a JSON list endpoint (crawlers/jsonlist.py)
+            yield request
 
     # -- entry points ----------------------------------------------------------------------
     def parse_entry(self, response: Response):  # noqa: ANN201
@@ -93,7 +97,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------
     def parse_article(self, response: Response):  # noqa: ANN201
-        yield self.page_item(response)
+        yield from self.article_items(response)  # multi-page articles: crawlers/multipage.py
 
     def page_item(self, response: Response, kind: str = "article") -> Page:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1")
