@@ -23,6 +23,12 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# robots.txt Crawl-delay (Scrapy parses it, never enforces it) and, for sources with
+# render = auto/always, the choice of fetching through Chromium (crawlers/rendering.py).
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.crawldelay.CrawlDelayMiddleware": 110,
+    "crawlers.rendering.RenderMiddleware": 960,
+}
 RETRY_TIMES = 2
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a page larger than this is not an article
 COOKIES_ENABLED = False

@@ -158,6 +158,12 @@ def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: boo
         chosen = [by_name[n] for n in sources]
     if not chosen:
         raise click.ClickException("no enabled sources to crawl")
+    from crawlers.rendering import RenderUnavailable, check_sources
+
+    try:
+        check_sources(chosen)  # render = auto/always needs scrapy-playwright and Chromium
+    except RenderUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     t0 = time.perf_counter()
     if os.environ.get("DAIHUO_REDIS_URL"):  # distributed mode: seed the shared queues, help drain them
         from daihuo.worker import finish_run, run_worker, seed_run

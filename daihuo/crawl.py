@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawlers.registry import SourceConfig
+from crawlers.rendering import check_sources, render_settings
 from crawlers.spiders.listings import ListingSpider
 from crawlers.spiders.news import NewsSpider
 from storage.config import data_dir, database_url
@@ -48,7 +49,7 @@ def source_settings(base: Settings, src: SourceConfig) -> Settings:
     s.set("CONCURRENT_REQUESTS", src.concurrency, priority="spider")
     s.set("AUTOTHROTTLE_ENABLED", src.autothrottle, priority="spider")
     s.set("AUTOTHROTTLE_START_DELAY", max(src.delay, 0.1), priority="spider")
-    return s
+    return render_settings(s, src)  # the browser's handler, only for sources that render
 
 
 def merge_stats(stats_list: list[dict]) -> dict:
@@ -76,6 +77,7 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
     """
     from daihuo.runs import record_process
 
+    check_sources(sources)  # a source that renders, on a machine without the browser: say so now
     url = db_url or database_url()
     store = Store.open(url)
     if sync:

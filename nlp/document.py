@@ -96,7 +96,9 @@ def _content_type_charset(headers: dict[str, str]) -> str | None:
 
 def stage_fetch(doc: Document) -> None:
     if doc.page.status >= 400:
-        raise StageError(f"HTTP {doc.page.status}")
+        # a failure the crawler explains (e.g. a failed render) says why, else the status
+        why = next((v for k, v in doc.page.headers.items() if k.lower() == "x-daihuo-fetch-error"), None)
+        raise StageError(f"HTTP {doc.page.status}" + (f": {why}" if why else ""))
     if not doc.page.body:
         raise StageError("empty response")
 
