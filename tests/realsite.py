@@ -1,0 +1,194 @@
+"""Local sites shaped like real ones (not a test module): pages whose body or list is written
+by JavaScript, articles split over pages in each URL form, a JSON list API, a robots.txt with
+Crawl-delay, and generated sites with different URL schemes, feeds and sitemap indexes.
+Served on 127.0.0.1; every request is logged with its arrival time (server side), so tests
+can measure what the crawler fetched and when. All text is generated here."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SUBJECTS = ["主播", "商家", "平台", "品牌方", "供应链团队", "运营人员", "产业带工厂", "直播间"]
+VERBS = ["介绍了", "调整了", "总结了", "复盘了", "公布了", "优化了", "讨论了", "测试了"]
+OBJECTS = ["选品策略", "退货流程", "投流预算", "短视频脚本", "物流时效", "会员权益", "价格机制",
+           "客服话术", "售后规则", "库存计划"]
+TAILS = ["效果比上月明显提升", "引起了同行的关注", "为后续活动积累了经验", "被写进了内部手册",
+         "让转化率更加稳定", "成为团队新的工作重点"]
+
+
+def paragraph(rng: random.Random, marker: str) -> str:
+    """One generated Chinese paragraph (four sentences) carrying a unique ASCII marker."""
+    parts = [f"{rng.choice(SUBJECTS)}{rng.choice(VERBS)}{rng.choice(OBJECTS)}，{rng.choice(TAILS)}。"
+             for _ in range(4)]
+    return f"{marker}：" + "".join(parts)
+
+
+def page_html(title: str, body: str, *, head: str = "", nav: str = "", script: str = "") -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)} - 测试资讯网</title>"
+            f"{head}</head><body><div class='nav'><a href='/'>首页</a> <a href='/about.html'>关于我们</a>{nav}</div>"
+            f"{body}<div class='footer'>Copyright 测试资讯网 版权所有</div>{script}</body></html>")
+
+
+def article_html(title: str, paragraphs: list[str], *, pager: str = "", byline: str = "来源：测试资讯网 2026-11-05 10:00") -> str:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return page_html(title, f"<div class='article'><h1>{html.escape(title)}</h1>"
+                            f"<div class='info'>{byline}</div><div class='content'>{body}</div>"
+                            f"<div class='pager'>{pager}</div></div>")
+
+
+@dataclass
+class Site:
+    """path (with query) -> (status, content type, body) or a callable giving it."""
+
+    routes: dict[str, tuple[int, str, bytes] | Callable[[], tuple[int, str, bytes]]] = field(default_factory=dict)
+    log: list[tuple[float, str]] = field(default_factory=list)  # (monotonic arrival, path)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, path: str, body: str | bytes, ctype: str = "text/html; charset=utf-8", status: int = 200) -> None:
+        self.routes[path] = (status, ctype, body.encode("utf-8") if isinstance(body, str) else body)
+
+    def respond(self, path: str) -> tuple[int, str, bytes]:
+        with self.lock:
+            self.log.append((time.monotonic(), path))
+        route = self.routes.get(path)
+        if route is None and "?" in path:
+            route = self.routes.get(path.split("?")[0] + "?*")  # a page that ignores its query
+        if route is None:
+            return 404, "text/html; charset=utf-8", b"<html><body>not found</body></html>"
+        return route() if callable(route) else route
+
+    def fetched(self, path: str) -> int:
+        return sum(1 for _, p in self.log if p == path)
+
+    def paths(self) -> list[str]:
+        return [p for _, p in self.log]
+
+
+class Server:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                status, ctype, body = outer.site.respond(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # noqa: ANN002
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# -- the patterns site ------------------------------------------------------------------------
+def _pager(links: list[tuple[str, str]]) -> str:
+    return " ".join(f"<a href='{html.escape(h)}'>{html.escape(t)}</a>" for h, t in links)
+
+
+def multipage_articles(rng: random.Random) -> dict[str, dict]:
+    """Three 3-page articles, one per URL form; name -> {first, pages: [path...], markers: [[...]...]}"""
+    out = {}
+    forms = {
+        "underscore": ["/mp/100.html", "/mp/100_2.html", "/mp/100_3.html"],
+        "query": ["/mq/200.html", "/mq/200.html?page=2", "/mq/200.html?page=3"],
+        "dash": ["/md/300.html", "/md/300-2.html", "/md/300-3.html"],
+    }
+    for name, pages in forms.items():
+        markers = [[f"MP-{name}-{i + 1}-{k}" for k in range(3)] for i in range(len(pages))]
+        out[name] = {"first": pages[0], "pages": pages, "markers": markers,
+                     "paragraphs": [[paragraph(rng, m) for m in ms] for ms in markers]}
+    return out
+
+
+def build_patterns_site(crawl_delay: float | None = None) -> tuple[Site, dict]:
+    """The site of every pattern but discovery's; returns (site, facts the tests check)."""
+    rng = random.Random(22)
+    site = Site()
+    robots = "User-agent: *\nDisallow: /private/\n"
+    if crawl_delay:
+        robots += f"Crawl-delay: {crawl_delay:g}\n"
+    site.add("/robots.txt", robots, "text/plain")
+    facts: dict = {}
+
+    # multi-page articles: numbered links + 下一页 (underscore, query); 下一页 only (dash)
+    mp = multipage_articles(rng)
+    for name, art in mp.items():
+        pages = art["pages"]
+        for i, path in enumerate(pages):
+            if name == "dash":
+                links = [(pages[i + 1], "下一页")] if i + 1 < len(pages) else []
+                if i:
+                    links.insert(0, (pages[i - 1], "上一页"))
+            else:
+                links = [(p, str(j + 1)) for j, p in enumerate(pages)]
+                if i + 1 < len(pages):
+                    links.append((pages[i + 1], "下一页"))
+            links.append(("/mp/999.html", "下一篇"))  # the next *article*: never a page of this one
+            site.add(path, article_html(f"多页文章{name}", art["paragraphs"][i], pager=_pager(links)))
+    facts["multipage"] = mp
+    # a list page that also links a continuation page directly
+    site.add("/mp-list.html", page_html("多页列表", "<ul>" + "".join(
+        f"<li><a href='{a['first']}'>多页文章{n}</a></li>" for n, a in mp.items())
+        + "<li><a href='/mp/100_2.html'>多页文章underscore（第二页）</a></li></ul>"))
+    site.add("/mp/999.html", article_html("另一篇文章", [paragraph(rng, "OTHER-999")]))
+
+    # a JSON list API: 3 pages of 4 items, then an empty page
+    api_items = []
+    for page in range(1, 5):
+        items = [] if page == 4 else [
+            {"link": f"/jl/{500 + (page - 1) * 4 + k}.html", "title": f"接口文章{(page - 1) * 4 + k}",
+             "ts": 1793000000 + page * 100 + k} for k in range(4)]
+        api_items.extend(items)
+        site.add(f"/api/news?page={page}", json.dumps({"code": 0, "data": {"list": items}}),
+                 "application/json")
+    for item in api_items:
+        n = item["link"].split("/")[-1].split(".")[0]
+        site.add(item["link"], article_html(item["title"], [paragraph(rng, f"JL-{n}-{k}") for k in range(2)]))
+    facts["api"] = [i["link"] for i in api_items]
+
+    # JavaScript: an article whose body a script inserts, a list a script builds
+    js_markers = [f"JS-BODY-{k}" for k in range(4)]
+    js_paras = [paragraph(rng, m) for m in js_markers]
+    site.add("/js/article/1.json", json.dumps({"paragraphs": js_paras}, ensure_ascii=False),
+             "application/json; charset=utf-8")
+    script = ("<script>fetch('/js/article/1.json').then(r=>r.json()).then(d=>{const c="
+              "document.getElementById('content');d.paragraphs.forEach(t=>{const p="
+              "document.createElement('p');p.textContent=t;c.appendChild(p);});});</script>")
+    site.add("/js/article/1.html", page_html("脚本文章", "<div class='article'><h1>脚本写入正文的文章</h1>"
+                                             "<div id='content'></div></div>", script=script))
+    js_list = [f"/js/article/{n}.html" for n in (2, 3, 4)]
+    for n, path in zip((2, 3, 4), js_list, strict=True):
+        site.add(path, article_html(f"脚本列表文章{n}", [paragraph(rng, f"JSL-{n}-{k}") for k in range(2)]))
+    site.add("/js/list.json", json.dumps(js_list), "application/json")
+    list_script = ("<script>fetch('/js/list.json').then(r=>r.json()).then(d=>{const u="
+                   "document.getElementById('list');d.forEach((h,i)=>{const a=document.createElement('a');"
+                   "a.href=h;a.textContent='脚本列表文章'+i;const li=document.createElement('li');"
+                   "li.appendChild(a);u.appendChild(li);});});</script>")
+    site.add("/js/list.html", page_html("脚本列表", "<ul id='list'></ul>", script=list_script))
+    facts["js"] = {"article": "/js/article/1.html", "markers": js_markers, "list": js_list}
+    return site, facts

@@ -1,0 +1,108 @@
+"""Crawls of sites shaped like real ones (tests/realsite.py, served on 127.0.0.1), as
+`daihuo crawl` in a child process: multi-page articles in each URL form, a JSON list API with
+pagination, robots.txt Crawl-delay measured server-side, pages rendered by JavaScript."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from realsite import Server, build_patterns_site
+from sqlalchemy import create_engine, text
+
+pytestmark = pytest.mark.slow
+
+
+def toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + "}"
+    return "'" + str(v) + "'"
+
+
+def crawl(tmp_path: Path, sources: list[dict], timeout: float = 180) -> tuple[object, subprocess.CompletedProcess]:
+    registry = tmp_path / "sources.toml"
+    registry.write_text("".join("[[source]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in s.items())
+                                + "\n" for s in sources), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {**os.environ, "DAIHUO_DATABASE_URL": db, "DAIHUO_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
+                           *[s["name"] for s in sources]], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    return create_engine(db), proc
+
+
+def source(name: str, base: str, **kw) -> dict:
+    return {"name": name, "start_urls": [f"{base}/"], "allowed_domains": ["127.0.0.1"],
+            "delay": 0.0, "concurrency": 4, "autothrottle": False, **kw}
+
+
+def articles(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT url, title, body, flags FROM articles")).mappings().all()
+    return {"/" + r["url"].split("/", 3)[3]: {**r, "flags": r["flags"] if isinstance(r["flags"], dict)
+                                               else json.loads(r["flags"] or "{}")} for r in rows}
+
+
+def test_multipage_articles_and_json_list(tmp_path):
+    site, facts = build_patterns_site()
+    with Server(site) as server:
+        base = server.base_url
+        engine, proc = crawl(tmp_path, [
+            source("mp", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pqd]/\d+"]),
+            source("api", base, start_urls=[], articles=[r"/jl/\d+\.html$"],
+                   list_api={"url": f"{base}/api/news?page={{page}}", "items": "data.list",
+                             "link": "link", "title": "title", "date": "ts"}),
+        ])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stored = articles(engine)
+
+    # each 3-page article: one article under page 1's URL, text of every page once, in order
+    for name, art in facts["multipage"].items():
+        row = stored[art["first"]]
+        body = row["body"]
+        flat = [m for ms in art["markers"] for m in ms]
+        positions = [body.find(m) for m in flat]
+        assert all(p >= 0 for p in positions), (name, body)
+        assert positions == sorted(positions), (name, "pages out of order")
+        assert all(body.count(m) == 1 for m in flat), (name, "a page's text repeated")
+        assert body.count("来源：测试资讯网") <= 1, (name, "the repeated byline was kept twice")
+        assert row["flags"].get("pages") == 3, (name, row["flags"])
+        assert "OTHER-999" not in body  # 下一篇 (the next article) is not a page of this one
+        # every continuation fetched once (the directly-listed page 2 went to page 1 instead)
+        for path in art["pages"][1:]:
+            assert site.fetched(path) >= 1
+    # no continuation page is an article of its own
+    continuations = {p for art in facts["multipage"].values() for p in art["pages"][1:]}
+    assert not continuations & set(stored), sorted(continuations & set(stored))
+    assert not [u for u in stored if "_2" in u or "page=" in u or "-2." in u]
+
+    # the JSON list: every page read until the empty one, every article fetched and stored
+    for path in facts["api"]:
+        assert path in stored, path
+        assert stored[path]["title"].startswith("接口文章")
+    assert site.fetched("/api/news?page=4") == 1 and site.fetched("/api/news?page=5") == 0
+
+
+def test_crawl_delay_spaces_requests_server_side(tmp_path):
+    site, facts = build_patterns_site(crawl_delay=2)
+    with Server(site) as server:
+        base = server.base_url
+        # the source asks for no delay and 4 at once: the site's Crawl-delay must win
+        engine, proc = crawl(tmp_path, [source(
+            "slow", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pqd]/\d+"],
+            autothrottle=True)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    times = [t for t, path in site.log if path != "/robots.txt"]
+    assert len(times) >= 6, site.paths()
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 2.0, [round(g, 2) for g in gaps]
