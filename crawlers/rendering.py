@@ -39,7 +39,7 @@ from nlp.urlpatterns import url_class
 
 log = logging.getLogger(__name__)
 
-CHROMIUM = os.environ.get("DAIHUO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = "/usr/bin/chromium"
 FETCH_ERROR = "X-Daihuo-Fetch-Error"
 _PROBE = "daihuo_render_probe"  # meta: the plain response an auto probe compares against
 _MODE_META = "daihuo_render"  # meta: "rendered" on browser fetches we asked for
@@ -52,6 +52,10 @@ class RenderUnavailable(RuntimeError):
 
 
 def chromium_path() -> str | None:
+    """Debian's Chromium (or DAIHUO_CHROMIUM when set: then only that one)."""
+    chosen = os.environ.get("DAIHUO_CHROMIUM")
+    if chosen:
+        return chosen if os.path.exists(chosen) else None
     if os.path.exists(CHROMIUM):
         return CHROMIUM
     return shutil.which("chromium") or shutil.which("chromium-browser")
@@ -64,7 +68,7 @@ def problem() -> str | None:
     except ImportError:
         return "the scrapy-playwright package is missing: pip install scrapy-playwright"
     if chromium_path() is None:
-        return (f"no Chromium at {CHROMIUM}: install Debian's chromium package "
+        return (f"no Chromium at {os.environ.get('DAIHUO_CHROMIUM') or CHROMIUM}: install Debian's chromium package "
                 "(apt-get install chromium), or set DAIHUO_CHROMIUM; no browser is downloaded")
     return None
 
@@ -126,25 +130,30 @@ def render_settings(settings, src):  # noqa: ANN001, ANN201
 @dataclass(frozen=True)
 class Measure:
     text: int  # visible characters
-    links: int  # <a href> count
+    links: int  # distinct links (to articles, when the source names them)
 
 
-def measure(body: bytes) -> Measure:
+def measure(body: bytes, url: str, is_article: Callable[[str], bool] | None = None) -> Measure:
     """What a reader gets from a page: its visible text and links (scripts and styles aside)."""
     try:
-        doc = lhtml.document_fromstring(body)
+        doc = lhtml.document_fromstring(body, base_url=url)
     except (ValueError, lhtml.etree.ParserError):
         return Measure(0, 0)
     for el in doc.xpath("//script | //style | //noscript | //template"):
         el.drop_tree()
     text = re.sub(r"\s+", "", doc.text_content() or "")
-    return Measure(len(text), len(doc.xpath("//a[@href]")))
+    doc.make_links_absolute(url, handle_failures="discard")
+    links = {a.get("href") for a in doc.xpath("//a[@href]")}
+    if is_article is not None:
+        links = {h for h in links if is_article(h)}
+    return Measure(len(text), len(links))
 
 
 def rendering_helps(plain: Measure, rendered: Measure) -> bool:
-    """Whether the browser's page has clearly more content than the server's HTML."""
-    return (rendered.text >= plain.text * 1.5 + 200
-            or rendered.links >= plain.links * 1.5 + 5)
+    """Whether the browser's page has clearly more content than the server's HTML: a body
+    (or a list) the scripts wrote, not a widget added to a full page."""
+    return (rendered.text - plain.text >= max(150, 0.3 * plain.text)
+            or rendered.links - plain.links >= max(3, 0.3 * plain.links))
 
 
 class RenderMiddleware:
@@ -200,7 +209,10 @@ class RenderMiddleware:
     def _decide(self, request: Request, rendered: Response, plain: Response) -> Response:
         klass = url_class(request.url)
         self.probing.discard(klass)
-        helps = rendered.status == 200 and rendering_helps(measure(plain.body), measure(rendered.body))
+        spider = self.crawler.spider
+        is_article = getattr(spider, "is_article", None) if getattr(spider, "_articles", None) else None
+        helps = rendered.status == 200 and rendering_helps(
+            measure(plain.body, plain.url, is_article), measure(rendered.body, rendered.url, is_article))
         self.decisions[klass] = helps
         self.stats.inc_value("daihuo/render/auto_rendered" if helps else "daihuo/render/auto_plain")
         log.info("render=auto: %s pages %s rendered", klass, "are" if helps else "are not")

@@ -181,9 +181,10 @@ def build_patterns_site(crawl_delay: float | None = None) -> tuple[Site, dict]:
               "document.createElement('p');p.textContent=t;c.appendChild(p);});});</script>")
     site.add("/js/article/1.html", page_html("脚本文章", "<div class='article'><h1>脚本写入正文的文章</h1>"
                                              "<div id='content'></div></div>", script=script))
-    js_list = [f"/js/article/{n}.html" for n in (2, 3, 4)]
-    for n, path in zip((2, 3, 4), js_list, strict=True):
+    js_items = [f"/js/item/{n}.html" for n in (2, 3, 4)]
+    for n, path in zip((2, 3, 4), js_items, strict=True):
         site.add(path, article_html(f"脚本列表文章{n}", [paragraph(rng, f"JSL-{n}-{k}") for k in range(2)]))
+    js_list = ["/js/article/1.html", *js_items]
     site.add("/js/list.json", json.dumps(js_list), "application/json")
     list_script = ("<script>fetch('/js/list.json').then(r=>r.json()).then(d=>{const u="
                    "document.getElementById('list');d.forEach((h,i)=>{const a=document.createElement('a');"
