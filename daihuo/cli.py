@@ -767,5 +767,9 @@ from daihuo.cli_schedule import register as _register_scheduling  # noqa: E402
 
 _register_scheduling(main)
 
+from daihuo.cli_discover import register as _register_discover  # noqa: E402
+
+_register_discover(main)  # `daihuo sources discover URL`
+
 if __name__ == "__main__":  # pragma: no cover
     main()

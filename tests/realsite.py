@@ -193,3 +193,113 @@ def build_patterns_site(crawl_delay: float | None = None) -> tuple[Site, dict]:
     site.add("/js/list.html", page_html("脚本列表", "<ul id='list'></ul>", script=list_script))
     facts["js"] = {"article": "/js/article/1.html", "markers": js_markers, "list": js_list}
     return site, facts
+
+
+# -- generated sites for discovery -----------------------------------------------------------
+CATEGORIES = [("tech", "科技"), ("biz", "商业"), ("life", "生活")]
+TAGS = ["zhibo", "gongying", "wuliu", "kefu", "xuanpin"]
+
+
+@dataclass
+class GeneratedSite:
+    site: Site
+    articles: set[str]  # paths of every article
+    feed: str
+    sitemap_index: str
+
+
+def _scheme_urls(scheme: str, rng: random.Random):  # noqa: ANN202
+    """URL builders for one scheme: article(id, date), category(i, page), tag(i)."""
+    if scheme == "dated":
+        return (lambda aid, d: f"/{d[:4]}/{d[4:6]}/{d[6:]}/{aid}.html",
+                lambda c, p: f"/news/{CATEGORIES[c][0]}/" if p == 1 else f"/news/{CATEGORIES[c][0]}/index_{p}.html",
+                lambda t: f"/tag/{TAGS[t]}.html")
+    if scheme == "numeric":
+        return (lambda aid, d: f"/a/{aid}",
+                lambda c, p: f"/c/{c + 1}" if p == 1 else f"/c/{c + 1}?page={p}",
+                lambda t: f"/t/{t + 1}")
+    return (lambda aid, d: f"/show.php?id={aid}",
+            lambda c, p: f"/list.php?cat={c + 1}&page={p}",
+            lambda t: f"/tag.php?name={TAGS[t]}")
+
+
+def build_generated_site(scheme: str, n_articles: int = 60, per_page: int = 8) -> GeneratedSite:
+    """A news site of ``n_articles`` under one URL ``scheme`` (dated | numeric | query):
+    homepage with nav and the latest articles, paginated category lists, tag pages, static
+    pages, an RSS feed and a sitemap index (articles in two child sitemaps, the other pages in
+    a third). The feed is linked from <head> (dated, query) or only at /feed (numeric); the
+    index is named in robots.txt (dated, query) or only at /sitemap.xml (numeric)."""
+    rng = random.Random(f"gen-{scheme}")
+    art_url, cat_url, tag_url = _scheme_urls(scheme, rng)
+    site = Site()
+    ids = rng.sample(range(10000, 99999), n_articles)
+    arts = []
+    for i, aid in enumerate(ids):
+        date = f"2026{1 + i % 11:02d}{1 + i % 27:02d}"
+        arts.append({"id": aid, "url": art_url(aid, date), "cat": i % 3, "tag": i % len(TAGS),
+                     "title": f"{rng.choice(SUBJECTS)}{rng.choice(VERBS)}{rng.choice(OBJECTS)}的第{i}篇报道",
+                     "paras": [paragraph(rng, f"G-{scheme}-{aid}-{k}") for k in range(3)]})
+    nav = "".join(f" <a href='{html.escape(cat_url(c, 1))}'>{name}</a>" for c, (_, name) in enumerate(CATEGORIES))
+    footer_links = "<a href='/about.html'>关于</a> <a href='/contact.html'>联系</a>"
+    feed_path = "/feed" if scheme == "numeric" else "/rss.xml"
+    head = "" if scheme == "numeric" else f"<link rel='alternate' type='application/rss+xml' href='{feed_path}'>"
+
+    def li(a: dict) -> str:
+        return f"<li><a href='{html.escape(a['url'])}'>{html.escape(a['title'])}</a></li>"
+
+    site.add("/", page_html("首页", "<ul class='latest'>" + "".join(li(a) for a in arts[:10]) + "</ul>"
+                            + f"<div class='foot'>{footer_links}</div>", head=head, nav=nav))
+    for c, (_, name) in enumerate(CATEGORIES):
+        members = [a for a in arts if a["cat"] == c]
+        pages = [members[i:i + per_page] for i in range(0, len(members), per_page)]
+        for p, chunk in enumerate(pages, 1):
+            pager = " ".join(f"<a href='{html.escape(cat_url(c, q))}'>{q}</a>" for q in range(1, len(pages) + 1))
+            if p < len(pages):
+                pager += f" <a href='{html.escape(cat_url(c, p + 1))}'>下一页</a>"
+            site.add(cat_url(c, p), page_html(name, "<ul>" + "".join(li(a) for a in chunk) + "</ul>"
+                                              + f"<div class='pages'>{pager}</div>", nav=nav))
+    for t, _ in enumerate(TAGS):
+        site.add(tag_url(t), page_html(f"标签{t}", "<ul>" + "".join(li(a) for a in arts if a["tag"] == t)[:2000]
+                                       + "</ul>", nav=nav))
+    site.add("/about.html", page_html("关于我们", "<p>测试资讯网是一个用于测试的站点。</p>", nav=nav))
+    site.add("/contact.html", page_html("联系我们", "<p>邮箱：test@example.com</p>", nav=nav))
+    for i, a in enumerate(arts):
+        related = "".join(li(b) for b in arts[i + 1:i + 4])
+        extra = (f"<div class='tags'><a href='{html.escape(tag_url(a['tag']))}'>{TAGS[a['tag']]}</a></div>"
+                 f"<div class='related'><ul>{related}</ul></div>")
+        site.add(a["url"], article_html(a["title"], a["paras"]).replace("<div class='footer'>", extra + "<div class='footer'>"))
+    base = "{base}"
+    items = "".join(f"<item><title>{html.escape(a['title'])}</title><link>{base}{html.escape(a['url'])}</link></item>"
+                    for a in arts[:15])
+    feed = f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>测试</title>{items}</channel></rss>"
+    ns = "xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'"
+
+    def urlset(paths: list[str]) -> str:
+        return f"<?xml version='1.0'?><urlset {ns}>" + "".join(
+            f"<url><loc>{base}{html.escape(p)}</loc></url>" for p in paths) + "</urlset>"
+
+    half = len(arts) // 2
+    children = {"/sitemap-posts-1.xml": [a["url"] for a in arts[:half]],
+                "/sitemap-posts-2.xml": [a["url"] for a in arts[half:]],
+                "/sitemap-pages.xml": ["/", "/about.html", "/contact.html"]
+                + [cat_url(c, 1) for c in range(3)] + [tag_url(t) for t in range(len(TAGS))]}
+    index_path = "/sitemap.xml" if scheme == "numeric" else "/sitemap_index.xml"
+    index = f"<?xml version='1.0'?><sitemapindex {ns}>" + "".join(
+        f"<sitemap><loc>{base}{p}</loc></sitemap>" for p in children) + "</sitemapindex>"
+    robots = "User-agent: *\nDisallow: /admin/\n"
+    if scheme != "numeric":
+        robots += f"Sitemap: {base}{index_path}\n"
+    templated = {feed_path: (feed, "application/rss+xml; charset=utf-8"), index_path: (index, "application/xml"),
+                 "/robots.txt": (robots, "text/plain"),
+                 **{p: (urlset(v), "application/xml") for p, v in children.items()}}
+    gen = GeneratedSite(site, {a["url"] for a in arts}, feed_path, index_path)
+    gen.templated = templated  # filled with the server's address by serve_generated
+    return gen
+
+
+def serve_generated(gen: GeneratedSite) -> Server:
+    """A server for ``gen`` whose feed, sitemaps and robots.txt carry its own address."""
+    server = Server(gen.site)
+    for path, (body, ctype) in gen.templated.items():
+        gen.site.add(path, body.replace("{base}", server.base_url), ctype)
+    return server
