@@ -79,6 +79,9 @@ class Server:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 status, ctype, body = outer.site.respond(self.path)
+                if status == 0:  # a server that hangs up without answering
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
@@ -154,8 +157,24 @@ def build_patterns_site(crawl_delay: float | None = None) -> tuple[Site, dict]:
     # a list page that also links a continuation page directly
     site.add("/mp-list.html", page_html("多页列表", "<ul>" + "".join(
         f"<li><a href='{a['first']}'>多页文章{n}</a></li>" for n, a in mp.items())
-        + "<li><a href='/mp/100_2.html'>多页文章underscore（第二页）</a></li></ul>"))
+        + "<li><a href='/mp/100_2.html'>多页文章underscore（第二页）</a></li>"
+        + "<li><a href='/mr/400.html'>无尽分页</a></li><li><a href='/mb/600.html'>缺页文章</a></li></ul>"))
     site.add("/mp/999.html", article_html("另一篇文章", [paragraph(rng, "OTHER-999")]))
+
+    # a runaway pager (every page links the next, forever) and a pager whose page 2 fails
+    def endless(n: int) -> str:
+        nxt = f"/mr/400_{n + 1}.html"
+        return article_html("无尽分页", [paragraph(random.Random(n), f"RUN-{n}")],
+                            pager=_pager([("/mr/400.html", "1"), (nxt, str(n + 1)), (nxt, "下一页")]))
+    site.add("/mr/400.html", endless(1))
+    for n in range(2, 200):
+        site.add(f"/mr/400_{n}.html", endless(n))
+    broken = ["/mb/600.html", "/mb/600_2.html", "/mb/600_3.html"]
+    for i, path in enumerate(broken):
+        links = [(p, str(j + 1)) for j, p in enumerate(broken)]
+        site.add(path, article_html("缺页文章", [paragraph(rng, f"BROKEN-{i + 1}")], pager=_pager(links)),
+                 status=500 if i == 1 else 200)
+    facts["runaway"], facts["broken"] = "/mr/400.html", broken
 
     # a JSON list API: 3 pages of 4 items, then an empty page
     api_items = []
@@ -191,6 +210,9 @@ def build_patterns_site(crawl_delay: float | None = None) -> tuple[Site, dict]:
                    "a.href=h;a.textContent='脚本列表文章'+i;const li=document.createElement('li');"
                    "li.appendChild(a);u.appendChild(li);});});</script>")
     site.add("/js/list.html", page_html("脚本列表", "<ul id='list'></ul>", script=list_script))
+    site.add("/js/hangup.html", b"", status=0)
+    site.add("/js/always-list.html", page_html("列表", "<ul><li><a href='/js/hangup.html'>挂断的文章标题很长很长</a></li>"
+                                               "<li><a href='/js/item/2.html'>脚本列表文章二的标题</a></li></ul>"))
     facts["js"] = {"article": "/js/article/1.html", "markers": js_markers, "list": js_list}
     return site, facts
 

@@ -58,7 +58,8 @@ def test_multipage_articles_and_json_list(tmp_path):
     with Server(site) as server:
         base = server.base_url
         engine, proc = crawl(tmp_path, [
-            source("mp", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pqd]/\d+"]),
+            source("mp", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pqdrb]/\d+"],
+                   max_pages=6),
             source("api", base, start_urls=[], articles=[r"/jl/\d+\.html$"],
                    list_api={"url": f"{base}/api/news?page={{page}}", "items": "data.list",
                              "link": "link", "title": "title", "date": "ts"}),
@@ -81,6 +82,14 @@ def test_multipage_articles_and_json_list(tmp_path):
         # every continuation fetched once (the directly-listed page 2 went to page 1 instead)
         for path in art["pages"][1:]:
             assert site.fetched(path) >= 1
+    # a runaway pager stops at max_pages (flagged); a failed page 2 loses only itself (flagged)
+    runaway = stored[facts["runaway"]]
+    assert [f"RUN-{n}" in runaway["body"] for n in range(1, 8)] == [True] * 6 + [False]
+    assert runaway["flags"].get("pages_truncated") == 1 and runaway["flags"]["pages"] == 6
+    assert sum(site.fetched(f"/mr/400_{n}.html") for n in range(2, 200)) == 5
+    broken = stored[facts["broken"][0]]
+    assert "BROKEN-1" in broken["body"] and "BROKEN-3" in broken["body"]
+    assert broken["flags"].get("pages_missing") == 1
     # no continuation page is an article of its own
     continuations = {p for art in facts["multipage"].values() for p in art["pages"][1:]}
     assert not continuations & set(stored), sorted(continuations & set(stored))

@@ -60,3 +60,21 @@ def test_a_rendering_source_without_chromium_says_what_to_install(tmp_path):
     assert proc.returncode == 1
     assert "apt-get install chromium" in proc.stderr and "Traceback" not in proc.stderr
     assert site.log == []  # refused before fetching anything
+
+
+def test_render_always_records_a_failed_render(tmp_path):
+    site, facts = build_patterns_site()
+    with Server(site) as server:
+        base = server.base_url
+        engine, proc = crawl(tmp_path, [source(
+            "always", base, start_urls=[f"{base}/js/always-list.html"], render="always",
+            articles=[r"/js/(hangup|item)/?\d*\.html$"])], timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "/js/item/2.html" in articles(engine)  # rendered and stored
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        failed = conn.execute(text("SELECT url, status, error, error_stage FROM raw_pages "
+                                   "WHERE error IS NOT NULL")).all()
+    assert [(r.url.rsplit("/", 1)[1], r.status, r.error_stage) for r in failed] == [("hangup.html", 502, "fetch")]
+    assert "render failed" in failed[0].error

@@ -56,7 +56,11 @@ def page_key(url: str) -> PageKey:
         head, _, last = path.rpartition("/")
         m = _SUFFIX.match(last)
         # a page number is small; a bare date part (2024-05-12) or a long id is not one
-        if m and 2 <= int(m.group("n")) <= 999 and not re.search(r"\d{4}[_-]\d{1,2}$", m.group("stem")):
+        stem = m.group("stem") if m else ""
+        # 2024-05-12.html, /2024/05-12: a date's day, not page 12
+        dated = re.search(r"\d{4}[_-]\d{1,2}$", stem) or (
+            re.fullmatch(r"\d{1,2}", stem) and re.search(r"/(19|20)\d{2}$", head))
+        if m and 2 <= int(m.group("n")) <= 999 and not dated:
             n = int(m.group("n"))
             path = f"{head}/{m.group('stem')}{m.group('ext') or ''}"
     base = urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(kept), ""))
