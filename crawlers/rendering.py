@@ -166,7 +166,6 @@ class RenderMiddleware:
             raise NotConfigured
         self.stats = crawler.stats
         self.decisions: dict[str, bool] = {}  # URL class -> render?
-        self.probing: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
@@ -194,13 +193,14 @@ class RenderMiddleware:
                 or not isinstance(response, HtmlResponse) or request.url.endswith("/robots.txt")):
             return response
         klass = url_class(request.url)
-        if klass in self.decisions or klass in self.probing:
+        if klass in self.decisions:
             return response
+        # (a page of a class whose probe is still in flight is probed too: a plain page
+        # returned now could be one whose body only the browser shows)
         if not _SCRIPT.search(response.body):
             self.decisions[klass] = False  # no scripts: nothing a browser would add
             self.stats.inc_value("daihuo/render/auto_plain")
             return response
-        self.probing.add(klass)
         self.stats.inc_value("daihuo/render/probes")
         probe_request = request.replace(dont_filter=True, meta={**request.meta, _PROBE: response})
         self._browser_meta(probe_request)
@@ -208,14 +208,14 @@ class RenderMiddleware:
 
     def _decide(self, request: Request, rendered: Response, plain: Response) -> Response:
         klass = url_class(request.url)
-        self.probing.discard(klass)
         spider = self.crawler.spider
         is_article = getattr(spider, "is_article", None) if getattr(spider, "_articles", None) else None
         helps = rendered.status == 200 and rendering_helps(
             measure(plain.body, plain.url, is_article), measure(rendered.body, rendered.url, is_article))
-        self.decisions[klass] = helps
-        self.stats.inc_value("daihuo/render/auto_rendered" if helps else "daihuo/render/auto_plain")
-        log.info("render=auto: %s pages %s rendered", klass, "are" if helps else "are not")
+        if klass not in self.decisions:  # the first probe decides the class
+            self.decisions[klass] = helps
+            self.stats.inc_value("daihuo/render/auto_rendered" if helps else "daihuo/render/auto_plain")
+            log.info("render=auto: %s pages %s rendered", klass, "are" if helps else "are not")
         return rendered if helps else plain
 
     def process_exception(self, request: Request, exception: Exception, spider=None):  # noqa: ANN001, ANN201
@@ -225,9 +225,7 @@ class RenderMiddleware:
         self.stats.inc_value("daihuo/render/failed")
         probe = request.meta.get(_PROBE)
         if probe is not None:  # auto: the plain page stands; the class is not rendered
-            klass = url_class(request.url)
-            self.probing.discard(klass)
-            self.decisions[klass] = False
+            self.decisions.setdefault(url_class(request.url), False)
             log.warning("%s: %s; using the server's HTML", request.url, reason)
             return probe
         log.warning("%s: %s", request.url, reason)
