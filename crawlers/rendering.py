@@ -164,6 +164,12 @@ class RenderMiddleware:
         self.mode = crawler.settings.get("DAIHUO_RENDER") or "never"
         if self.mode == "never":
             raise NotConfigured
+        if crawler.settings.get("DAIHUO_REDIS_URL"):
+            # distributed workers fetch through the shared-politeness handler; requests are
+            # serialised to Redis, so a probe carrying the plain page cannot travel either
+            log.warning("render=%s is not supported by distributed workers yet: pages are "
+                        "fetched plainly", self.mode)
+            raise NotConfigured
         self.stats = crawler.stats
         self.decisions: dict[str, bool] = {}  # URL class -> render?
 
