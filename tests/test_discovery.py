@@ -4,8 +4,10 @@ source, crawled as proposed, must fetch >= 95% of the site's articles and <= 2% 
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
+import re
 
 import pytest
 from realsite import build_generated_site, serve_generated
@@ -77,3 +79,43 @@ def test_discover_cli_prints_a_source_and_saves_it(tmp_path, monkeypatch):
     saved = get_source(engine, "gen-q")
     assert not saved.enabled and saved.config["articles"] == data["source"]["articles"]
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_console_discover_form_proposes_and_saves(tmp_path, monkeypatch):
+    from consolesite import add_users, login
+    from fastapi.testclient import TestClient
+    from sitedata import make_store
+
+    import daihuo.web.console.discover as console_discover
+    from daihuo.web.app import create_app
+    from storage.sources import get_source, set_allowed_networks
+
+    monkeypatch.setattr(console_discover, "DELAY", 0.0)
+    url = f"sqlite:///{tmp_path / 'console.sqlite'}"
+    store, _ = make_store(url)
+    add_users(store.engine)
+    client = TestClient(create_app(url), follow_redirects=False)
+    gen = build_generated_site("numeric")
+    with serve_generated(gen) as server:
+        assert client.get("/console/sources-discover").status_code == 303  # login first
+        csrf = login(client, "ed")
+        assert "从网址发现来源" in client.get("/console/sources-discover").text
+        no_csrf = client.post("/console/sources-discover", data={"url": server.base_url + "/"})
+        assert no_csrf.status_code == 403
+        refused = client.post("/console/sources-discover", data={"url": server.base_url + "/", "csrf_token": csrf})
+        assert refused.status_code == 400 and "private/loopback" in refused.text
+        set_allowed_networks(store.engine, ["127.0.0.0/8"], "test")
+        page = client.post("/console/sources-discover", data={"url": server.base_url + "/", "csrf_token": csrf})
+    assert page.status_code == 200
+    assert server.base_url + gen.feed in page.text and server.base_url + gen.sitemap_index in page.text
+    articles = re.search(r'name="articles" rows="2">([^<]+)<', page.text).group(1)
+    saved = client.post("/console/sources-discover/save", data={
+        "csrf_token": csrf, "kind": "news", "name": "gen-num", "start_urls": server.base_url + "/",
+        "articles": html.unescape(articles), "follow": "", "allowed_domains": "127.0.0.1", "delay": "2",
+        "render": "auto", "note": "x"})
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/console/sources/gen-num")
+    view = get_source(store.engine, "gen-num")
+    assert not view.enabled and view.config["render"] == "auto"
+    assert view.config["articles"] == [html.unescape(articles)]
+    store.close()
