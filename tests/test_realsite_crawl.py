@@ -29,12 +29,22 @@ def toml_value(v: object) -> str:
     return "'" + str(v) + "'"
 
 
-def crawl(tmp_path: Path, sources: list[dict], timeout: float = 180) -> tuple[object, subprocess.CompletedProcess]:
+def without_browser(tmp_path: Path) -> dict[str, str]:
+    """Environment of a machine without scrapy-playwright, Playwright or Chromium."""
+    blocked = tmp_path / "blocked"
+    for name in ("scrapy_playwright", "playwright"):
+        (blocked / name).mkdir(parents=True, exist_ok=True)
+        (blocked / name / "__init__.py").write_text(f"raise ImportError('{name} is not installed')\n")
+    return {"PYTHONPATH": str(blocked), "DAIHUO_CHROMIUM": str(tmp_path / "no-chromium")}
+
+
+def crawl(tmp_path: Path, sources: list[dict], timeout: float = 180,
+          env: dict[str, str] | None = None) -> tuple[object, subprocess.CompletedProcess]:
     registry = tmp_path / "sources.toml"
     registry.write_text("".join("[[source]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in s.items())
                                 + "\n" for s in sources), encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    env = {**os.environ, "DAIHUO_DATABASE_URL": db, "DAIHUO_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "DAIHUO_DATABASE_URL": db, "DAIHUO_HOME": str(tmp_path / "home"), **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
                            *[s["name"] for s in sources]], env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -54,6 +64,7 @@ def articles(engine) -> dict[str, dict]:
 
 
 def test_multipage_articles_and_json_list(tmp_path):
+    """(On a machine without the browser stack: sources that do not render need none of it.)"""
     site, facts = build_patterns_site()
     with Server(site) as server:
         base = server.base_url
@@ -63,7 +74,7 @@ def test_multipage_articles_and_json_list(tmp_path):
             source("api", base, start_urls=[], articles=[r"/jl/\d+\.html$"],
                    list_api={"url": f"{base}/api/news?page={{page}}", "items": "data.list",
                              "link": "link", "title": "title", "date": "ts"}),
-        ])
+        ], env=without_browser(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     stored = articles(engine)
 
