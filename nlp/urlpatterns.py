@@ -107,6 +107,8 @@ class Shape:
 
 
 def _segment_regex(seg: str) -> str:
+    if seg.startswith(_ALT):  # literal alternatives merged by merge_shapes
+        return "(?:" + "|".join(re.escape(a) for a in seg[len(_ALT):].split("\x00")) + ")"
     out, i = [], 0
     for m in re.finditer(r"\{[a-z0-9]+\}", seg):
         out.append(re.escape(seg[i:m.start()]))
@@ -114,6 +116,42 @@ def _segment_regex(seg: str) -> str:
         i = m.end()
     out.append(re.escape(seg[i:]))
     return "".join(out)
+
+
+_ALT = "\x00alt:"
+
+
+def merge_shapes(shapes: list[Shape]) -> list[Shape]:
+    """Shapes that differ only in one literal path segment become one shape with the
+    alternatives (/news/tech/index_{n}.html, /news/biz/... -> /news/(?:tech|biz)/...)."""
+    shapes = list(dict.fromkeys(shapes))
+    changed = True
+    while changed:
+        changed = False
+        for pos in range(max((len(s.segments) for s in shapes), default=0)):
+            families: dict[tuple, list[Shape]] = {}
+            for s in shapes:
+                if pos < len(s.segments) and "{" not in s.segments[pos]:
+                    key = (s.netloc, s.trailing_slash, s.query, len(s.segments),
+                           s.segments[:pos], s.segments[pos + 1:])
+                    families.setdefault(key, []).append(s)
+            for members in families.values():
+                if len(members) < 2:
+                    continue
+                alts = sorted({a for m in members for a in _alternatives(m.segments[pos])})
+                first = members[0]
+                merged = Shape(first.netloc, first.segments[:pos] + (_ALT + "\x00".join(alts),)
+                               + first.segments[pos + 1:], first.trailing_slash, first.query)
+                shapes = [s for s in shapes if s not in members] + [merged]
+                changed = True
+                break
+            if changed:
+                break
+    return shapes
+
+
+def _alternatives(segment: str) -> list[str]:
+    return segment[len(_ALT):].split("\x00") if segment.startswith(_ALT) else [segment]
 
 
 def shape_of(url: str) -> Shape:
@@ -222,6 +260,7 @@ def infer(links: list[Link], netloc: str, listed: dict[str, set[str]] | None = N
                      for url in g.urls)
         if linked or (g.shape.is_pager and g.wheres.get("list")):
             follow.append(g)
-    return Proposal([g.shape.regex() for g in sorted(articles, key=lambda g: -len(g.urls))],
-                    [g.shape.regex() for g in sorted(follow, key=lambda g: -len(g.urls))],
+    by_size = sorted(follow, key=lambda g: -len(g.urls))
+    return Proposal([s.regex() for s in merge_shapes([g.shape for g in sorted(articles, key=lambda g: -len(g.urls))])],
+                    [s.regex() for s in merge_shapes([g.shape for g in by_size])],
                     articles, follow)

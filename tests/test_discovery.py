@@ -16,7 +16,7 @@ from test_realsite_crawl import crawl
 
 from crawlers.discovery import discover
 from daihuo.cli_discover import guarded_fetcher, process_page
-from nlp.urlpatterns import shape_of
+from nlp.urlpatterns import merge_shapes, shape_of
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
@@ -51,6 +51,13 @@ def test_shapes_of_the_three_schemes():
     pager = shape_of("http://h/list.php?cat=1&page=2")
     assert pager.is_pager and not pager.has_id
     assert shape_of("http://h/news/tech/index_2.html").is_pager
+
+
+def test_category_variants_merge_into_one_pattern():
+    shapes = [shape_of(f"http://h/news/{c}/index_2.html") for c in ("tech", "biz", "life")]
+    (merged,) = merge_shapes(shapes + [shape_of("http://h/news/tech/index_3.html")])
+    assert merged.regex() == r"^https?://h/news/(?:biz|life|tech)/index_\d+\.html$"
+    assert len(merge_shapes([shape_of("http://h/a/123"), shape_of("http://h/b/x-y-z")])) == 2
 
 
 @pytest.mark.slow
