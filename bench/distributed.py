@@ -1,6 +1,6 @@
 """Distributed crawl throughput: pages/s with 1, 2 and 3 worker processes on this machine.
 
-Each run seeds a fresh queue (its own Redis key prefix) and starts N ``daihuo.worker``
+Each run seeds a fresh queue (its own Redis key prefix) and starts N ``daihuo.runs.worker``
 processes against a local demo site of N synthetic articles served from this process, with
 the full pipeline into one store (PostgreSQL when ``--db`` names one, a fresh schema per
 run; else a fresh SQLite file per run). Rates are measured server-side: page requests between the first and the last
@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 def crawl(pages: int, workers: int, delay: float, redis_url: str, db: str | None,
           tmp: Path) -> dict:
-    from daihuo.demosite import DemoServer, DemoSite, registry_toml
+    from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml
 
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     site = DemoSite(synthetic=pages)
@@ -57,7 +57,7 @@ def crawl(pages: int, workers: int, delay: float, redis_url: str, db: str | None
         reg.write_text(registry_toml([src]), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(run_dir / "home"),
                "DAIHUO_REDIS_URL": redis_url, "DAIHUO_REDIS_PREFIX": prefix}
-        cmd = [sys.executable, "-m", "daihuo.worker", "bench", "--registry", str(reg), "--db", db]
+        cmd = [sys.executable, "-m", "daihuo.runs.worker", "bench", "--registry", str(reg), "--db", db]
         subprocess.run(cmd + ["--seed"], env=env, check=True, capture_output=True)
         t0, cpu0 = time.monotonic(), time.process_time()
         procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,

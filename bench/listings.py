@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from daihuo.demo_listings import ListingsSite  # noqa: E402
+from daihuo.demo.demo_listings import ListingsSite  # noqa: E402
 from nlp.listings import parse_listing_page  # noqa: E402
 
 BASE = "http://bench.local"

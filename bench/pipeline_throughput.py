@@ -42,7 +42,7 @@ def worker(mode: str, base_url: str, db: str) -> None:
 
     from crawlers.registry import parse_source
     from crawlers.spiders.news import NewsSpider
-    from daihuo.crawl import project_settings
+    from daihuo.runs.crawling import project_settings
     from storage.store import Store
 
     src = parse_source({"name": "bench", "kind": "news", "start_urls": [base_url + "/"],
@@ -94,7 +94,7 @@ def main() -> None:
         worker(args.worker, args.base, args.db)
         return
 
-    from daihuo.demosite import DemoServer, DemoSite
+    from daihuo.demo.demo_server import DemoServer, DemoSite
 
     sys.path.insert(0, str(REPO / "bench"))
     import corpusgen  # distinct realistic articles (recombined demo paragraphs would all be near-duplicates)

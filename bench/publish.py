@@ -35,9 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from daihuo.demosite import synthetic_articles  # noqa: E402
-from daihuo.publish import publish  # noqa: E402
-from storage import curation  # noqa: E402
+from daihuo.demo.demo_server import synthetic_articles  # noqa: E402
+from daihuo.web.site.publish import publish  # noqa: E402
+from editorial import curation  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.store import Store  # noqa: E402
 

@@ -40,7 +40,7 @@ from sqlalchemy import text  # noqa: E402
 
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
-from pipelines.store import open_store  # noqa: E402
+from pipelines.storing import open_store  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.search import SearchRequest, search  # noqa: E402
 from storage.store import Store  # noqa: E402
@@ -233,7 +233,7 @@ def latency_line(label: str, ms: list[float]) -> str:
 
 
 def bench_store(store: Store, qs: list[tuple[str, str]]) -> dict[str, list[float]]:
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
 
     eng = store.engine
     for q, _ in qs[:20]:  # warm the page cache and the segmenter

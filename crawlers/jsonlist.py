@@ -1,5 +1,5 @@
 """The news spider's JSON list endpoints (a source's ``list_api``, see
-storage/source_fetching.py): page 1, 2, ... of the API are read one after the other, each
+editorial/source_fetching.py): page 1, 2, ... of the API are read one after the other, each
 item's article URL is fetched as an article, and the item's title and date travel with the
 request as hints for a page that lacks them. Paging stops at the first page that brings no
 new article URL (an empty page, or an API that repeats its last page) or at ``max_pages``.
@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import scrapy
 from scrapy.http import Response
 
-from storage.source_fetching import dig
+from editorial.source_fetching import dig
 
 API_PAGE = "daihuo_api_page"
 HINTS = "daihuo_list_hints"  # request meta: {"title": ..., "date": ...} from the list item

@@ -1,12 +1,12 @@
 """The project's source registry file (crawlers/sources.toml) and its format.
 
-The format and its validation live in storage.registry (the store validates sources too);
+The format and its validation live in editorial.source_config (the store validates sources too);
 this module names the file and re-exports them for the crawl side.
 """
 
 from pathlib import Path
 
-from storage.registry import (  # noqa: F401  (re-exported)
+from editorial.source_config import (  # noqa: F401  (re-exported)
     KINDS,
     RegistryError,
     SourceConfig,

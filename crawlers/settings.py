@@ -58,7 +58,7 @@ CONCURRENT_ITEMS = 4
 
 # The pipeline: each stage a thin class over a pure function in nlp/ or storage/.
 ITEM_PIPELINES = {
-    "pipelines.listings.ListingPipeline": 90,
+    "pipelines.listing_items.ListingPipeline": 90,
     "pipelines.stages.FetchCheckPipeline": 100,
     "pipelines.stages.DecodePipeline": 110,
     "pipelines.stages.ExtractPipeline": 120,
@@ -67,7 +67,7 @@ ITEM_PIPELINES = {
     "pipelines.stages.TagPipeline": 150,
     "pipelines.stages.FingerprintPipeline": 160,
     "pipelines.dedup.DedupPipeline": 200,
-    "pipelines.store.StorePipeline": 300,
+    "pipelines.storing.StorePipeline": 300,
 }
 
 # The store (None: the configured default, see storage/config.py) and its write batch.

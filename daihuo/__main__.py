@@ -1,3 +1,3 @@
-from daihuo.cli import main
+from daihuo.cli.main import main
 
 main()

@@ -62,7 +62,7 @@ def card_listings(doc: Document) -> list:
 
 def embedded_listings(doc: Document) -> list:
     """The article's account cards as listing records linked to its page."""
-    from pipelines.listings import listing_record
+    from pipelines.listing_items import listing_record
 
     base = doc.canonical_url or doc.page.url
     return [listing_record(li, f"{base}#card-{i}") for i, li in enumerate(card_listings(doc))]

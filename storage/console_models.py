@@ -28,7 +28,7 @@ class SourceMeta(Base):
 
 
 class PublishRule(Base):
-    """An auto-publish rule: a condition (storage.rules syntax) and what to do on a match.
+    """An auto-publish rule: a condition (editorial.rules syntax) and what to do on a match.
     Rules are tried in ``position`` order; the first enabled rule that matches decides."""
 
     __tablename__ = "publish_rules"

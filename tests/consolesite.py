@@ -3,7 +3,7 @@ over a fresh store with one user per role, and a login helper."""
 
 from __future__ import annotations
 
-from daihuo.demosite import DemoSite
+from daihuo.demo.demo_server import DemoSite
 
 PASSWORDS = {"ana": "analyst password", "ed": "editor password", "adm": "admin password!"}
 ROLE_OF = {"ana": "analyst", "ed": "editor", "adm": "admin"}
@@ -40,7 +40,7 @@ class HostileDemoSite(DemoSite):
 
 
 def add_users(engine) -> None:  # noqa: ANN001
-    from storage.users import create_user
+    from daihuo.web.accounts import create_user
 
     for name, password in PASSWORDS.items():
         create_user(engine, name, password, ROLE_OF[name])

@@ -7,8 +7,8 @@ import hashlib
 import threading
 import time
 
-from daihuo import runs
-from daihuo.demosite import DemoServer, DemoSite, _Handler, demo_sources
+from daihuo.demo.demo_server import DemoServer, DemoSite, _Handler, demo_sources
+from daihuo.runs import lifecycle as runs
 from storage.store import Store
 
 LAST_MODIFIED = "Mon, 02 Mar 2026 00:00:00 GMT"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.store import Store
 

@@ -40,7 +40,7 @@ def client(tmp_path):
     store.write_listings("acc", run, T, [ListingRecord(key="9", platform="快手", category="美食",
                                                        followers=100000, price_low=5000.0, price_high=5000.0)])
     store.close()
-    from storage.users import create_user
+    from daihuo.web.accounts import create_user
 
     with TestClient(create_app(url)) as c:
         create_user(c.app.state.engine, "ana", "analyst-password", "analyst")

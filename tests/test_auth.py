@@ -4,10 +4,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from daihuo.web.auth import require
-from daihuo.web.auth import router as auth_router
-from storage.db import make_engine, migrate
-from storage.users import (
+from daihuo.web.accounts import (
     UserError,
     authenticate,
     check_password,
@@ -17,6 +14,9 @@ from storage.users import (
     set_disabled,
     start_session,
 )
+from daihuo.web.auth import require
+from daihuo.web.auth import router as auth_router
+from storage.db import make_engine, migrate
 
 
 @pytest.fixture

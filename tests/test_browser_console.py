@@ -16,7 +16,7 @@ from consolesite import HOSTILE_PATH, PASSWORDS, HostileDemoSite, add_users
 from sitedata import make_store
 from sqlalchemy import select
 
-from daihuo.demosite import DemoServer
+from daihuo.demo.demo_server import DemoServer
 from storage.models import Article
 
 

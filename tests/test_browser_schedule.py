@@ -18,10 +18,10 @@ import pytest
 from browser import ARTIFACTS, chromium, require_browser, serve_app
 from schedsupport import ConditionalDemoServer, add_demo_source
 
-from daihuo import runs
-from daihuo.scheduler import Scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs.cron import Scheduler
+from daihuo.web.accounts import create_user
 from storage.store import Store, now_utc
-from storage.users import create_user
 
 PW = "browser test password"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from browser import ARTIFACTS, chromium, require_browser, serve_app
 
-from daihuo.demosite import DemoSite, article_path
-from storage import curation
+from daihuo.demo.demo_server import DemoSite, article_path
+from editorial import curation
 from storage.store import Store
 
 DEMO = "http://demo.example.com"  # the demo pages' URLs (nothing is fetched from it)

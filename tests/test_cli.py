@@ -5,8 +5,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from daihuo.cli import main
-from daihuo.demosite import DemoSite
+from daihuo.cli.main import main
+from daihuo.demo.demo_server import DemoSite
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sitedata import make_store
 from sqlalchemy import select
 
-from daihuo.demosite import DemoServer
+from daihuo.demo.demo_server import DemoServer
 from daihuo.web.app import create_app
 from daihuo.web.console.extraction import FetchError, fetch, test_extraction
+from editorial.sources import parse_networks
 from storage.models import Article
-from storage.sources import parse_networks
 
 
 def _setup(url):

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sitedata import make_store
 from sqlalchemy import select
 
-from daihuo.cli_console import register
-from storage.curation import article_history
+from daihuo.cli.editorial_commands import register
+from editorial.curation import article_history
 from storage.models import Article
 
 

@@ -1,4 +1,4 @@
-"""Editorial actions (storage.curation) and what they make public (storage.published)."""
+"""Editorial actions (editorial.curation) and what they make public (editorial.published)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from sitedata import T0, make_store
 from sqlalchemy import select
 
-from storage import curation
+from editorial import curation
+from editorial.published import published_article, published_articles, published_tags
 from storage.models import Article, CurationEvent
-from storage.published import published_article, published_articles, published_tags
 
 NOW = T0 + timedelta(days=10)
 

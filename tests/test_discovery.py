@@ -15,7 +15,7 @@ from sqlalchemy import text
 from test_realsite_crawl import crawl
 
 from crawlers.discovery import discover
-from daihuo.cli_discover import guarded_fetcher, process_page
+from daihuo.web.console.discovery_fetch import guarded_fetcher, process_page
 from nlp.urlpatterns import merge_shapes, shape_of
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
@@ -65,8 +65,8 @@ def test_discover_cli_prints_a_source_and_saves_it(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from daihuo.cli import main
+    from editorial.sources import get_source, set_allowed_networks
     from storage.db import make_engine, migrate
-    from storage.sources import get_source, set_allowed_networks
 
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
     monkeypatch.setenv("DAIHUO_DATABASE_URL", db)
@@ -96,7 +96,7 @@ def test_console_discover_form_proposes_and_saves(tmp_path, monkeypatch):
 
     import daihuo.web.console.discover as console_discover
     from daihuo.web.app import create_app
-    from storage.sources import get_source, set_allowed_networks
+    from editorial.sources import get_source, set_allowed_networks
 
     monkeypatch.setattr(console_discover, "DELAY", 0.0)
     url = f"sqlite:///{tmp_path / 'console.sqlite'}"

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import scrapy
 
+from crawlers.distributed.distributed_settings import distributed_settings
 from crawlers.distributed.dupefilter import ExpiringDupeFilter
 from crawlers.distributed.keys import SourceKeys
 from crawlers.distributed.politeness import DomainBuckets, retry_after_seconds
 from crawlers.distributed.queue import LEASE_META, LeasedQueue
 from crawlers.distributed.serializer import PayloadError, request_from_json, request_to_json
-from crawlers.distributed.settings import distributed_settings
 from crawlers.registry import parse_source
 from crawlers.spiders.news import NewsSpider
 
@@ -268,7 +268,7 @@ def test_retry_after_parsing():
 
 
 def test_settings_switch_to_distributed_mode_only_with_a_url():
-    from daihuo.crawl import project_settings, source_settings
+    from daihuo.runs.crawling import project_settings, source_settings
 
     src = parse_source({"name": "s", "kind": "news", "start_urls": ["http://a.test/"],
                         "delay": 2.0, "concurrency": 2})
@@ -279,8 +279,8 @@ def test_settings_switch_to_distributed_mode_only_with_a_url():
     assert s["DUPEFILTER_CLASS"].endswith("ExpiringDupeFilter")
     assert s.getfloat("DOWNLOAD_DELAY") == 0 and not s.getbool("AUTOTHROTTLE_ENABLED")
     pipes = s.getdict("ITEM_PIPELINES")
-    assert "pipelines.store.StorePipeline" not in pipes
-    assert pipes["crawlers.distributed.store.LeasedStorePipeline"] == 300
+    assert "pipelines.storing.StorePipeline" not in pipes
+    assert pipes["crawlers.distributed.leased_storing.LeasedStorePipeline"] == 300
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
 
 
@@ -288,7 +288,7 @@ def test_settings_switch_to_distributed_mode_only_with_a_url():
 def crawl(rds, tmp_path, site, *, delay: float = 0.0, workers: int = 1, extra=(),  # noqa: ANN001
           handler=None):  # noqa: ANN001
     """Seed and run ``workers`` worker processes on ``site`` (a DemoSite); returns the store URL."""
-    from daihuo.demosite import DemoServer, registry_toml
+    from daihuo.demo.demo_server import DemoServer, registry_toml
 
     _, url, prefix = rds
     srv = DemoServer(site)
@@ -304,7 +304,7 @@ def crawl(rds, tmp_path, site, *, delay: float = 0.0, workers: int = 1, extra=()
         db = f"sqlite:///{tmp_path / 'store.sqlite'}"
         env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(tmp_path / "home"),
                "DAIHUO_REDIS_URL": url, "DAIHUO_REDIS_PREFIX": prefix}
-        cmd = [sys.executable, "-m", "daihuo.worker", "syn", "--registry", str(reg), "--db", db]
+        cmd = [sys.executable, "-m", "daihuo.runs.worker", "syn", "--registry", str(reg), "--db", db]
         subprocess.run(cmd + ["--seed"], env=env, check=True, capture_output=True, timeout=60)
         procs = [subprocess.Popen(cmd + ["--set", "DAIHUO_LEASE_SECONDS=5", *extra], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -319,8 +319,8 @@ def crawl(rds, tmp_path, site, *, delay: float = 0.0, workers: int = 1, extra=()
 
 @pytest.mark.slow
 def test_crawl_honours_robots_crawl_delay(rds, tmp_path, monkeypatch):
-    import daihuo.demosite as demosite
-    from daihuo.demosite import DemoSite
+    import daihuo.demo.demo_server as demosite
+    from daihuo.demo.demo_server import DemoSite
 
     monkeypatch.setattr(demosite, "ROBOTS", demosite.ROBOTS + "Crawl-delay: 0.25\n")
     site = DemoSite(synthetic=12)
@@ -360,7 +360,7 @@ class TooManyRequestsOnce:
 
 
 def retry_after_handler(site):  # noqa: ANN001, ANN201
-    from daihuo.demosite import _Handler
+    from daihuo.demo.demo_server import _Handler
 
     class Handler(_Handler):
         def do_GET(self) -> None:  # noqa: N802
@@ -380,7 +380,7 @@ def retry_after_handler(site):  # noqa: ANN001, ANN201
 
 @pytest.mark.slow
 def test_429_pauses_every_worker_for_retry_after(rds, tmp_path):
-    from daihuo.demosite import DemoSite
+    from daihuo.demo.demo_server import DemoSite
 
     site = TooManyRequestsOnce(DemoSite(synthetic=60))
     _, status = crawl(rds, tmp_path, site, workers=2, handler=retry_after_handler(site))
@@ -395,6 +395,6 @@ def test_429_pauses_every_worker_for_retry_after(rds, tmp_path):
 def listed_articles(site) -> set[str]:  # noqa: ANN001
     """Paths of the site's articles a crawl from the list pages reaches (not robots-private,
     not feed-only)."""
-    from daihuo.demosite import article_path
+    from daihuo.demo.demo_server import article_path
 
     return {article_path(a) for page in site.pages for a in page if not a.get("private")}

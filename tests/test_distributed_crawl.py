@@ -142,7 +142,7 @@ class Crawl:
 
     def __init__(self, tmp: Path, site, base_url: str, redis_url: str, prefix: str,  # noqa: ANN001
                  db_url: str, delay: float) -> None:
-        from daihuo.demosite import registry_toml
+        from daihuo.demo.demo_server import registry_toml
 
         self.site, self.tmp = site, tmp
         src = {"name": "syn", "kind": "news", "start_urls": [f"{base_url}/"],
@@ -153,7 +153,7 @@ class Crawl:
         reg.write_text(registry_toml([src]), encoding="utf-8")
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(tmp / "home"),
                     "DAIHUO_REDIS_URL": redis_url, "DAIHUO_REDIS_PREFIX": prefix}
-        self.cmd = [sys.executable, "-m", "daihuo.worker", "syn", "--registry", str(reg),
+        self.cmd = [sys.executable, "-m", "daihuo.runs.worker", "syn", "--registry", str(reg),
                     "--db", db_url]
         self.procs: list[subprocess.Popen] = []
 
@@ -223,7 +223,7 @@ def shared_redis():
 
 
 def test_three_workers_fetch_once_store_once_within_rate(tmp_path, pg_url, shared_redis):
-    from daihuo.demosite import DemoServer, DemoSite
+    from daihuo.demo.demo_server import DemoServer, DemoSite
 
     rate = 40.0  # requests per second the source allows (delay 0.025 s)
     site = DemoSite(synthetic=2000)
@@ -265,7 +265,7 @@ def _stats_values(shared_redis) -> list[bytes]:  # noqa: ANN001
 
 
 def test_faults_lose_nothing(tmp_path):
-    from daihuo.demosite import DemoServer, DemoSite
+    from daihuo.demo.demo_server import DemoServer, DemoSite
 
     need(shutil.which("redis-server") is not None, "redis-server is not installed")
     pg = OwnPostgres()

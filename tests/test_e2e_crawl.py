@@ -11,7 +11,8 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from daihuo.demosite import (
+from daihuo.analysis.query_terms import query_terms
+from daihuo.demo.demo_server import (
     BOILERPLATE,
     DemoServer,
     article_path,
@@ -19,7 +20,6 @@ from daihuo.demosite import (
     load_articles,
     registry_toml,
 )
-from daihuo.searching import query_terms
 from storage.search import SearchRequest, search
 from storage.store import Store
 

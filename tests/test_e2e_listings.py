@@ -12,9 +12,9 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from daihuo.demo_listings import listing_source
-from daihuo.demosite import DemoServer, registry_toml
-from storage.listings import price_history, query_listings
+from daihuo.demo.demo_listings import listing_source
+from daihuo.demo.demo_server import DemoServer, registry_toml
+from storage.listing_queries import price_history, query_listings
 from storage.store import Store
 
 pytestmark = pytest.mark.slow

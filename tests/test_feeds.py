@@ -20,7 +20,7 @@ from daihuo.web.app import create_app
 from daihuo.web.site import SiteConfig
 from daihuo.web.site.feeds import FeedBuilder
 from daihuo.web.site.markup import rfc822, rfc3339
-from storage import curation
+from editorial import curation
 
 NOW = T0 + timedelta(days=10)
 BASE = "https://news.example.cn"

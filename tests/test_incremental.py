@@ -11,7 +11,7 @@ import pytest
 from schedsupport import ConditionalDemoServer, add_demo_source, wait_run
 from sqlalchemy import func, select
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from storage.models import Article, RawPage
 from storage.store import Store
 

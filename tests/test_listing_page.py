@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from daihuo.demo_listings import ListingsSite, listing_source
+from daihuo.demo.demo_listings import ListingsSite, listing_source
 from nlp.listings import ListingPage, parse_listing_page
 
 BASE = "http://127.0.0.1:8765"

@@ -4,7 +4,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from test_search_corpus import SOURCES, records
 
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from storage.maintenance import compact, fts_segments
 from storage.search import SearchRequest, search
 from storage.store import Store
@@ -72,7 +72,7 @@ def test_maintain_command_reports_the_merge(tmp_home):
     for rec in records()[:6]:
         store.write([rec])
     store.close()
-    from daihuo.cli import main
+    from daihuo.cli.main import main
     from nlp.tagging import lexicon
 
     try:

@@ -7,6 +7,7 @@ import pytest
 
 from crawlers.crawldelay import floored
 from crawlers.rendering import Measure, measure, rendering_helps
+from editorial.source_config import RegistryError, parse_source
 from nlp.document import Page, process_page
 from nlp.extract.pagination import (
     PARTS_HEADER,
@@ -16,7 +17,6 @@ from nlp.extract.pagination import (
     page_key,
     split_parts,
 )
-from storage.registry import RegistryError, parse_source
 
 
 @pytest.mark.parametrize("url,base,n", [

@@ -9,11 +9,11 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from sqlalchemy.exc import OperationalError
 
-from daihuo.demosite import DemoSite
+from daihuo.demo.demo_server import DemoSite
 from nlp.document import Document, Page
 from pipelines import stages
 from pipelines.dedup import DedupPipeline
-from pipelines.store import StorePipeline
+from pipelines.storing import StorePipeline
 from storage.store import Spool, Store
 
 
@@ -92,7 +92,7 @@ def test_store_outage_spools_then_replays(tmp_path, monkeypatch):
 def test_auto_publish_rules_decide_on_arrival(tmp_path):
     from sqlalchemy import text
 
-    from storage.rules import add_rule
+    from editorial.rules import add_rule
 
     store = Store.open(f"sqlite:///{tmp_path / 's.sqlite'}")
     store.sync_sources([{"name": "demo-news", "kind": "news", "config": {}}])

@@ -10,7 +10,8 @@ from itertools import count
 import pytest
 from webhook_receiver import Receiver
 
-from daihuo import quality, runs, webhooks
+from daihuo.runs import lifecycle as runs
+from daihuo.runs import quality, webhooks
 from storage.records import ArticleRecord, PageRecord, RawRecord
 from storage.store import Store
 

@@ -16,8 +16,8 @@ import pytest
 from schedsupport import ConditionalDemoServer, add_demo_source, wait_run
 from sqlalchemy import func, select
 
-from daihuo import runs
-from daihuo.demosite import DemoSite, article_path
+from daihuo.demo.demo_server import DemoSite, article_path
+from daihuo.runs import lifecycle as runs
 from storage.models import Article, RawPage
 from storage.store import Store
 

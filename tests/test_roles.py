@@ -15,8 +15,8 @@ from consolesite import add_users, login
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from daihuo.web.accounts import ROLES
 from daihuo.web.app import create_app
-from storage.users import ROLES
 
 USERS = {"analyst": "ana", "editor": "ed", "admin": "adm"}
 

@@ -1,16 +1,13 @@
 """Auto-publish rules: the condition language, storage, and evaluation on arrival with each
-decision recorded (through storage.curation) with its reason."""
+decision recorded (through editorial.curation) with its reason."""
 
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import insert, select
 
-from storage.console_models import SourceMeta
-from storage.curation import article_history
-from storage.db import make_engine, migrate
-from storage.models import Article, Cluster, Source, Tag
-from storage.rules import (
+from editorial.curation import article_history
+from editorial.rules import (
     Facts,
     RuleError,
     add_rule,
@@ -22,6 +19,9 @@ from storage.rules import (
     remove_rule,
     update_rule,
 )
+from storage.console_models import SourceMeta
+from storage.db import make_engine, migrate
+from storage.models import Article, Cluster, Source, Tag
 
 NOW = datetime(2026, 3, 20, 8, 0, tzinfo=timezone.utc)
 

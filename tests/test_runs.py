@@ -11,7 +11,7 @@ import time
 import pytest
 from schedsupport import ConditionalDemoServer, add_demo_source, wait_run
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from storage.store import Store
 
 pytestmark = pytest.mark.slow

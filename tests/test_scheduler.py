@@ -11,8 +11,8 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from daihuo import runs
-from daihuo.scheduler import (
+from daihuo.runs import lifecycle as runs
+from daihuo.runs.cron import (
     ScheduleError,
     Scheduler,
     add_schedule,

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
+from daihuo.web.accounts import create_user, list_users, start_session
 from daihuo.web.app import create_app
 from daihuo.web.auth import COOKIE
 from daihuo.web.console.runs import router as runs_pages
 from daihuo.web.console.schedules import router as schedule_pages
 from daihuo.web.scheduling_api import router as api_router
 from storage.store import Store
-from storage.users import create_user, list_users, start_session
 
 PW = "a long password"
 

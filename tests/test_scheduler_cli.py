@@ -7,8 +7,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from daihuo import runs
-from daihuo.cli_schedule import register
+from daihuo.cli.schedule_commands import register
+from daihuo.runs import lifecycle as runs
 from storage.store import Store
 
 

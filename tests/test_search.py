@@ -8,7 +8,7 @@ from sqlalchemy import text
 from test_search_corpus import ARTICLES, CLUSTER, T0
 
 import storage.search as search_mod
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from storage.query import And, Leaf, Not, Or, QueryError, parse_query
 from storage.search import SearchRequest, make_snippet, search
 

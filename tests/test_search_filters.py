@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import text
 from test_search_corpus import ARTICLES, SOURCES, T0, load, records, terms
 
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from storage.db import alembic_config
 from storage.facets import MARK, facet_terms, facet_token
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord

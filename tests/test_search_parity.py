@@ -7,7 +7,7 @@ from itertools import combinations
 import pytest
 from test_search_corpus import load
 
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from storage.search import SearchRequest, search
 from storage.store import Store
 

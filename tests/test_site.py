@@ -14,7 +14,7 @@ from sitedata import T0, make_store, record
 from daihuo.web.app import create_app
 from daihuo.web.site import SiteConfig
 from daihuo.web.site.markup import blocks_to_html, safe_href
-from storage import curation
+from editorial import curation
 
 NOW = T0 + timedelta(days=10)
 BASE = "https://news.example.cn"
@@ -174,7 +174,7 @@ def test_robots_and_stylesheet(site):
 
 
 def test_api_still_served_beside_the_site(site):
-    from storage.users import create_user
+    from daihuo.web.accounts import create_user
 
     client, store, ids, clock = site
     assert client.get(f"/api/articles/{ids[0]}").status_code == 401  # the API needs a login
@@ -199,7 +199,7 @@ def test_search_shows_a_story_as_its_original(site):
     client, store, ids, clock = site
     # ids[0] (original) and ids[1] (its repost) are one story: when both match, whichever
     # ranks first, the hit shown is the original, and only once
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import SearchRequest, search
 
     for q in ("扶持计划", "快手 扶持计划", "流量券"):

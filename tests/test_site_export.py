@@ -1,4 +1,4 @@
-"""Static export (daihuo.publish): the same pages as the server, incremental rewrites,
+"""Static export (daihuo.web.site.publish): the same pages as the server, incremental rewrites,
 deletions, scheduled publishing, the sitemap index."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sitedata import T0, make_store
 
-from daihuo.publish import MANIFEST, publish
 from daihuo.web.app import create_app
 from daihuo.web.site import SiteConfig
-from storage import curation
+from daihuo.web.site.publish import MANIFEST, publish
+from editorial import curation
 
 BASE = "https://news.example.cn"
 NOW = T0 + timedelta(days=10)

@@ -5,8 +5,7 @@ import ipaddress
 
 import pytest
 
-from storage.db import make_engine, migrate
-from storage.sources import (
+from editorial.sources import (
     SourceError,
     add_source,
     allowed_networks,
@@ -20,6 +19,7 @@ from storage.sources import (
     source_config,
     update_source,
 )
+from storage.db import make_engine, migrate
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.listings import listing_stats, price_history, query_listings
+from storage.listing_queries import listing_stats, price_history, query_listings
 from storage.records import ListingRecord
 from storage.store import Store
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sitedata import ARTICLES, T0, make_store, record
 from sqlalchemy import select
 
-from daihuo.publish import publish
 from daihuo.web.app import create_app
 from daihuo.web.site import SiteConfig
-from storage import curation
+from daihuo.web.site.publish import publish
+from editorial import curation
 from storage.models import Article
 
 BASE = "https://news.example.cn"

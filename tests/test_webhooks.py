@@ -10,7 +10,7 @@ import hmac
 import pytest
 from webhook_receiver import Receiver
 
-from daihuo import webhooks
+from daihuo.runs import webhooks
 from storage.store import Store
 
 EVENT = {"event": "quality_failed", "run_id": 42, "source": "demo-news", "status": "finished",

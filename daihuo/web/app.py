@@ -12,7 +12,7 @@ from storage.db import make_engine, migrate
 
 def create_app(db_url: str | None = None) -> FastAPI:
     """The web app over the store at ``db_url`` (default: the configured store)."""
-    from daihuo.web.api import router
+    from daihuo.web.api_routes import router
     from daihuo.web.auth import router as auth_router
     from daihuo.web.console import router as console_router
     from daihuo.web.scheduling import router as scheduling_router

@@ -1,6 +1,6 @@
 """Login, sessions, roles and CSRF for every non-public route.
 
-Sessions are server-side (storage.users): the cookie holds a random token, HttpOnly and
+Sessions are server-side (daihuo.web.accounts): the cookie holds a random token, HttpOnly and
 SameSite=Lax. State-changing requests must carry the session's CSRF token (form field
 ``csrf_token`` or header ``X-CSRF-Token``). Roles: analyst < editor < admin.
 """
@@ -13,7 +13,7 @@ from collections import defaultdict, deque
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from storage import users
+from daihuo.web import accounts as users
 
 COOKIE = "daihuo_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from daihuo import runs, scheduler, webhooks
+from daihuo.runs import cron as scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs import webhooks
 from daihuo.web.auth import require
 from storage.schedule_models import DEFAULT_TZ
 

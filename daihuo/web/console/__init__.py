@@ -3,7 +3,7 @@ queue, rules, users, settings). ``router`` holds both; app.py includes it."""
 
 from fastapi import APIRouter
 
-from daihuo.web.console.api import router as api_router
+from daihuo.web.console.console_api import router as api_router
 from daihuo.web.console.discover import router as discover_router
 from daihuo.web.console.pages import router as pages_router
 

@@ -1,11 +1,12 @@
 """Console: "从网址发现来源" — propose a source from a homepage URL (crawlers.discovery), show
 what was found and the previewed articles, and save the (edited) proposal as a disabled
-source. The fetches follow the console's address rules (storage.sources.check_url)."""
+source. The fetches follow the console's address rules (editorial.sources.check_url)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request, Response
 
+from daihuo.web.accounts import UserInfo
 from daihuo.web.console.pages import (
     ConsoleRoute,
     _engine,
@@ -14,8 +15,7 @@ from daihuo.web.console.pages import (
     render,
     source_form_data,
 )
-from storage import sources as src_store
-from storage.users import UserInfo
+from editorial import sources as src_store
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 DELAY = 1.0  # seconds between the discovery's requests (the site's Crawl-delay wins if longer)
@@ -30,7 +30,7 @@ def discover_form(request: Request, user: UserInfo = editor) -> Response:
 @router.post("/sources-discover")
 def discover_run(request: Request, url: str = Form(""), user: UserInfo = editor) -> Response:
     from crawlers.discovery import discover
-    from daihuo.cli_discover import default_name, guarded_fetcher, process_page
+    from daihuo.web.console.discovery_fetch import default_name, guarded_fetcher, process_page
 
     url = url.strip()
     engine = _engine(request)

@@ -2,7 +2,7 @@
 
 The fetch is the console's only outbound request made on a person's behalf, so it is
 fenced: http/https only, every hop of a redirect re-checked against the private-address
-rule of storage.sources, a timeout, and a size cap. The page goes through the same stages as
+rule of editorial.sources, a timeout, and a size cap. The page goes through the same stages as
 a crawl (nlp.document.process_page) and is shown from its extracted blocks, never as HTML.
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from storage.sources import IPNetwork, Resolver, SourceError, check_url
+from editorial.sources import IPNetwork, Resolver, SourceError, check_url
 
 TIMEOUT = 10.0  # seconds, connect and each read
 MAX_BYTES = 3_000_000  # bigger than any article page we have seen; a cap, not a target

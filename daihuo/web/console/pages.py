@@ -28,12 +28,13 @@ from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from crawlers.registry import DEFAULT_REGISTRY
+from daihuo.web import accounts as users
 from daihuo.web import auth
+from daihuo.web.accounts import ROLES, UserInfo
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
-from storage import curation, rules, users
-from storage import sources as src_store
-from storage.console_models import TIERS
-from storage.curation_queue import (
+from editorial import curation, rules
+from editorial import sources as src_store
+from editorial.review_queue import (
     QueueFilter,
     new_article_ids,
     queue,
@@ -41,7 +42,7 @@ from storage.curation_queue import (
     queue_counts,
     story_members,
 )
-from storage.users import ROLES, UserInfo
+from storage.console_models import TIERS
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -239,7 +240,7 @@ def _search_request(q: str, platform: str | None, topic: str | None, source: str
 @router.get("/search")
 def search_page(request: Request, q: str = "", platform: str = "", topic: str = "", source: str = "",
                 status: str = "", page: int = Query(1, ge=1, le=500), user: UserInfo = analyst) -> Response:
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, search
 
     result, error = None, None
@@ -258,8 +259,8 @@ def search_page(request: Request, q: str = "", platform: str = "", topic: str = 
 def search_export(request: Request, q: str = Query(..., min_length=1), platform: str = "",
                   topic: str = "", source: str = "", status: str = "",
                   user: UserInfo = analyst) -> Response:
-    from daihuo.export import search_rows, write_rows
-    from daihuo.searching import query_terms
+    from daihuo.analysis.export import search_rows, write_rows
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError
 
     req = _search_request(q, platform, topic, source, status, 1)
@@ -274,7 +275,7 @@ def search_export(request: Request, q: str = Query(..., min_length=1), platform:
 
 @router.get("/listings")
 def listings_page(request: Request, platform: str = "", status: str = "", user: UserInfo = analyst) -> Response:
-    from storage.listings import query_listings
+    from storage.listing_queries import query_listings
 
     rows = query_listings(_engine(request), platform=platform or None, status=status or None, limit=200)
     return render(request, "listings.html", rows=rows, platform=platform, status=status)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 

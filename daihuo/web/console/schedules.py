@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy import select
 
-from daihuo import runs, scheduler
+from daihuo.runs import cron as scheduler
+from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from storage.models import Source

@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.markup import blocks_to_html, rfc822, rfc3339, safe_href, site_label
 from daihuo.web.site.render import KIND_NAMES
+from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.urls import Urls
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.markup import blocks_to_html, display_date, rfc3339, safe_href, site_label
+from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.urls import Urls
-from storage.published import ArticlePage
+from editorial.published import ArticlePage
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.feeds import MEDIA_TYPES, FeedBuilder
 from daihuo.web.site.render import CSS_PATH, Renderer
 from daihuo.web.site.searching import site_search
+from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, SECTION_KINDS, tag_segment
-from storage import published as pub
+from editorial import published as pub
 from storage.models import Article
 from storage.store import now_utc
 

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from daihuo.searching import query_terms
-from storage.published import cluster_canonicals, public_ids, published_summaries
+from daihuo.analysis.query_terms import query_terms
+from editorial.published import cluster_canonicals, public_ids, published_summaries
 from storage.search import QueryError, SearchRequest, search
 
 #: matches considered per query (best first); a public site search needs no deeper pages

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.markup import rfc3339
+from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.urls import Urls
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -15,7 +15,7 @@ import hashlib
 import re
 from urllib.parse import quote, unquote
 
-from daihuo.web.site.config import SiteConfig
+from daihuo.web.site.site_config import SiteConfig
 
 TAG_SECTIONS = {"platform": "platforms", "topic": "topics"}
 SECTION_KINDS = {v: k for k, v in TAG_SECTIONS.items()}

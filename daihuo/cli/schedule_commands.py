@@ -1,5 +1,5 @@
 """CLI for scheduling: ``daihuo scheduler``, ``daihuo schedule ...``, ``daihuo runs ...`` and
-``daihuo webhook ...`` (registered on the main group by daihuo.cli)."""
+``daihuo webhook ...`` (registered on the main group by daihuo.cli.main)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def scheduler_cmd(interval: float, once: bool) -> None:
     of one source never overlap; crawls survive a restart of the scheduler; runs whose
     process died are marked failed and resumed once. `daihuo serve` runs it too.
     """
-    from daihuo.scheduler import Scheduler
+    from daihuo.runs.cron import Scheduler
 
     engine = _engine()
     sched = Scheduler(engine, db_url=database_url())
@@ -80,7 +80,7 @@ def schedule() -> None:
 @click.option("--paused", is_flag=True, help="Add it paused.")
 def schedule_add(source: str, cron: str, timezone: str, paused: bool) -> None:
     """Schedule SOURCE with a CRON expression, e.g. '*/30 8-22 * * *' (quote it)."""
-    from daihuo.scheduler import ScheduleError, add_schedule
+    from daihuo.runs.cron import ScheduleError, add_schedule
 
     try:
         s = add_schedule(_engine(), source, cron, timezone, enabled=not paused, created_by="cli")
@@ -93,7 +93,7 @@ def schedule_add(source: str, cron: str, timezone: str, paused: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def schedule_list(as_json: bool) -> None:
     """List schedules with their next run (China time)."""
-    from daihuo.scheduler import list_schedules
+    from daihuo.runs.cron import list_schedules
 
     for s in list_schedules(_engine()):
         if as_json:
@@ -111,7 +111,7 @@ def schedule_list(as_json: bool) -> None:
 @click.argument("schedule_id", type=int)
 def schedule_remove(schedule_id: int) -> None:
     """Remove a schedule."""
-    from daihuo.scheduler import remove_schedule
+    from daihuo.runs.cron import remove_schedule
 
     if not remove_schedule(_engine(), schedule_id):
         raise click.ClickException(f"no schedule #{schedule_id}")
@@ -123,7 +123,7 @@ def schedule_remove(schedule_id: int) -> None:
 @click.option("--resume", "resume", is_flag=True, help="Resume it instead (counts from now).")
 def schedule_pause(schedule_id: int, resume: bool) -> None:
     """Pause a schedule (or --resume it; fires missed while paused are not replayed)."""
-    from daihuo.scheduler import ScheduleError, update_schedule
+    from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
         s = update_schedule(_engine(), schedule_id, enabled=resume)
@@ -138,7 +138,7 @@ def schedule_pause(schedule_id: int, resume: bool) -> None:
 @click.option("--tz", "timezone")
 def schedule_edit(schedule_id: int, cron: str | None, timezone: str | None) -> None:
     """Change a schedule's expression or time zone."""
-    from daihuo.scheduler import ScheduleError, update_schedule
+    from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
         s = update_schedule(_engine(), schedule_id, cron=cron, timezone=timezone)
@@ -153,7 +153,7 @@ def schedule_edit(schedule_id: int, cron: str | None, timezone: str | None) -> N
 @click.option("-n", default=5, show_default=True, type=click.IntRange(1, 100))
 def schedule_next(cron: str, timezone: str, n: int) -> None:
     """Show when CRON would fire next (to check an expression)."""
-    from daihuo.scheduler import ScheduleError, upcoming
+    from daihuo.runs.cron import ScheduleError, upcoming
 
     try:
         times = upcoming(cron, timezone, n=n)
@@ -185,7 +185,7 @@ def _summary_line(r: dict) -> str:
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(source: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """Recent runs, newest first."""
-    from daihuo.runs import list_runs
+    from daihuo.runs.lifecycle import list_runs
 
     for r in list_runs(_engine(), source=source, status=status, limit=limit):
         _json(r) if as_json else click.echo(_summary_line(r))
@@ -196,7 +196,7 @@ def runs_list(source: str | None, status: str | None, limit: int, as_json: bool)
 @click.option("--json", "as_json", is_flag=True)
 def runs_show(run_id: int, as_json: bool) -> None:
     """One run: status, stats, quality checks."""
-    from daihuo.runs import get_run
+    from daihuo.runs.lifecycle import get_run
 
     r = get_run(_engine(), run_id)
     if r is None:
@@ -221,7 +221,7 @@ def runs_show(run_id: int, as_json: bool) -> None:
 @click.argument("source")
 def runs_start(source: str) -> None:
     """Start a run of a stored SOURCE now, as its own process."""
-    from daihuo.runs import RunError, launch_run
+    from daihuo.runs.lifecycle import RunError, launch_run
 
     try:
         run_id = launch_run(_engine(), source, "manual", db_url=database_url())
@@ -235,7 +235,7 @@ def runs_start(source: str) -> None:
 @click.option("--grace", default=15.0, show_default=True, help="Seconds between SIGTERM and SIGKILL.")
 def runs_cancel(run_id: int, grace: float) -> None:
     """Cancel a running run (graceful stop, killed after --grace seconds)."""
-    from daihuo.runs import RunError, cancel_run
+    from daihuo.runs.lifecycle import RunError, cancel_run
 
     try:
         click.echo(f"run #{run_id}: {cancel_run(_engine(), run_id, grace=grace)}")
@@ -247,7 +247,7 @@ def runs_cancel(run_id: int, grace: float) -> None:
 @click.argument("run_id", type=int)
 def runs_rerun(run_id: int) -> None:
     """Crawl a run's source again."""
-    from daihuo.runs import RunError, rerun
+    from daihuo.runs.lifecycle import RunError, rerun
 
     try:
         click.echo(f"started run #{rerun(_engine(), run_id, db_url=database_url())}")
@@ -259,7 +259,7 @@ def runs_rerun(run_id: int) -> None:
 @click.argument("run_id", type=int)
 def runs_resume(run_id: int) -> None:
     """Resume a failed or cancelled run: skips every article it stored."""
-    from daihuo.runs import RunError, resume_run
+    from daihuo.runs.lifecycle import RunError, resume_run
 
     try:
         click.echo(f"started run #{resume_run(_engine(), run_id, db_url=database_url())}")
@@ -273,7 +273,7 @@ def runs_resume(run_id: int) -> None:
 @click.option("--tail", default=65536, show_default=True, help="Bytes from the end.")
 def runs_log(run_id: int, follow: bool, tail: int) -> None:
     """Print a run's log."""
-    from daihuo.runs import RunError, get_run, read_log
+    from daihuo.runs.lifecycle import RunError, get_run, read_log
 
     engine = _engine()
     try:
@@ -311,7 +311,7 @@ def webhook() -> None:
 @click.option("--secret-stdin", is_flag=True, help="Read a DingTalk/Feishu signing secret from stdin.")
 def webhook_add(name: str, url: str, kind: str, secret_stdin: bool) -> None:
     """Add a webhook (generic JSON, or a WeCom / DingTalk / Feishu group robot URL)."""
-    from daihuo.webhooks import WebhookError, add_webhook
+    from daihuo.runs.webhooks import WebhookError, add_webhook
 
     secret = sys.stdin.readline().strip() if secret_stdin else None
     try:
@@ -324,7 +324,7 @@ def webhook_add(name: str, url: str, kind: str, secret_stdin: bool) -> None:
 @webhook.command(name="list")
 def webhook_list() -> None:
     """List the webhooks told about failed quality checks."""
-    from daihuo.webhooks import list_webhooks
+    from daihuo.runs.webhooks import list_webhooks
 
     for w in list_webhooks(_engine()):
         click.echo(f"#{w.id:<4} {w.name:<16} {w.kind:<9} {w.url}  {w.last_status or ''}")
@@ -334,7 +334,7 @@ def webhook_list() -> None:
 @click.argument("webhook_id", type=int)
 def webhook_remove(webhook_id: int) -> None:
     """Remove a webhook."""
-    from daihuo.webhooks import remove_webhook
+    from daihuo.runs.webhooks import remove_webhook
 
     if not remove_webhook(_engine(), webhook_id):
         raise click.ClickException(f"no webhook #{webhook_id}")
@@ -347,7 +347,7 @@ def webhook_test(webhook_id: int) -> None:
     """Send a test message."""
     from sqlalchemy import select
 
-    from daihuo.webhooks import send
+    from daihuo.runs.webhooks import send
     from storage.schedule_models import Webhook
 
     engine = _engine()

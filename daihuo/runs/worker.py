@@ -6,7 +6,7 @@ fetches them within the shared per-domain rate, stores items in the shared store
 (PostgreSQL) and exits when the run is drained. ``run_status`` aggregates queue counts and
 the workers' stats for the console.
 
-Also runnable as ``python -m daihuo.worker`` (tests and benchmarks start workers this way).
+Also runnable as ``python -m daihuo.runs.worker`` (tests and benchmarks start workers this way).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from pathlib import Path
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.distributed.connection import connect, redis_prefix, redis_url
+from crawlers.distributed.distributed_settings import distributed_settings
 from crawlers.distributed.dupefilter import ExpiringDupeFilter
 from crawlers.distributed.keys import SourceKeys
 from crawlers.distributed.queue import LeasedQueue
-from crawlers.distributed.settings import distributed_settings
 from crawlers.registry import DEFAULT_REGISTRY, SourceConfig, load_registry
 from crawlers.spiders.listings import ListingSpider
 from crawlers.spiders.news import NewsSpider
-from daihuo.crawl import merge_stats, project_settings, source_settings
+from daihuo.runs.crawling import merge_stats, project_settings, source_settings
 from storage.config import database_url
 from storage.store import Store
 
@@ -174,7 +174,7 @@ def _value(text: str) -> object:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m daihuo.worker", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m daihuo.runs.worker", description=__doc__.split("\n")[0])
     ap.add_argument("sources", nargs="+", help="source names from the registry")
     ap.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
     ap.add_argument("--redis", help="Redis URL (default: DAIHUO_REDIS_URL)")

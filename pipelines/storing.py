@@ -11,7 +11,7 @@ import logging
 
 from nlp.document import Document
 from pipelines.convert import document_to_record, fingerprint_similarity
-from pipelines.listings import ListingBatch, batch_to_record
+from pipelines.listing_items import ListingBatch, batch_to_record
 from storage.config import data_dir
 from storage.records import PageRecord
 from storage.store import Outcome, Spool, Store
@@ -65,7 +65,7 @@ class StorePipeline:
 
     def auto_publish(self, outcomes: list[Outcome]) -> None:
         """Auto-publish rules decide on newly stored articles (each decision recorded with why)."""
-        from storage.rules import evaluate_new_articles
+        from editorial.rules import evaluate_new_articles
 
         new_ids = [o.article_id for o in outcomes if o.status == "stored" and o.article_id]
         if not new_ids:

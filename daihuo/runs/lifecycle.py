@@ -1,6 +1,6 @@
 """Crawl runs as processes of their own: launch, watch, cancel, re-run, resume, reap.
 
-A launched run is ``python -m daihuo.runs exec RUN_ID`` in a new session (so stopping or
+A launched run is ``python -m daihuo.runs.process exec RUN_ID`` in a new session (so stopping or
 restarting the scheduler or the web server never takes a crawl down with it), its output in
 ``$DAIHUO_HOME/runs/RUN_ID.log``. The run row is created first, in the launcher, so the
 "one run per source at a time" check and the record are one step; the child fills in its
@@ -21,20 +21,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from storage.config import data_dir, database_url
+from storage.config import data_dir
 from storage.models import CrawlRun, Source
 from storage.schedule_models import RunMeta
 from storage.store import from_db, now_utc
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TERMINAL = ("finished", "failed", "cancelled")
 #: a run on another host is an orphan when its heartbeat is older than this
 STALE_AFTER = timedelta(minutes=3)
@@ -180,7 +179,7 @@ def spawn(run_id: int, *, db_url: str, settings: dict | None = None) -> subproce
     env = dict(os.environ, DAIHUO_DATABASE_URL=db_url, PYTHONUNBUFFERED="1")
     # A source checkout (not installed) still finds its own packages.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
-    cmd = [sys.executable, "-m", "daihuo.runs", "exec", str(run_id)]
+    cmd = [sys.executable, "-m", "daihuo.runs.process", "exec", str(run_id)]
     for key, value in (settings or {}).items():
         cmd += ["--set", f"{key}={json.dumps(value)}"]
     with open(path, "ab") as out:
@@ -425,85 +424,3 @@ def load_source(engine: Engine, name: str):  # noqa: ANN201
     cfg = {k: v for k, v in (row.config or {}).items() if k in known and v is not None}
     cfg.update(name=row.name, kind=row.kind)
     return parse_source(cfg, where=f"stored source {name!r}")
-
-
-def exec_run(run_id: int, *, db_url: str | None = None, overrides: dict | None = None) -> int:
-    """Body of a launched run's process: crawl its source into the run; exit status 0 when
-    it finished, 1 when it failed, 2 when it could not start."""
-    from daihuo.crawl import run_crawl
-    from storage.db import make_engine, migrate
-
-    url = db_url or database_url()
-    engine = make_engine(url)
-    migrate(engine)
-    run = get_run(engine, run_id)
-    if run is None or run["status"] != "running":
-        log.error("run #%s is not waiting to run", run_id)
-        return 2
-    record_process(engine, run_id, os.getpid())
-    settings = dict(overrides or {})
-    try:
-        src = load_source(engine, run["source"])
-        if run.get("resumed_from"):
-            old = get_run(engine, run["resumed_from"])
-            if old and old["started_at"]:
-                settings["DAIHUO_RESUME_SINCE"] = old["started_at"].isoformat()
-    except Exception as exc:  # noqa: BLE001 - any reason the run cannot start is recorded
-        finish_run(engine, run_id, "failed", error=f"could not start: {exc}")
-        engine.dispose()
-        return 2
-    status, error = "failed", None
-    try:
-        summary = run_crawl([src], db_url=url, run_id=run_id, sync=False, log_level="INFO", **settings)
-        status = summary.status
-    except BaseException as exc:  # noqa: BLE001 - recorded, then the process exits
-        error = f"{type(exc).__name__}: {exc}"
-    run = get_run(engine, run_id) or {}
-    with engine.begin() as conn:
-        values: dict = {"exit_code": 0 if status == "finished" else 1}
-        if error:
-            values["error"] = error
-        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values))
-        if run.get("cancel_requested_at"):
-            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(status="cancelled"))
-            status = "cancelled"
-        elif run.get("status") == "running":  # run_crawl could not close it (e.g. the store failed)
-            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id)
-                         .values(status="failed", finished_at=now_utc()))
-    engine.dispose()
-    return 0 if status == "finished" else 1
-
-
-@dataclass
-class _Args:
-    run_id: int
-    settings: dict
-
-
-def _parse_args(argv: list[str]) -> _Args:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m daihuo.runs")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    ex = sub.add_parser("exec", help="run one launched crawl run (the scheduler starts this)")
-    ex.add_argument("run_id", type=int)
-    ex.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                    help="a Scrapy setting for this run, its value as JSON")
-    ns = parser.parse_args(argv)
-    settings = {}
-    for item in ns.set:
-        key, _, value = item.partition("=")
-        try:
-            settings[key] = json.loads(value)
-        except json.JSONDecodeError:
-            settings[key] = value
-    return _Args(ns.run_id, settings)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    return exec_run(args.run_id, overrides=args.settings)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,14 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-from daihuo.demo_listings import ListingsSite, listing_source
+from daihuo.demo.demo_listings import ListingsSite, listing_source
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-SITE_DIR = Path(str(resources.files("daihuo").joinpath("demo_site")))
+SITE_DIR = Path(str(resources.files("daihuo.demo")))
 PER_PAGE = 4
 
 NAV = ["首页", "行业资讯", "平台动态", "账号交易", "主播观察", "关于我们"]

@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
-from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
-from storage.models import Article, Source
-from storage.registry import (
+from editorial.source_config import (
     RegistryError,
     SourceConfig,
     load_registry,
     parse_source,
 )
+from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
+from storage.models import Article, Source
 from storage.store import from_db, now_utc
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -71,11 +71,11 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
               sync: bool = True, **overrides) -> CrawlSummary:
     """Crawl ``sources`` into the store at ``db_url``; returns the run's merged stats.
 
-    ``run_id`` is a run the scheduler already recorded (daihuo.runs), else a new run is
+    ``run_id`` is a run the scheduler already recorded (daihuo.runs.lifecycle), else a new run is
     started with ``trigger``; ``sync=False`` crawls sources as stored, leaving their stored
     config alone. Runs the Twisted reactor, so call it once per process (the CLI does).
     """
-    from daihuo.runs import record_process
+    from daihuo.runs.lifecycle import record_process
 
     check_sources(sources)  # a source that renders, on a machine without the browser: say so now
     url = db_url or database_url()
@@ -123,7 +123,7 @@ def run_crawl(sources: list[SourceConfig], *, db_url: str | None = None, trigger
 
 def _check_quality(store: Store, run_id: int) -> None:
     """Quality checks of the finished run (webhooks told on failure); never fails the crawl."""
-    from daihuo.quality import check_and_notify
+    from daihuo.runs.quality import check_and_notify
 
     try:
         check_and_notify(store.engine, run_id)

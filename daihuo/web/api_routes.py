@@ -10,9 +10,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from daihuo.searching import query_terms
+from daihuo.analysis.query_terms import query_terms
 from daihuo.web.auth import require
-from storage import listings as listing_q
+from storage import listing_queries as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 

@@ -17,10 +17,10 @@
     selector = "div.article"         # optional: CSS selector of the main content
     enabled = true
     removed_after = 2                # listings: missed crawls before a listing counts as removed
-    render = "never"                 # never | auto | always (storage/source_fetching.py)
+    render = "never"                 # never | auto | always (editorial/source_fetching.py)
     max_pages = 20                   # pages of one multi-page article at most
     list_api = {url = "https://example.com/api?page={page}", items = "data", link = "url"}
-                                     # a JSON list endpoint (storage/source_fetching.py)
+                                     # a JSON list endpoint (editorial/source_fetching.py)
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.source_fetching import check_list_api, check_max_pages, check_render
+from editorial.source_fetching import check_list_api, check_max_pages, check_render
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +64,7 @@ class SourceConfig:
     removed_after: int = 2  # listings: crawls a listing may be missing before it counts as removed
     render: str = "never"  # never | auto | always: fetch pages through Chromium (scrapy-playwright)
     max_pages: int = 20  # a multi-page article's pages at most
-    list_api: dict | None = None  # a JSON list endpoint (storage.source_fetching)
+    list_api: dict | None = None  # a JSON list endpoint (editorial.source_fetching)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -4,7 +4,7 @@ Every action changes the article and records a ``curation_events`` row (who, wha
 the same transaction. The crawler never touches ``status`` (Store.write updates a re-crawled
 article in place), so a takedown holds until an editor approves the article again.
 
-What the public sees is read in ``storage.published`` (re-exported here for the console).
+What the public sees is read in ``editorial.published`` (re-exported here for the console).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from storage.models import Article, CurationEvent, Source
-from storage.published import (  # noqa: F401  (re-exported: the console reads through here)
+from editorial.published import (  # noqa: F401  (re-exported: the console reads through here)
     PUBLIC_STATUSES,
     article_history,
     published_article,
     published_articles,
 )
+from storage.models import Article, CurationEvent, Source
 from storage.store import from_db, now_utc, to_utc
 
 #: statuses an article can have; "published" is "approved" once it has gone live in an export

@@ -1,6 +1,6 @@
 """The store pipeline for workers: acknowledges leases only once their items are written.
 
-``pipelines.store.StorePipeline`` batches writes and spools a batch to disk when the store
+``pipelines.storing.StorePipeline`` batches writes and spools a batch to disk when the store
 refuses it. A worker must not acknowledge a request while its item sits in a batch in memory
 (a killed worker would lose it), so this subclass releases each item's lease after the batch
 write returns (stored, or spooled to disk). It also waits for the store at start-up and, at
@@ -20,8 +20,8 @@ from scrapy import signals
 
 from crawlers.distributed.leases import page_of, tracker_of
 from nlp.document import Document
-from pipelines.listings import ListingBatch
-from pipelines.store import StorePipeline, open_store
+from pipelines.listing_items import ListingBatch
+from pipelines.storing import StorePipeline, open_store
 from storage.config import data_dir
 from storage.store import Outcome, Spool, Store
 

@@ -23,7 +23,7 @@ from statistics import median
 
 from sqlalchemy import Engine, func, select, update
 
-from daihuo import webhooks
+from daihuo.runs import webhooks
 from storage.models import Article, CrawlRun, RawPage
 from storage.schedule_models import RunMeta
 

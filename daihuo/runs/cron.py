@@ -36,7 +36,7 @@ from croniter import croniter
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from daihuo import runs
+from daihuo.runs import lifecycle as runs
 from storage.models import CrawlRun, Source
 from storage.schedule_models import DEFAULT_TZ, RunMeta, Schedule, SchedulerLease
 from storage.store import from_db, now_utc, to_utc

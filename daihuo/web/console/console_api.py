@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from crawlers.registry import DEFAULT_REGISTRY
+from daihuo.web import accounts as users
+from daihuo.web.accounts import UserInfo
 from daihuo.web.auth import require
 from daihuo.web.console.extraction import test_extraction
 from daihuo.web.console.pages import apply_decision
-from storage import curation, rules, users
-from storage import sources as src_store
-from storage.curation_queue import QueueFilter, new_article_ids, queue, queue_article, story_members
-from storage.users import UserInfo
+from editorial import curation, rules
+from editorial import sources as src_store
+from editorial.review_queue import QueueFilter, new_article_ids, queue, queue_article, story_members
 
 router = APIRouter(prefix="/api", tags=["console"])
 analyst = Depends(require("analyst"))

@@ -7,8 +7,8 @@ from scrapy.settings import Settings
 from crawlers.distributed.connection import redis_prefix, redis_url
 from crawlers.registry import SourceConfig
 
-LOCAL_STORE = "pipelines.store.StorePipeline"
-LEASED_STORE = "crawlers.distributed.store.LeasedStorePipeline"
+LOCAL_STORE = "pipelines.storing.StorePipeline"
+LEASED_STORE = "crawlers.distributed.leased_storing.LeasedStorePipeline"
 
 
 def distributed_settings(settings: Settings, source: SourceConfig | None = None, *,

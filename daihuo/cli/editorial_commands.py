@@ -65,7 +65,7 @@ def _vars(values: tuple[str, ...]) -> dict[str, str]:
 def sources_import(registry: Path | None, variables: tuple[str, ...]) -> None:
     """Sync the registry file into the store (idempotent; keeps editors' enable/disable)."""
     from crawlers.registry import DEFAULT_REGISTRY
-    from storage.sources import SourceError, import_registry
+    from editorial.sources import SourceError, import_registry
 
     with _engine() as engine:
         try:
@@ -83,7 +83,7 @@ def sources_import(registry: Path | None, variables: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def sources_list(as_json: bool) -> None:
     """Sources in the store (what the console and the scheduler use)."""
-    from storage.sources import list_sources
+    from editorial.sources import list_sources
 
     with _engine() as engine:
         items = list_sources(engine)
@@ -132,7 +132,7 @@ def _fields(opts: dict) -> dict:
 def sources_add(name: str, disabled: bool, **opts) -> None:
     """Add a source (validated; hosts on private networks need an allowed network, see
     `daihuo settings allow-network`)."""
-    from storage.sources import SourceError, add_source
+    from editorial.sources import SourceError, add_source
 
     data = {"name": name, **_fields(opts), "enabled": not disabled}
     with _engine() as engine:
@@ -148,7 +148,7 @@ def sources_add(name: str, disabled: bool, **opts) -> None:
 @_source_options
 def sources_edit(name: str, **opts) -> None:
     """Change a source's fields, tier or note (only the options given change)."""
-    from storage.sources import SourceError, update_source
+    from editorial.sources import SourceError, update_source
 
     with _engine() as engine:
         try:
@@ -160,7 +160,7 @@ def sources_edit(name: str, **opts) -> None:
 
 
 def _toggle(name: str, on: bool) -> None:
-    from storage.sources import SourceError, set_enabled
+    from editorial.sources import SourceError, set_enabled
 
     with _engine() as engine:
         try:
@@ -191,7 +191,7 @@ def sources_disable(name: str) -> None:
 def sources_test(name: str, url: str | None, as_json: bool) -> None:
     """Fetch one page of a source (default its first start URL) and show the extraction."""
     from daihuo.web.console.extraction import test_extraction
-    from storage.sources import SourceError, allowed_networks, get_source
+    from editorial.sources import SourceError, allowed_networks, get_source
 
     with _engine() as engine:
         try:
@@ -234,7 +234,7 @@ SOURCES_COMMANDS = [sources_import, sources_list, sources_add, sources_edit, sou
 def queue_cmd(status: str, source, tier, platform, topic, flag, q, page: int, limit: int,  # noqa: ANN001
               as_json: bool) -> None:
     """The curation queue: one line per story (reposts collapsed), newest first."""
-    from storage.curation_queue import QueueFilter, queue
+    from editorial.review_queue import QueueFilter, queue
 
     f = QueueFilter(status=None if status == "all" else status, source=source, tier=tier,
                     platform=platform, topic=topic, flag=flag, q=q, page=page, per_page=limit)
@@ -267,8 +267,8 @@ def _when(value: str | None) -> datetime | None:
 def _decide(ids: tuple[int, ...], action: str, reason: str | None, at: str | None = None,
             story: bool = False) -> None:
     from daihuo.web.console.pages import apply_decision
-    from storage.curation import CurationError
-    from storage.curation_queue import story_members
+    from editorial.curation import CurationError
+    from editorial.review_queue import story_members
 
     with _engine() as engine:
         chosen = story_members(engine, list(ids)) if story else list(ids)
@@ -313,7 +313,7 @@ def feature_cmd(ids: tuple[int, ...], off: bool, reason: str | None) -> None:
 @click.option("--summary", help="The summary shown on the site ('' clears it).")
 def edit_cmd(article_id: int, title: str | None, summary: str | None) -> None:
     """Set an article's displayed title and/or summary (the crawled text is kept)."""
-    from storage.curation import CurationError, edit
+    from editorial.curation import CurationError, edit
 
     fields = {k: v for k, v in (("title", title), ("summary", summary)) if v is not None}
     with _engine() as engine:
@@ -341,7 +341,7 @@ def rules_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def rules_list(as_json: bool) -> None:
     """List the rules in the order they are tried."""
-    from storage.rules import list_rules
+    from editorial.rules import list_rules
 
     with _engine() as engine:
         items = list_rules(engine)
@@ -361,7 +361,7 @@ def rules_list(as_json: bool) -> None:
 @click.option("--disabled", is_flag=True)
 def rules_add(name: str, condition: str, action: str, position: int | None, disabled: bool) -> None:
     """Add a rule."""
-    from storage.rules import RuleError, add_rule
+    from editorial.rules import RuleError, add_rule
 
     with _engine() as engine:
         try:
@@ -375,7 +375,7 @@ def rules_add(name: str, condition: str, action: str, position: int | None, disa
 @click.argument("name")
 def rules_remove(name: str) -> None:
     """Remove a rule."""
-    from storage.rules import RuleError, remove_rule
+    from editorial.rules import RuleError, remove_rule
 
     with _engine() as engine:
         try:
@@ -394,7 +394,7 @@ def rules_remove(name: str) -> None:
 def rules_set(name: str, condition: str | None, action: str | None, position: int | None,
               enabled: bool | None) -> None:
     """Change a rule."""
-    from storage.rules import RuleError, update_rule
+    from editorial.rules import RuleError, update_rule
 
     with _engine() as engine:
         try:
@@ -409,8 +409,8 @@ def rules_set(name: str, condition: str | None, action: str | None, position: in
 @click.option("--apply", "apply_", is_flag=True, help="Carry the decisions out (default: preview).")
 def rules_run(apply_: bool) -> None:
     """Run the rules over the articles waiting in the queue."""
-    from storage.curation_queue import new_article_ids
-    from storage.rules import evaluate_new_articles
+    from editorial.review_queue import new_article_ids
+    from editorial.rules import evaluate_new_articles
 
     with _engine() as engine:
         decisions = evaluate_new_articles(engine, new_article_ids(engine), apply=apply_)
@@ -428,7 +428,7 @@ def settings_group() -> None:
 @settings_group.command(name="show")
 def settings_show() -> None:
     """Show the settings."""
-    from storage.sources import allowed_networks
+    from editorial.sources import allowed_networks
 
     with _engine() as engine:
         nets = allowed_networks(engine)
@@ -441,7 +441,7 @@ def settings_show() -> None:
 def settings_allow(networks: tuple[str, ...], clear: bool) -> None:
     """Let sources use these private networks (CIDR), e.g. 127.0.0.0/8 for the demo site.
     Replaces the list."""
-    from storage.sources import SourceError, set_allowed_networks
+    from editorial.sources import SourceError, set_allowed_networks
 
     if not networks and not clear:
         raise click.UsageError("name networks, or --clear")

@@ -22,13 +22,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from daihuo.web.site.config import SiteConfig
 from daihuo.web.site.feeds import FeedBuilder
 from daihuo.web.site.render import CSS_PATH, Renderer, item_key, template_digest
+from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, file_for
-from storage.curation import mark_published
-from storage.published import ArticlePage, published_corpus
+from editorial.curation import mark_published
+from editorial.published import ArticlePage, published_corpus
 from storage.store import now_utc, to_utc
 
 MANIFEST = ".daihuo-publish.json"

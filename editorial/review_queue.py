@@ -1,7 +1,7 @@
 """The curation queue: articles awaiting a decision, one row per story (clusters collapsed),
 with their provenance (source and tier, crawl run, extraction flags, tags, cluster size).
 
-Decisions themselves are storage.curation's; this module only reads.
+Decisions themselves are editorial.curation's; this module only reads.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, String, cast, exists, func, literal, or_, select
 
+from editorial.curation import STATUSES, article_history
 from storage.console_models import SourceMeta
-from storage.curation import STATUSES, article_history
 from storage.models import Article, Cluster, RawPage, Source, Tag
 from storage.store import from_db, to_utc
 

@@ -77,8 +77,8 @@ def demo(serve: bool) -> None:
     nothing else in the store is touched.
     """
     from crawlers.registry import parse_source
-    from daihuo.crawl import run_crawl
-    from daihuo.demosite import DemoServer, demo_sources
+    from daihuo.demo.demo_server import DemoServer, demo_sources
+    from daihuo.runs.crawling import run_crawl
     from storage.store import Store
 
     url = database_url()
@@ -140,7 +140,7 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
 def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: bool, verbose: bool) -> None:
     """Crawl registry SOURCES (by name) into the store, recording the run."""
     from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
-    from daihuo.crawl import run_crawl
+    from daihuo.runs.crawling import run_crawl
 
     try:
         known = load_registry(registry or DEFAULT_REGISTRY)
@@ -166,7 +166,7 @@ def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: boo
         raise click.ClickException(str(exc)) from None
     t0 = time.perf_counter()
     if os.environ.get("DAIHUO_REDIS_URL"):  # distributed mode: seed the shared queues, help drain them
-        from daihuo.worker import finish_run, run_worker, seed_run
+        from daihuo.runs.worker import finish_run, run_worker, seed_run
 
         run_id = seed_run(chosen, trigger="cli")
         click.echo(f"run #{run_id} seeded in Redis; crawling here too (more machines: `daihuo worker`)")
@@ -205,7 +205,7 @@ def worker(sources: tuple[str, ...], registry: Path | None, forever: bool, log_l
     missing = [n for n in sources if n not in known]
     if missing:
         raise click.UsageError(f"unknown source {missing[0]!r}; known: {', '.join(sorted(known))}")
-    from daihuo.worker import run_worker
+    from daihuo.runs.worker import run_worker
 
     run_worker([known[n] for n in sources], exit_when_done=not forever, log_level=log_level)
 
@@ -271,7 +271,7 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
 # -- search ----------------------------------------------------------------------------------
 def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,
                 as_json: bool, collapse: bool = True, sort: str = "relevance") -> None:
-    from daihuo.searching import query_terms
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, SearchRequest, search
 
     engine = _open_engine()
@@ -336,8 +336,8 @@ def reprocess(batch: int, min_docs: int) -> None:
     from nlp.document import Page, process_page
     from nlp.tagging import IdfTable
     from pipelines.convert import document_to_record
-    from pipelines.listings import batch_to_record, parse_listing_batch
-    from pipelines.store import open_store
+    from pipelines.listing_items import batch_to_record, parse_listing_batch
+    from pipelines.storing import open_store
     from storage.config import idf_path
 
     store = open_store(database_url())
@@ -397,7 +397,7 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
         return
     import csv
 
-    from storage.listings import COLUMNS, query_listings
+    from storage.listing_queries import COLUMNS, query_listings
 
     engine = _open_engine()
     try:
@@ -434,7 +434,7 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
 @click.option("--json", "as_json", is_flag=True)
 def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN001
     """Count, median price and median price per 10,000 followers by platform and category."""
-    from storage.listings import listing_stats
+    from storage.listing_queries import listing_stats
 
     engine = _open_engine()
     try:
@@ -525,8 +525,8 @@ def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, 
     daihuo export 直播带货 --platform 快手 --format csv --out kuaishou.csv
     daihuo export '"私域流量" -微信' --format jsonl
     """
-    from daihuo.export import search_rows, write_rows
-    from daihuo.searching import query_terms
+    from daihuo.analysis.export import search_rows, write_rows
+    from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, SearchRequest
 
     req = SearchRequest(query=query, platform=platform, topic=topic, source=source,
@@ -585,7 +585,7 @@ def publish_cmd(out: Path, base_url: str, full: bool) -> None:
     Only approved articles whose publish time has come appear; taken-down articles are
     removed from every page, feed and the sitemap.
     """
-    from daihuo.publish import publish
+    from daihuo.web.site.publish import publish
     from storage.db import migrate
 
     engine = _open_engine()
@@ -616,7 +616,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
                    "put them behind HTTPS", err=True)
     sched = None
     if not no_scheduler:  # only one scheduler is active at a time (a lease in the store)
-        from daihuo.scheduler import start_in_thread
+        from daihuo.runs.cron import start_in_thread
 
         sched = start_in_thread(database_url())
     try:
@@ -638,8 +638,8 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
 def user_add(name: str, role: str, password_stdin: bool) -> None:
     """Create a user (the password is asked for, never given on the command line)."""
+    from daihuo.web.accounts import UserError, create_user
     from storage.db import migrate
-    from storage.users import UserError, create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -659,8 +659,8 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
 @user.command(name="list")
 def user_list() -> None:
     """List users and their roles."""
+    from daihuo.web.accounts import list_users
     from storage.db import migrate
-    from storage.users import list_users
 
     engine = _open_engine()
     migrate(engine)
@@ -675,8 +675,8 @@ def user_list() -> None:
 @click.option("--disable/--enable", default=None, help="Disabling also ends the user's sessions.")
 def user_set(name: str, role: str | None, disable: bool | None) -> None:
     """Change a user's role, or disable/enable them."""
+    from daihuo.web.accounts import UserError, set_disabled, set_role
     from storage.db import migrate
-    from storage.users import UserError, set_disabled, set_role
 
     engine = _open_engine()
     migrate(engine)
@@ -759,15 +759,15 @@ def maintain(step: int | None) -> None:
     engine.dispose()
 
 
-from daihuo.cli_console import register as _register_console  # noqa: E402
+from daihuo.cli.editorial_commands import register as _register_console  # noqa: E402
 
 _register_console(main)
 
-from daihuo.cli_schedule import register as _register_scheduling  # noqa: E402
+from daihuo.cli.schedule_commands import register as _register_scheduling  # noqa: E402
 
 _register_scheduling(main)
 
-from daihuo.cli_discover import register as _register_discover  # noqa: E402
+from daihuo.cli.discovery_commands import register as _register_discover  # noqa: E402
 
 _register_discover(main)  # `daihuo sources discover URL`
 

@@ -2,7 +2,7 @@
 
 A rule is a condition, an action (approve | reject | feature) and a position. Rules are
 tried in position order and the first enabled rule whose condition holds decides; the
-decision goes through storage.curation, so it is recorded as a curation event with the
+decision goes through editorial.curation, so it is recorded as a curation event with the
 rule's name as the actor and the rule itself as the reason. An article no rule matches stays
 in the queue for a person.
 
@@ -31,10 +31,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from storage import curation
+from editorial import curation
+from editorial.sources import audit
 from storage.console_models import TIERS, PublishRule, SourceMeta
 from storage.models import Article, Cluster, Source, Tag
-from storage.sources import audit
 from storage.store import from_db, now_utc
 
 ACTIONS = ("approve", "reject", "feature")
@@ -307,7 +307,7 @@ def decide(rules: list[Rule], facts: Facts) -> Decision | None:
 def evaluate_new_articles(engine: Engine, article_ids: list[int], *, apply: bool = True,
                           now: datetime | None = None) -> list[Decision]:
     """Run the rules over newly stored articles (those still "new") and carry out each
-    decision through storage.curation, which records it with its reason. With
+    decision through editorial.curation, which records it with its reason. With
     ``apply=False`` nothing changes (a preview). Returns the decisions made."""
     rules = [r for r in list_rules(engine) if r.enabled]
     if not rules or not article_ids:

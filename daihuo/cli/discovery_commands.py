@@ -4,36 +4,9 @@ preview what it would crawl, and save it as a normal source when asked."""
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlsplit
 
 import click
-
-
-def guarded_fetcher(allowed):  # noqa: ANN001, ANN201
-    """The console's fenced fetch (http/https, private addresses refused unless allowed,
-    redirects re-checked, size and time caps) in discovery's shape."""
-    from crawlers.discovery import Fetched
-    from daihuo.web.console.extraction import fetch
-
-    def get(url: str) -> Fetched:
-        got = fetch(url, allowed)
-        return Fetched(got.url, got.status, got.body, dict(got.headers))
-
-    return get
-
-
-def process_page(fetched) -> dict:  # noqa: ANN001
-    """The crawl's own stages over a fetched page (``daihuo parse``'s JSON)."""
-    from daihuo.web.console.extraction import Fetched as ConsoleFetched
-    from daihuo.web.console.extraction import run_pipeline
-
-    return run_pipeline(ConsoleFetched(fetched.url, fetched.status, fetched.headers, fetched.body, 0.0))
-
-
-def default_name(url: str) -> str:
-    host = (urlsplit(url).hostname or "site").removeprefix("www.")
-    return re.sub(r"[^a-z0-9_-]+", "-", host.lower()).strip("-")[:100] or "site"
 
 
 def toml_source(src: dict) -> str:
@@ -65,8 +38,9 @@ def sources_discover(url: str, name: str | None, preview_n: int, delay: float, s
     registry entry to edit, or --save it (disabled, to review in the console or with
     `daihuo sources edit`)."""
     from crawlers.discovery import discover
-    from daihuo.cli_console import _actor, _engine, _fail
-    from storage.sources import SourceError, add_source, allowed_networks, check_url
+    from daihuo.cli.editorial_commands import _actor, _engine, _fail
+    from daihuo.web.console.discovery_fetch import default_name, guarded_fetcher, process_page
+    from editorial.sources import SourceError, add_source, allowed_networks, check_url
 
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise click.UsageError(f"not an http(s) URL: {url!r} (e.g. https://news.example.com/)")
