@@ -64,7 +64,7 @@ def test_category_variants_merge_into_one_pattern():
 def test_discover_cli_prints_a_source_and_saves_it(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from daihuo.cli import main
+    from daihuo.cli.main import main
     from editorial.sources import get_source, set_allowed_networks
     from storage.db import make_engine, migrate
 
