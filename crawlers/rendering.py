@@ -9,9 +9,11 @@
   needs no rendering costs one browser fetch per URL class.
 
 Rendered fetches go through Scrapy's downloader like any other: robots.txt, the slot's delay
-(and Crawl-delay), the download timeout (the navigation timeout), and concurrency apply. The
-browser's own sub-requests are limited by ``abort_request``: images, media and fonts never,
-and nothing outside the source's allowed domains. One browser context, at most the source's
+(and Crawl-delay, counted from the page's arrival: the browser's start-up must not eat it),
+the download timeout (the navigation timeout), and concurrency apply. The browser's own
+sub-requests are limited by ``abort_request``: images, media and fonts never, and nothing
+outside the source's allowed domains; the page's own scripts and data requests on the site
+are part of fetching that page and are not spaced. One browser context, at most the source's
 concurrency pages open at once, each closed after its response: that bounds memory. A failed
 render is never a lost page: in ``auto`` the plain page is used; otherwise the page comes
 back as HTTP 502 with the reason (stored as a failed fetch, ``X-Daihuo-Fetch-Error``).
@@ -28,10 +30,11 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import monotonic
 from urllib.parse import urlsplit
 
 from lxml import html as lhtml
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
@@ -172,10 +175,22 @@ class RenderMiddleware:
             raise NotConfigured
         self.stats = crawler.stats
         self.decisions: dict[str, bool] = {}  # URL class -> render?
+        crawler.signals.connect(self._spaced_from_now, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
         return cls(crawler)
+
+    def _spaced_from_now(self, response, request, spider=None) -> None:  # noqa: ANN001
+        """The site sees a rendered request only after the browser (and, the first time, its
+        launch) got to it, so the slot's delay is counted from the page's arrival, not from
+        when Scrapy handed the request over: the next request leaves a full delay later.
+        (Sent before the slot picks its next request.)"""
+        if request.meta.get(_MODE_META) == "rendered":
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None:
+                slot.lastseen = max(slot.lastseen, monotonic())
 
     @staticmethod
     def _browser_meta(request: Request) -> None:
@@ -227,6 +242,7 @@ class RenderMiddleware:
     def process_exception(self, request: Request, exception: Exception, spider=None):  # noqa: ANN001, ANN201
         if request.meta.get(_MODE_META) != "rendered":
             return None
+        self._spaced_from_now(None, request)
         reason = f"render failed: {type(exception).__name__}: {exception}".splitlines()[0][:300]
         self.stats.inc_value("daihuo/render/failed")
         probe = request.meta.get(_PROBE)

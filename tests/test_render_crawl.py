@@ -78,3 +78,22 @@ def test_render_always_records_a_failed_render(tmp_path):
                                    "WHERE error IS NOT NULL")).all()
     assert [(r.url.rsplit("/", 1)[1], r.status, r.error_stage) for r in failed] == [("hangup.html", 502, "fetch")]
     assert "render failed" in failed[0].error
+
+
+def test_rendered_fetches_keep_robots_and_crawl_delay(tmp_path):
+    site, facts = build_patterns_site(crawl_delay=2)
+    site.add("/render-list.html", "<html><body><a href='/js/item/2.html'>脚本列表文章二的标题</a>"
+             "<a href='/js/item/3.html'>脚本列表文章三的标题</a>"
+             "<a href='/private/1.html'>不许抓取的页面标题很长</a></body></html>")
+    with Server(site) as server:
+        base = server.base_url
+        engine, proc = crawl(tmp_path, [source(
+            "polite", base, start_urls=[f"{base}/render-list.html"], render="always",
+            articles=[r"/(js/item|private)/\d+\.html$"])], timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {"/js/item/2.html", "/js/item/3.html"} <= set(articles(engine))
+    assert not site.fetched("/private/1.html")  # robots.txt holds for the browser too
+    pages = [t for t, path in site.log if path.endswith(".html")]
+    assert len(pages) == 3
+    gaps = [b - a for a, b in zip(pages, pages[1:], strict=False)]
+    assert min(gaps) >= 2.0, gaps
