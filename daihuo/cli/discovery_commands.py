@@ -52,7 +52,7 @@ def sources_discover(url: str, name: str | None, preview_n: int, delay: float, s
             raise _fail(exc) from None
         found = discover(url, guarded_fetcher(allowed), delay=delay, preview=preview_n,
                          process=process_page)
-        src = found.source(name or default_name(url), delay=delay)
+        src = found.source(name or default_name(url))  # the crawl delay: 2 s, or Crawl-delay
         if save:
             try:
                 add_source(engine, {**src, "enabled": False}, _actor(),
