@@ -273,7 +273,9 @@ def update_source(engine: Engine, name: str, changes: dict, actor: str, *, tier:
     cfg = validate(merged, check_hosts=False)
     if check_hosts:  # only URLs that are new: an edit of the tier must not need DNS
         allowed = allowed_networks(engine)
-        for url in cfg.start_urls:
+        old_api = (current.config.get("list_api") or {}).get("url")
+        api = [cfg.list_api["url"].replace("{page}", "1")] if cfg.list_api and cfg.list_api["url"] != old_api else []
+        for url in cfg.start_urls + api:
             if url not in (current.config.get("start_urls") or []):
                 check_url(url, allowed, resolver)
     with engine.begin() as conn:

@@ -109,3 +109,21 @@ def test_render_decision_from_measured_signals():
     assert not rendering_helps(Measure(3000, 40), Measure(3200, 42))
     # a list whose article links only the script writes
     assert rendering_helps(Measure(100, 0), Measure(160, 4))
+
+
+def test_a_list_api_on_a_private_address_is_refused(tmp_path):
+    from editorial.sources import SourceError, add_source, update_source
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
+    migrate(engine)
+    dns = {"news.example.com": ["93.184.216.34"], "intranet.example.com": ["10.1.2.3"]}.__getitem__
+    api = {"url": "http://intranet.example.com/api?page={page}", "link": "url"}
+    with pytest.raises(SourceError, match="private"):
+        add_source(engine, {"name": "a", "list_api": api}, "ed", resolver=dns)
+    add_source(engine, {"name": "a", "start_urls": ["https://news.example.com/"]}, "ed", resolver=dns)
+    with pytest.raises(SourceError, match="private"):
+        update_source(engine, "a", {"list_api": api}, "ed", resolver=dns)
+    view = update_source(engine, "a", {"render": "auto", "max_pages": 5}, "ed", resolver=dns)
+    assert view.config["render"] == "auto" and view.config["max_pages"] == 5
+    engine.dispose()
