@@ -240,12 +240,12 @@ def discover(url: str, fetch: Fetch, *, delay: float = 2.0, preview: int = 5,
         body = result.get("body") or ""
         title = result.get("title")
         quality = "ok"
+        if got.status < 400 and len(body) < 200 and _SCRIPT.search(got.body):
+            scripted += 1  # little or no text, and scripts that may write it
         if result.get("error") or got.status >= 400:
             quality = f"poor: {result.get('error') or f'HTTP {got.status}'}"
         elif len(body) < 200:
             quality = f"poor: only {len(body)} characters of text"
-            if _SCRIPT.search(got.body):
-                scripted += 1
         elif not title:
             quality = "poor: no title"
         out.previews.append(Preview(art_url, title, len(body), quality,

@@ -245,7 +245,8 @@ def _scheme_urls(scheme: str, rng: random.Random):  # noqa: ANN202
             lambda t: f"/tag.php?name={TAGS[t]}")
 
 
-def build_generated_site(scheme: str, n_articles: int = 60, per_page: int = 8) -> GeneratedSite:
+def build_generated_site(scheme: str, n_articles: int = 60, per_page: int = 8,
+                         js_bodies: bool = False) -> GeneratedSite:
     """A news site of ``n_articles`` under one URL ``scheme`` (dated | numeric | query):
     homepage with nav and the latest articles, paginated category lists, tag pages, static
     pages, an RSS feed and a sitemap index (articles in two child sitemaps, the other pages in
@@ -289,7 +290,12 @@ def build_generated_site(scheme: str, n_articles: int = 60, per_page: int = 8) -
         related = "".join(li(b) for b in arts[i + 1:i + 4])
         extra = (f"<div class='tags'><a href='{html.escape(tag_url(a['tag']))}'>{TAGS[a['tag']]}</a></div>"
                  f"<div class='related'><ul>{related}</ul></div>")
-        site.add(a["url"], article_html(a["title"], a["paras"]).replace("<div class='footer'>", extra + "<div class='footer'>"))
+        page = article_html(a["title"], [] if js_bodies else a["paras"])
+        if js_bodies:  # the body is in the page only as data a script writes out
+            page = page.replace("</body>", "<script>const d=" + json.dumps(a["paras"], ensure_ascii=False)
+                                + ";const c=document.querySelector('.content');d.forEach(t=>{const p="
+                                "document.createElement('p');p.textContent=t;c.appendChild(p);});</script></body>")
+        site.add(a["url"], page.replace("<div class='footer'>", extra + "<div class='footer'>"))
     base = "{base}"
     items = "".join(f"<item><title>{html.escape(a['title'])}</title><link>{base}{html.escape(a['url'])}</link></item>"
                     for a in arts[:15])

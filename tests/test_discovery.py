@@ -126,3 +126,13 @@ def test_console_discover_form_proposes_and_saves(tmp_path, monkeypatch):
     assert not view.enabled and view.config["render"] == "auto"
     assert view.config["articles"] == [html.unescape(articles)]
     store.close()
+
+
+def test_discover_proposes_rendering_for_script_written_articles():
+    gen = build_generated_site("numeric", js_bodies=True)
+    with serve_generated(gen) as server:
+        found = discover(server.base_url + "/", guarded_fetcher(LOOPBACK), delay=0.0, preview=3,
+                         process=process_page)
+    assert found.proposal.articles  # the links are in the HTML: patterns as usual
+    assert found.render == "auto" and "scripts" in found.render_why
+    assert all(p.quality.startswith("poor") for p in found.previews)
