@@ -127,3 +127,24 @@ def test_a_list_api_on_a_private_address_is_refused(tmp_path):
     view = update_source(engine, "a", {"render": "auto", "max_pages": 5}, "ed", resolver=dns)
     assert view.config["render"] == "auto" and view.config["max_pages"] == 5
     engine.dispose()
+
+
+def test_discovery_fetches_one_at_a_time_spaced_and_within_robots():
+    import time
+
+    from protego import Protego
+
+    from crawlers.discovery import Fetched, Fetcher
+
+    seen = []
+
+    def fake(url: str) -> Fetched:
+        seen.append(time.monotonic())
+        return Fetched(url, 200, b"")
+
+    f = Fetcher(fake, delay=0.2)
+    f.robots = Protego.parse("User-agent: *\nDisallow: /private/\n")
+    assert f.get("http://h/private/x") is None and not seen
+    for path in ("/a", "/b", "/c"):
+        assert f.get("http://h" + path).status == 200
+    assert min(b - a for a, b in zip(seen, seen[1:], strict=False)) >= 0.2

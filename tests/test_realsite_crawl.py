@@ -39,11 +39,11 @@ def without_browser(tmp_path: Path) -> dict[str, str]:
 
 
 def crawl(tmp_path: Path, sources: list[dict], timeout: float = 180,
-          env: dict[str, str] | None = None) -> tuple[object, subprocess.CompletedProcess]:
+          env: dict[str, str] | None = None, db: str | None = None) -> tuple[object, subprocess.CompletedProcess]:
     registry = tmp_path / "sources.toml"
     registry.write_text("".join("[[source]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in s.items())
                                 + "\n" for s in sources), encoding="utf-8")
-    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    db = db or f"sqlite:///{tmp_path / 'store.sqlite'}"
     env = {**os.environ, "DAIHUO_DATABASE_URL": db, "DAIHUO_HOME": str(tmp_path / "home"), **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
                            *[s["name"] for s in sources]], env=env, capture_output=True, text=True,
@@ -63,7 +63,7 @@ def articles(engine) -> dict[str, dict]:
                                                else json.loads(r["flags"] or "{}")} for r in rows}
 
 
-def test_multipage_articles_and_json_list(tmp_path):
+def test_multipage_articles_and_json_list(tmp_path, db_url):
     """(On a machine without the browser stack: sources that do not render need none of it.)"""
     site, facts = build_patterns_site()
     with Server(site) as server:
@@ -74,7 +74,7 @@ def test_multipage_articles_and_json_list(tmp_path):
             source("api", base, start_urls=[], articles=[r"/jl/\d+\.html$"],
                    list_api={"url": f"{base}/api/news?page={{page}}", "items": "data.list",
                              "link": "link", "title": "title", "date": "ts"}),
-        ], env=without_browser(tmp_path))
+        ], env=without_browser(tmp_path), db=db_url)
     assert proc.returncode == 0, proc.stderr[-3000:]
     stored = articles(engine)
 
