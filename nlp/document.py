@@ -150,6 +150,8 @@ def join_continuations(doc: Document, ex: Extraction) -> None:
         part = extract(html, url=doc.page.url, now=doc.page.fetched_at, selector=doc.page.selector)
         pages.append([b.text for b in part.blocks])
         more.extend(part.blocks)
+        for key, value in part.flags.items():  # e.g. an ad contact on page 3 flags the article
+            ex.flags[key] = max(ex.flags.get(key, 0), value)
     every = ex.blocks + more
     keep = merge_block_texts(pages)
     ex.blocks = [every[i] for i in keep]
