@@ -28,12 +28,14 @@ _MD = re.compile(r"^(0?[1-9]|1[0-2]|[12]\d|3[01])$")
 _DATE8 = re.compile(r"^(19|20)\d{6}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$", re.I)
 _WORD = re.compile(r"^[A-Za-z][A-Za-z_]*$")
+_KEY = re.compile(r"^(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}$")
 _PAGER_WORDS = {"index", "list", "page", "p", "pn", "pg", "more"}
 _PAGE_KEYS = {"page", "p", "pn", "pg", "pageno", "page_no", "paged", "start", "offset"}
 
 #: token -> regex piece
 TOKEN_RE = {"{yyyy}": r"(?:19|20)\d{2}", "{mm}": r"\d{1,2}", "{date8}": r"(?:19|20)\d{6}",
-            "{id}": r"\d+", "{n}": r"\d+", "{slug}": r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+"}
+            "{id}": r"\d+", "{n}": r"\d+", "{slug}": r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+",
+            "{key}": r"[A-Za-z0-9]+"}
 
 
 def _stem_ext(segment: str) -> tuple[str, str]:
@@ -53,12 +55,12 @@ def _token(text: str, prev: str | None) -> str:
         return "{mm}"
     if text.isdigit():
         return "{id}" if len(text) >= 3 else "{n}"
-    if _SLUG.match(text):
+    if _SLUG.match(text) and sum(p.isalpha() for p in text.split("-")) >= 2:  # not 2024-05-12
         return "{slug}"
-    # 123_2, index_3, list-2: a word or id with a short number after it
-    m = re.fullmatch(r"(.+?)([_-])(\d+)", text)
-    if m:
-        return _token(m.group(1), prev) + m.group(2) + ("{id}" if len(m.group(3)) >= 3 else "{n}")
+    if _KEY.match(text):
+        return "{key}"  # an opaque id: t20241105, ab12cd34ef, imxyz1234567
+    if re.search(r"[_.-]", text):  # 123_2, index_3, doc-imxyz1234567, t20241105_123456
+        return "".join(p if p in "_.-" else _token(p, None) for p in re.split(r"([_.-])", text))
     return text
 
 
@@ -78,9 +80,8 @@ class Shape:
     @property
     def has_id(self) -> bool:
         """Ends in something that names one item: a long number, a date, a slug, a query id."""
-        last = self.segments[-1] if self.segments else ""
-        ids = ("{id}", "{date8}", "{slug}")
-        if any(t in last for t in ids):
+        ids = ("{id}", "{date8}", "{slug}", "{key}")
+        if any(t in seg for seg in self.segments[-2:] for t in ids):  # .../{key}/index.html too
             return True
         return any(v == "{id}" for k, v in self.query if k.lower() not in _PAGE_KEYS)
 

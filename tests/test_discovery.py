@@ -51,6 +51,13 @@ def test_shapes_of_the_three_schemes():
     pager = shape_of("http://h/list.php?cat=1&page=2")
     assert pager.is_pager and not pager.has_id
     assert shape_of("http://h/news/tech/index_2.html").is_pager
+    # forms portals use: opaque keys, prefixed dates with ids, slugs with a year, bare dates
+    assert str(shape_of("http://h/a/t20241105_123456.shtml")) == "/a/{key}_{id}.shtml"
+    assert str(shape_of("http://h/doc-imxyzab1234567.shtml")) == "/doc-{key}.shtml"
+    assert shape_of("http://h/tech/20241105/abc123def456/c.html").has_id
+    assert str(shape_of("http://h/p/how-to-sell-2024-guide")) == "/p/{slug}"
+    assert not shape_of("http://h/2024-05-12").has_id
+    assert re.match(shape_of("http://h/a/t20241105_123456.shtml").regex(), "http://h/a/t20241201_9.shtml")
 
 
 def test_category_variants_merge_into_one_pattern():
