@@ -90,15 +90,10 @@ class MultiPageMixin:
         chain.last = n
         chain.fetched.add(url)
         meta = {CHAIN: chain, "handle_httpstatus_all": True}
-        meta.update(self.part_meta(url))
         # dont_filter: a page 2 linked from a list too must still reach this article;
         # the chain's own bounds stop cycles. Higher priority: finish articles first.
         yield scrapy.Request(url, callback=self._on_part, errback=self._on_part_failed,
                              meta=meta, dont_filter=True, priority=10)
-
-    def part_meta(self, url: str) -> dict:
-        """Extra meta for a continuation request (rendering hooks in here)."""
-        return {}
 
     def _on_part(self, response: Response):  # noqa: ANN202
         chain: _Chain = response.meta[CHAIN]
