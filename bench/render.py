@@ -110,10 +110,12 @@ def crawl(base: str, mode: str, concurrency: int, workdir: Path) -> dict:
         f"concurrency = {concurrency}\nautothrottle = false\nrender = '{mode}'\n", encoding="utf-8")
     db = workdir / f"{mode}.sqlite"
     env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{db}", "DAIHUO_HOME": str(workdir / "home")}
+    subprocess.run([sys.executable, "-m", "daihuo", "sources", "import", str(registry)], env=env,
+                   check=True, capture_output=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
-                             f"bench-{mode}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "daihuo", "crawl", f"bench-{mode}"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
     done = threading.Event()
 

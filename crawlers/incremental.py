@@ -35,9 +35,9 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from sqlalchemy import func, select
 
 from nlp.document import Page
-from storage.db import make_engine
+from pipelines.wiring import system_of
 from storage.models import Article, RawPage, Source
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 META_KEY = "daihuo_known_page"  # request meta: the stored raw page this request re-checks
 
@@ -116,9 +116,8 @@ class IncrementalMiddleware(BaseSpiderMiddleware):
             new_every=timedelta(hours=s.getfloat("DAIHUO_REVISIT_NEW_HOURS", 24)),
             old_every=_days(s, "DAIHUO_REVISIT_OLD_DAYS", 30),
             resume_since=to_utc(datetime.fromisoformat(since)) if since else None)
-        self.url = s.get("DAIHUO_DATABASE_URL") or None
+        self.system = system_of(crawler)
         self.stats = crawler.stats
-        self._engine = None
         self._states: dict[str, PageState] | None = None
         self._decided: set[str] = set()
 
@@ -128,9 +127,7 @@ class IncrementalMiddleware(BaseSpiderMiddleware):
 
     @property
     def engine(self):  # noqa: ANN201
-        if self._engine is None:
-            self._engine = make_engine(self.url)
-        return self._engine
+        return self.system.engine
 
     def states(self) -> dict[str, PageState]:
         if self._states is None:  # once per crawl, at the first article link

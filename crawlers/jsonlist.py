@@ -28,7 +28,7 @@ class JsonListMixin:
 
     def _api_request(self, api: dict, page: int) -> scrapy.Request:
         return scrapy.Request(api["url"].replace("{page}", str(page)), callback=self.parse_api,
-                              meta={API_PAGE: page}, dont_filter=True)
+                              errback=self.errback_fetch, meta={API_PAGE: page}, dont_filter=True)
 
     def parse_api(self, response: Response):  # noqa: ANN201
         api = self.source.list_api

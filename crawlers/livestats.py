@@ -12,18 +12,18 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import update
 from twisted.internet import task
 
-from storage.db import make_engine
+from pipelines.wiring import system_of
 from storage.schedule_models import RunMeta
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 
 
 class LiveStats:
-    def __init__(self, crawler, run_id: int, url: str | None, interval: float) -> None:  # noqa: ANN001
+    def __init__(self, crawler, run_id: int, engine, interval: float) -> None:  # noqa: ANN001
         self.crawler = crawler
         self.run_id = run_id
-        self.engine = make_engine(url)
+        self.engine = engine
         self.interval = interval
         self.loop: task.LoopingCall | None = None
 
@@ -33,7 +33,7 @@ class LiveStats:
         run_id, interval = s.get("DAIHUO_RUN_ID"), s.getfloat("DAIHUO_LIVE_STATS_INTERVAL", 2.0)
         if run_id is None or interval <= 0:
             raise NotConfigured
-        ext = cls(crawler, int(run_id), s.get("DAIHUO_DATABASE_URL") or None, interval)
+        ext = cls(crawler, int(run_id), system_of(crawler).engine, interval)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -46,7 +46,6 @@ class LiveStats:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         self.write()
-        self.engine.dispose()
 
     def write(self) -> None:
         stats = json.loads(json.dumps(self.crawler.stats.get_stats(), default=str))

@@ -20,6 +20,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawlers.fetch_failures import record_failure
 from crawlers.jsonlist import add_hints
 from nlp.extract.pagination import MAX_PAGES, PARTS_HEADER, Pager, find_pager, join_parts
 
@@ -101,6 +102,7 @@ class MultiPageMixin:
         if response.status != 200:
             chain.missing += 1
             self.crawler.stats.inc_value("daihuo/pages/missing")
+            yield self.page_item(response)  # the failed page is a row of its own (not an article)
         else:
             chain.bodies.append(response.body)
             if pager is not None:
@@ -113,6 +115,7 @@ class MultiPageMixin:
         self.crawler.stats.inc_value("daihuo/pages/missing")
         self.logger.warning("continuation page %s failed: %s", failure.request.url,
                             failure.getErrorMessage())
+        yield from record_failure(self, failure)  # a row, as for every failed request
         yield from self._next_part(chain)
 
     def _joined_item(self, chain: _Chain):  # noqa: ANN202

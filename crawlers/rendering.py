@@ -15,8 +15,9 @@ sub-requests are limited by ``abort_request``: images, media and fonts never, an
 outside the source's allowed domains; the page's own scripts and data requests on the site
 are part of fetching that page and are not spaced. One browser context, at most the source's
 concurrency pages open at once, each closed after its response: that bounds memory. A failed
-render is never a lost page: in ``auto`` the plain page is used; otherwise the page comes
-back as HTTP 502 with the reason (stored as a failed fetch, ``X-Daihuo-Fetch-Error``).
+render is never a lost page: in ``auto`` the plain page is used; otherwise ``RenderFailed``
+with the reason reaches the request's errback, which stores it as a failed fetch
+(crawlers/fetch_failures.py).
 
 scrapy-playwright and Chromium are needed only by runs that have a rendering source:
 ``render_settings`` refuses such a run with what to install when either is missing.
@@ -43,11 +44,14 @@ from nlp.urlpatterns import url_class
 log = logging.getLogger(__name__)
 
 CHROMIUM = "/usr/bin/chromium"
-FETCH_ERROR = "X-Daihuo-Fetch-Error"
 _PROBE = "daihuo_render_probe"  # meta: the plain response an auto probe compares against
 _MODE_META = "daihuo_render"  # meta: "rendered" on browser fetches we asked for
 _BLOCKED_TYPES = {"image", "media", "font"}
 _SCRIPT = re.compile(rb"<script[\s>]", re.I)
+
+
+class RenderFailed(Exception):
+    """The browser could not render a page (the message says why)."""
 
 
 class RenderUnavailable(RuntimeError):
@@ -251,5 +255,4 @@ class RenderMiddleware:
             log.warning("%s: %s; using the server's HTML", request.url, reason)
             return probe
         log.warning("%s: %s", request.url, reason)
-        return HtmlResponse(request.url, status=502, body=b"", request=request,
-                            headers={FETCH_ERROR: reason})
+        raise RenderFailed(reason) from exception  # the request's errback records it

@@ -23,12 +23,6 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
-# robots.txt Crawl-delay (Scrapy parses it, never enforces it) and, for sources with
-# render = auto/always, the choice of fetching through Chromium (crawlers/rendering.py).
-DOWNLOADER_MIDDLEWARES = {
-    "crawlers.crawldelay.CrawlDelayMiddleware": 110,
-    "crawlers.rendering.RenderMiddleware": 960,
-}
 RETRY_TIMES = 2
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a page larger than this is not an article
 COOKIES_ENABLED = False
@@ -46,6 +40,18 @@ EXTENSIONS = {
 # Incremental crawls (crawlers/incremental.py): list pages every run; a known article again
 # only when due by its age, as a conditional request; an unchanged answer stores nothing.
 SPIDER_MIDDLEWARES = {"crawlers.incremental.IncrementalMiddleware": 600}
+# A <meta refresh> to javascript: or to the page itself keeps the page (Scrapy's raises or
+# drops it); every failed request becomes a row (crawlers/fetch_failures.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawlers.fetch_failures.SafeMetaRefreshMiddleware": 580,
+    # robots.txt Crawl-delay (Scrapy parses it, never enforces it) and, for sources with
+    # render = auto/always, the choice of fetching through Chromium (crawlers/rendering.py)
+    "crawlers.crawldelay.CrawlDelayMiddleware": 110,
+    "crawlers.rendering.RenderMiddleware": 960,
+}
+# Dropped items are logged with their URL and reason, never the item (bodies are megabytes).
+LOG_FORMATTER = "crawlers.logformat.QuietLogFormatter"
 DAIHUO_INCREMENTAL = True
 DAIHUO_REVISIT_NEW_DAYS = 7.0    # an article younger than this is "new" ...
 DAIHUO_REVISIT_NEW_HOURS = 24.0  # ... and is re-checked this often,
@@ -69,6 +75,11 @@ ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.storing.StorePipeline": 300,
 }
+
+# The composition root (daihuo.system.System): the engine, store, lexicons and IDF every
+# component uses, given by whoever starts the crawl; the add-on builds one for `scrapy crawl`.
+ADDONS = {"daihuo.system.SystemAddon": 0}
+DAIHUO_SYSTEM = None
 
 # The store (None: the configured default, see storage/config.py) and its write batch.
 DAIHUO_DATABASE_URL = os.environ.get("DAIHUO_DATABASE_URL")

@@ -20,7 +20,7 @@ from editorial.published import (  # noqa: F401  (re-exported: the console reads
     published_articles,
 )
 from storage.models import Article, CurationEvent, Source
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 #: statuses an article can have; "published" is "approved" once it has gone live in an export
 STATUSES = ("new", "approved", "rejected", "published", "unpublished")

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Engine, and_, bindparam, exists, func, or_, select
 
 from storage.models import Article, Cluster, CurationEvent, Source, Tag
-from storage.store import from_db, to_utc
+from storage.timestamps import from_db, to_utc
 
 PUBLIC_STATUSES = ("approved", "published")
 #: tag kinds the site links to

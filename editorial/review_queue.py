@@ -16,7 +16,7 @@ from sqlalchemy import Engine, String, cast, exists, func, literal, or_, select
 from editorial.curation import STATUSES, article_history
 from storage.console_models import SourceMeta
 from storage.models import Article, Cluster, RawPage, Source, Tag
-from storage.store import from_db, to_utc
+from storage.timestamps import from_db, to_utc
 
 
 @dataclass

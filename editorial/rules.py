@@ -35,7 +35,7 @@ from editorial import curation
 from editorial.sources import audit
 from storage.console_models import TIERS, PublishRule, SourceMeta
 from storage.models import Article, Cluster, Source, Tag
-from storage.store import from_db, now_utc
+from storage.timestamps import from_db, now_utc
 
 ACTIONS = ("approve", "reject", "feature")
 #: cleaner flags that mark a page as promotional junk (see nlp/extract/clean.py)

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -166,3 +167,23 @@ def load_registry(path: Path | str, *, variables: dict[str, str] | None = None
         seen.add(src.name)
         sources.append(src)
     return sources
+
+
+def _toml_value(value: object) -> str:
+    # JSON's strings, numbers and arrays of them are valid TOML (ensure_ascii off: readable)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def dump_registry(sources: list[SourceConfig]) -> str:
+    """The registry file for ``sources``: what load_registry reads back, field for field
+    (fields left at their default are written too, so nothing depends on defaults)."""
+    out = ["# daihuo sources (daihuo sources export); import with: daihuo sources import FILE", ""]
+    for src in sources:
+        out.append("[[source]]")
+        for key, value in src.to_dict().items():
+            if value is not None:
+                out.append(f"{key} = {_toml_value(value)}")
+        out.append("")
+    return "\n".join(out)

@@ -27,7 +27,7 @@ from editorial.source_config import (
 )
 from storage.console_models import TIERS, AuditEvent, ConsoleSetting, SourceMeta
 from storage.models import Article, Source
-from storage.store import from_db, now_utc
+from storage.timestamps import from_db, now_utc
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

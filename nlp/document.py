@@ -44,6 +44,7 @@ class Page:
     run_id: int | None = None
     raw_page_id: int | None = None  # set when reprocessing a stored page
     kind: str = "article"  # article | listings (a listing list or detail page)
+    fetch_error: str | None = None  # no response: why (crawlers/fetch_failures.py)
 
 
 @dataclass
@@ -95,10 +96,10 @@ def _content_type_charset(headers: dict[str, str]) -> str | None:
 
 
 def stage_fetch(doc: Document) -> None:
+    if doc.page.fetch_error:
+        raise StageError(doc.page.fetch_error)
     if doc.page.status >= 400:
-        # a failure the crawler explains (e.g. a failed render) says why, else the status
-        why = next((v for k, v in doc.page.headers.items() if k.lower() == "x-daihuo-fetch-error"), None)
-        raise StageError(f"HTTP {doc.page.status}" + (f": {why}" if why else ""))
+        raise StageError(f"HTTP {doc.page.status}")
     if not doc.page.body:
         raise StageError("empty response")
 

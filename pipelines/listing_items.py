@@ -35,6 +35,9 @@ def listing_record(li: Listing, fallback_key: str) -> ListingRecord:
 
 def parse_listing_batch(page: Page) -> ListingBatch:
     batch = ListingBatch(page=page)
+    if page.fetch_error:
+        batch.error, batch.error_stage = page.fetch_error, "fetch"
+        return batch
     if page.status >= 400:
         batch.error, batch.error_stage = f"HTTP {page.status}", "fetch"
         return batch

@@ -42,7 +42,8 @@ class StagePipeline:
             stats = self.crawler.stats
             stats.inc_value(f"daihuo/time_ms/{self.stage}",
                             round(doc.timings.get(self.stage, 0.0) * 1000, 3))
-            if doc.error is not None and not failed_before:
+            refused = (doc.page.fetch_error or "").startswith("refused")  # policy, not a failure
+            if doc.error is not None and not failed_before and not refused:
                 stats.inc_value("daihuo/failed")
                 stats.inc_value(f"daihuo/failed/{self.stage}")
         return doc
@@ -76,12 +77,13 @@ class TagPipeline(StagePipeline):
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
         from nlp.tagging import IdfTable
-        from storage.config import idf_path
+        from pipelines.wiring import system_of
 
-        path = crawler.settings.get("DAIHUO_IDF_PATH") or idf_path()
-        if os.path.exists(path):
-            return cls(crawler, make_stage_tag(IdfTable.load(path)))
-        return cls(crawler)
+        path = crawler.settings.get("DAIHUO_IDF_PATH")
+        if path:  # an explicit table (benchmarks)
+            return cls(crawler, make_stage_tag(IdfTable.load(path)) if os.path.exists(path) else None)
+        idf = system_of(crawler).idf()
+        return cls(crawler, make_stage_tag(idf)) if idf is not None else cls(crawler)
 
 
 class FingerprintPipeline(StagePipeline):

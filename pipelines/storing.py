@@ -10,20 +10,14 @@ from __future__ import annotations
 import logging
 
 from nlp.document import Document
-from pipelines.convert import document_to_record, fingerprint_similarity
+from pipelines.convert import document_to_record
 from pipelines.listing_items import ListingBatch, batch_to_record
-from storage.config import data_dir
+from pipelines.wiring import system_of
 from storage.records import PageRecord
-from storage.store import Outcome, Spool, Store
+from storage.spool import Spool, write_isolating
+from storage.store import Outcome, Store
 
 log = logging.getLogger(__name__)
-
-
-def open_store(url: str | None = None) -> Store:
-    """The store, with reposts clustered at insert by their near-duplicate fingerprints."""
-    from nlp.neardup import THRESHOLD
-
-    return Store.open(url, similar=fingerprint_similarity, threshold=THRESHOLD)
 
 
 class StorePipeline:
@@ -36,9 +30,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
-        s = crawler.settings
-        store = open_store(s.get("DAIHUO_DATABASE_URL") or None)
-        return cls(store, Spool(data_dir() / "spool"), s.getint("DAIHUO_STORE_BATCH", 100),
+        system = system_of(crawler)
+        return cls(system.store(), system.spool(), crawler.settings.getint("DAIHUO_STORE_BATCH", 100),
                    crawler.stats)
 
     def process_item(self, item):  # noqa: ANN001, ANN201
@@ -81,9 +74,12 @@ class StorePipeline:
                 self.stats.inc_value(f"daihuo/auto/{d.action}")
 
     def write(self, batch: list[PageRecord]) -> list[Outcome]:
+        """Write what waits in the spool, then ``batch``. A record the store refuses for a
+        lasting reason is quarantined (the rest is written); when the store is unreachable
+        the batch waits in the spool."""
         try:
-            return self.spool.replay(self.store) + self.store.write(batch)
-        except Exception as exc:  # the store is down or refused the batch: keep it on disk
+            return self.spool.replay(self.store) + write_isolating(self.store, batch)
+        except Exception as exc:  # the store is down or locked: keep the batch on disk
             path = self.spool.put(batch)
             log.error("store write failed (%s); %d pages spooled to %s", type(exc).__name__,
                       len(batch), path)

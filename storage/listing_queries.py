@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from storage.models import Listing, ListingSnapshot, Source
-from storage.store import from_db, to_utc
+from storage.timestamps import from_db, to_utc
 
 COLUMNS = ("id", "source", "key", "url", "platform", "category", "title", "followers",
            "price_low", "price_high", "has_violation", "live_enabled", "verified",

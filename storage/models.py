@@ -247,3 +247,18 @@ class Session(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Quarantine(Base):
+    """A record the store refused for a lasting reason (e.g. a value longer than its column),
+    kept with the error instead of blocking every later batch (storage/spool.py)."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    record: Mapped[dict] = mapped_column(JSON)  # the spooled PageRecord, to fix and replay
+    __table_args__ = (Index("ix_quarantine_run", "run_id"),)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select, text
 
-from storage.models import Article, Cluster, Source, Tag
-from storage.store import db_param, from_db
+from storage.models import Article, Cluster, RawPage, Source, Tag
+from storage.timestamps import db_param, from_db
 
 ARTICLE_FIELDS = ("id", "url", "canonical_url", "title", "published_at", "authors", "editor",
                   "original_source", "lead", "body", "blocks", "script", "flags", "status",
@@ -108,3 +108,21 @@ def status_counts(engine: Engine) -> dict[str, int]:
         return dict(conn.execute(select(Article.status, func.count()).group_by(Article.status)).all())
 
 
+
+
+def run_failures(engine: Engine, run_id: int, limit: int = 500) -> dict:
+    """What a run could not turn into articles: failed pages (URL, stage, reason; fetch
+    failures and refusals included) and quarantined records, with their totals."""
+    from storage.models import Quarantine
+
+    with engine.connect() as conn:
+        pages_q = select(RawPage.url, RawPage.status, RawPage.error_stage, RawPage.error) \
+            .where(RawPage.run_id == run_id, RawPage.error.is_not(None))
+        pages = [dict(r._mapping) for r in conn.execute(pages_q.order_by(RawPage.id).limit(limit))]
+        n_pages = conn.scalar(select(func.count()).select_from(pages_q.subquery()))
+        quarantine_q = select(Quarantine.url, Quarantine.error, Quarantine.created_at) \
+            .where(Quarantine.run_id == run_id)
+        quarantined = [dict(r._mapping) for r in conn.execute(quarantine_q.order_by(Quarantine.id).limit(limit))]
+        n_quarantined = conn.scalar(select(func.count()).select_from(quarantine_q.subquery()))
+    return {"pages": pages, "pages_total": n_pages, "quarantined": quarantined,
+            "quarantined_total": n_quarantined}

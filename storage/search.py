@@ -36,7 +36,7 @@ from sqlalchemy import Engine, text
 
 from storage.facets import facet_token
 from storage.query import Leaf, Node, Not, Query, QueryError, fts5_literal, parse_query
-from storage.store import db_param, from_db
+from storage.timestamps import db_param, from_db
 
 __all__ = ["CANDIDATE_CAP", "Hit", "QueryError", "SearchRequest", "SearchResult", "fts5_literal",
            "make_snippet", "parse_query", "search"]
@@ -78,6 +78,10 @@ class SearchRequest:
     until: datetime | None = None
     cluster: int | None = None
     status: str | None = None
+    #: only articles visible at ``live_at``: status in ``live_statuses`` and publish time
+    #: reached (the public site's search; the policy of what is public is editorial's)
+    live_at: datetime | None = None
+    live_statuses: tuple[str, ...] = ()
     sort: str = "relevance"  # relevance | date
     recency: bool = False
     page: int = 1
@@ -160,6 +164,14 @@ def _filters(req: SearchRequest, dialect: str, params: dict) -> tuple[str, bool]
     if req.status:
         params["f_status"] = req.status
         conds.append("a.status = :f_status")
+    if req.live_at is not None:
+        names = []
+        for i, status in enumerate(req.live_statuses or ("approved",)):
+            params[f"f_live{i}"] = status
+            names.append(f":f_live{i}")
+        params["f_live_at"] = db_param(req.live_at, dialect)
+        conds.append(f"a.status IN ({', '.join(names)})"
+                     " AND (a.publish_at IS NULL OR a.publish_at <= :f_live_at)")
     return "".join(" AND " + c for c in conds), bool(conds)
 
 

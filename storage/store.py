@@ -15,16 +15,15 @@ import heapq
 import json
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
-from storage.db import make_engine, migrate
+from storage.db import ensure_schema, make_engine
 from storage.facets import MARK, facet_terms
 from storage.models import (
     Article,
@@ -39,36 +38,7 @@ from storage.models import (
     Tag,
 )
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def to_utc(dt: datetime | None) -> datetime | None:
-    """Datetimes are stored in UTC (SQLite keeps no offset); naive means UTC already."""
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
-def db_param(dt: datetime, dialect: str) -> datetime | str:
-    """A datetime as a raw-SQL parameter comparable with stored values."""
-    dt = to_utc(dt)
-    if dialect == "sqlite":  # stored as naive UTC text by SQLAlchemy
-        return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return dt
-
-
-def from_db(dt: datetime | str | None) -> datetime | None:
-    """A stored datetime back as aware UTC (raw SQL on SQLite returns it as text)."""
-    if dt is None:
-        return None
-    if isinstance(dt, str):
-        dt = datetime.fromisoformat(dt)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+from storage.timestamps import db_param, from_db, now_utc, to_utc  # noqa: F401 (re-used names)
 
 
 @dataclass
@@ -278,25 +248,50 @@ class _Pending:
                 ids.remove(art_id)
 
 
+class _Batch:
+    """One Store.write call's state: its connection and time, what the store already has,
+    what it decided per page, and the rows it writes at the end."""
+
+    def __init__(self, conn, now: datetime) -> None:  # noqa: ANN001
+        self.conn = conn
+        self.now = now
+        self.by_url: dict[str, tuple] = {}  # canonical URL -> (article id or _New, content hash)
+        self.by_hash: dict[str, object] = {}  # content hash -> article id or _New
+        self.source_of: dict[int, int | None] = {}  # known article -> its source (provenance)
+        self.pending = _Pending()
+        self.new: list[_New] = []
+        self.placeholders: list[tuple[Outcome, _New]] = []  # outcomes naming a not-yet-inserted article
+        self.outcomes: list[Outcome] = []
+
+
 class Store:
-    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, engine: Engine, similar: SimilarFn | None = None, threshold: float = 0.5,
+                 *, owns_engine: bool = False) -> None:
         self.engine = engine
         self.similar = similar
         self.threshold = threshold
+        self.owns_engine = owns_engine  # False: the process's one engine, closed by its owner
         self._source_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str | None = None, similar: SimilarFn | None = None,
              threshold: float = 0.5) -> Store:
-        """Open (and migrate) the store at ``url``, default the configured one. With
+        """A store over a new engine of its own, for tools and tests (the application gets
+        its store from ``daihuo.system.System.store()``, which clusters near-duplicates).
+        A new store is created; one whose schema is behind raises SchemaBehind. With
         ``similar``, a new article joins the cluster of its most similar stored article when
         that similarity reaches ``threshold``."""
         engine = make_engine(url)
-        migrate(engine)
-        return cls(engine, similar, threshold)
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, similar, threshold, owns_engine=True)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.owns_engine:
+            self.engine.dispose()
 
     # -- sources ---------------------------------------------------------------------------
     def sync_sources(self, sources: Iterable[dict]) -> dict[str, int]:
@@ -378,141 +373,173 @@ class Store:
 
     # -- pages -----------------------------------------------------------------------------
     def write(self, records: list[PageRecord]) -> list[Outcome]:
-        """Write a batch of processed pages in one transaction; returns one Outcome each."""
-        outcomes: list[Outcome] = []
+        """Write a batch of processed pages in one transaction; returns one Outcome each.
+
+        Phases: look up which articles the batch already has; insert the new raw pages;
+        decide what becomes of each page (stored, updated, unchanged, duplicate, failed);
+        insert the new articles together; cluster them; write the tag, LSH and cluster rows
+        the batch collected."""
         if not records:
-            return outcomes
-        now = now_utc()
+            return []
         with self.engine.begin() as conn:
-            # Known articles among this batch, looked up in two indexed queries.
-            arts = [r.article for r in records if r.article is not None]
-            by_url: dict[str, tuple[int, str]] = {}
-            by_hash: dict[str, int] = {}
-            if arts:
-                urls = list({a.canonical_url for a in arts})
-                hashes = list({a.content_hash for a in arts})
-                for row in conn.execute(select(Article.id, Article.canonical_url, Article.content_hash)
-                                        .where(Article.canonical_url.in_(urls))):
-                    by_url[row.canonical_url] = (row.id, row.content_hash)
-                for row in conn.execute(select(Article.id, Article.content_hash)
-                                        .where(Article.content_hash.in_(hashes))):
-                    by_hash[row.content_hash] = row.id
-            # New raw pages first: their ids, in order, are the articles' raw_page_id.
-            fresh = [r.raw for r in records if r.raw.raw_page_id is None]
-            new_raw_ids = iter(_insert_returning_ids(
-                conn, _RAW,
-                [dict(source_id=self.source_id(raw.source), run_id=raw.run_id, url=raw.url, status=raw.status,
-                      fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
-                      html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
-                 for raw in fresh]))
-            # First pass: what becomes of each page. New articles are inserted together after
-            # it; tag, LSH and cluster rows once at the batch's end.
-            pending = _Pending()
-            new: list[_New] = []
-            placeholders: list[tuple[Outcome, _New]] = []  # outcomes naming a not-yet-inserted article
+            batch = _Batch(conn, now_utc())
+            self._look_up_known(batch, records)
+            raw_ids = self._insert_raw_pages(batch, records)
             for rec in records:
-                raw = rec.raw
-                raw_id = raw.raw_page_id
-                source_id = self.source_id(raw.source)
-                if raw_id is None:
-                    raw_id = next(new_raw_ids)
-                else:
-                    conn.execute(update(RawPage).where(RawPage.id == raw_id).values(
-                        charset=raw.charset, error=raw.error, error_stage=raw.error_stage))
-                art = rec.article
-                if rec.listings:
-                    # embedded cards link to the article once it is stored (below)
-                    known_id = by_url.get(art.canonical_url, (None,))[0] if art else None
-                    self._write_listings(conn, source_id, raw.run_id, raw.fetched_at, rec.listings,
-                                         article_id=known_id if isinstance(known_id, int) else None)
-                if art is None:
-                    if raw.error is None and rec.listings:
-                        outcomes.append(Outcome("listing_page", raw.url, reason=f"{len(rec.listings)} listings"))
-                    else:
-                        outcomes.append(Outcome("failed", raw.url, reason=raw.error_stage or "no article"))
-                    continue
-                values = dict(
-                    source_id=source_id, raw_page_id=raw_id, url=art.url, canonical_url=art.canonical_url,
-                    title=art.title, published_at=to_utc(art.published_at), authors=art.authors,
-                    editor=art.editor, original_source=art.original_source, lead=art.lead,
-                    body=art.body, blocks=art.blocks, script=art.script,
-                    content_hash=art.content_hash, flags=art.flags, title_terms=_words(art.title_terms),
-                    body_terms=_words(art.body_terms), lexicon_version=art.lexicon_version,
-                    facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), raw.source),
-                    fingerprint=art.fingerprint, updated_at=now)
-                known = by_url.get(art.canonical_url)
-                dup_of = by_hash.get(art.content_hash)
-                if known and known[1] == art.content_hash and raw.raw_page_id is None:
-                    outcome = Outcome("unchanged", raw.url, reason="same content")
-                    target = known[0]
-                elif dup_of is not None and (known is None or dup_of != known[0]):
-                    outcome = Outcome("duplicate", raw.url, reason="same body as another URL")
-                    target = dup_of
-                else:
-                    if known is None:
-                        target = _New(rec, values)
-                        new.append(target)
-                        outcome = Outcome("stored", raw.url)
-                    elif isinstance(known[0], _New):  # rewritten before it was inserted
-                        target = known[0]
-                        target.rec, target.values = rec, values
-                        outcome = Outcome("updated", raw.url)
-                    else:
-                        target = known[0]
-                        conn.execute(update(Article).where(Article.id == target).values(**values))
-                        conn.execute(delete(Tag).where(Tag.article_id == target))
-                        conn.execute(delete(LshKey).where(LshKey.article_id == target))
-                        conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
-                        pending.forget(target)
-                        if art.band_keys:
-                            pending.add_keys(target, art.fingerprint, art.band_keys)
-                        self._pend_tags(pending, target, art)
-                        if rec.listings:
-                            self._link_listings(conn, source_id, rec, target)
-                        outcome = Outcome("updated", raw.url)
-                    by_url[art.canonical_url] = (target, art.content_hash)
-                    by_hash[art.content_hash] = target
-                if isinstance(target, _New):
-                    placeholders.append((outcome, target))
-                else:
-                    outcome.article_id = target
-                outcomes.append(outcome)
-            if new:
-                ids = _insert_returning_ids(conn, _ARTICLE, [dict(created_at=now, **n.values) for n in new])
-                for n, art_id in zip(new, ids, strict=True):
-                    n.id = art_id
-            for outcome, n in placeholders:
-                outcome.article_id = n.id
-            # Second pass, in page order: cluster each new article against the store (its
-            # candidates read for the whole batch at once) and the batch's earlier articles,
-            # then queue its keys and tags.
-            clustering = [n for n in new if self.similar is not None and n.rec.article.fingerprint is not None
-                          and n.rec.article.band_keys]
-            stored = self._stored_candidates(conn, clustering)
-            for n in new:
-                art, v = n.rec.article, n.values
-                pending.members[n.id] = _Member(n.id, v["original_source"], v["published_at"], len(v["body"]))
-                if n.id in stored:
-                    self._cluster(conn, n.id, art.fingerprint, art.band_keys, stored[n.id], now, pending)
-                if art.band_keys:
-                    pending.add_keys(n.id, art.fingerprint, art.band_keys)
-                self._pend_tags(pending, n.id, art)
-                if n.rec.listings:
-                    self._link_listings(conn, self.source_id(n.rec.raw.source), n.rec, n.id)
-            _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
-            if pending.lsh and conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() >= RECENT_ROWS:
-                move_recent_keys(conn)
-            _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
-            if pending.clusters:
-                conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
-                    cluster_id=bindparam("cl")), [{"art": a, "cl": c} for a, c in pending.clusters.items()])
-            if pending.grown:
-                conn.execute(update(_CLUSTER).where(_CLUSTER.c.id == bindparam("cl")).values(
-                    canonical_id=bindparam("canon"), size=_CLUSTER.c.size + bindparam("grown"),
-                    updated_at=bindparam("now")),
-                    [{"cl": c, "canon": pending.canonical[c].id, "grown": g, "now": now}
-                     for c, g in pending.grown.items()])
-        return outcomes
+                self._place(batch, rec, rec.raw.raw_page_id or next(raw_ids))
+            self._insert_new_articles(batch)
+            self._cluster_new_articles(batch)
+            self._write_pending(batch)
+        return batch.outcomes
+
+    @staticmethod
+    def _look_up_known(b: _Batch, records: list[PageRecord]) -> None:
+        """Known articles among the batch, by canonical URL and by body, in two indexed queries."""
+        arts = [r.article for r in records if r.article is not None]
+        if not arts:
+            return
+        urls = list({a.canonical_url for a in arts})
+        hashes = list({a.content_hash for a in arts})
+        for row in b.conn.execute(select(Article.id, Article.canonical_url, Article.content_hash,
+                                         Article.source_id).where(Article.canonical_url.in_(urls))):
+            b.by_url[row.canonical_url] = (row.id, row.content_hash)
+            b.source_of[row.id] = row.source_id
+        for row in b.conn.execute(select(Article.id, Article.content_hash)
+                                  .where(Article.content_hash.in_(hashes))):
+            b.by_hash[row.content_hash] = row.id
+
+    def _insert_raw_pages(self, b: _Batch, records: list[PageRecord]) -> Iterator[int]:
+        """New raw pages first: their ids, in order, are the articles' raw_page_id."""
+        fresh = [r.raw for r in records if r.raw.raw_page_id is None]
+        return iter(_insert_returning_ids(
+            b.conn, _RAW,
+            [dict(source_id=self.source_id(raw.source), run_id=raw.run_id, url=raw.url, status=raw.status,
+                  fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
+                  html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
+             for raw in fresh]))
+
+    def _place(self, b: _Batch, rec: PageRecord, raw_id: int) -> None:
+        """What becomes of one page. New articles wait for _insert_new_articles; tag, LSH and
+        cluster rows for _write_pending."""
+        conn, raw, art = b.conn, rec.raw, rec.article
+        source_id = self.source_id(raw.source)
+        if raw.raw_page_id is not None:  # reprocessing a stored page
+            conn.execute(update(RawPage).where(RawPage.id == raw_id).values(
+                charset=raw.charset, error=raw.error, error_stage=raw.error_stage))
+        if rec.listings:
+            # embedded cards link to the article once it is stored (below)
+            known_id = b.by_url.get(art.canonical_url, (None,))[0] if art else None
+            self._write_listings(conn, source_id, raw.run_id, raw.fetched_at, rec.listings,
+                                 article_id=known_id if isinstance(known_id, int) else None)
+        if art is None:
+            if raw.error is None and rec.listings:
+                b.outcomes.append(Outcome("listing_page", raw.url, reason=f"{len(rec.listings)} listings"))
+            else:
+                b.outcomes.append(Outcome("failed", raw.url, reason=raw.error_stage or "no article"))
+            return
+        values = dict(
+            source_id=source_id, raw_page_id=raw_id, url=art.url, canonical_url=art.canonical_url,
+            title=art.title, published_at=to_utc(art.published_at), authors=art.authors,
+            editor=art.editor, original_source=art.original_source, lead=art.lead,
+            body=art.body, blocks=art.blocks, script=art.script,
+            content_hash=art.content_hash, flags=art.flags, title_terms=_words(art.title_terms),
+            body_terms=_words(art.body_terms), lexicon_version=art.lexicon_version,
+            facet_terms=facet_terms(((t.kind, t.value) for t in art.tags), raw.source),
+            fingerprint=art.fingerprint, updated_at=b.now)
+        known = b.by_url.get(art.canonical_url)
+        dup_of = b.by_hash.get(art.content_hash)
+        if known and known[1] == art.content_hash and raw.raw_page_id is None:
+            outcome, target = Outcome("unchanged", raw.url, reason="same content"), known[0]
+        elif dup_of is not None and (known is None or dup_of != known[0]):
+            outcome, target = Outcome("duplicate", raw.url, reason="same body as another URL"), dup_of
+        else:
+            if known is None:
+                target = _New(rec, values)
+                b.new.append(target)
+                outcome = Outcome("stored", raw.url)
+            elif isinstance(known[0], _New):  # rewritten before it was inserted
+                target = known[0]
+                target.rec, target.values = rec, values
+                outcome = Outcome("updated", raw.url)
+            else:
+                target = known[0]
+                self._rewrite(b, target, rec, values, source_id)
+                outcome = Outcome("updated", raw.url)
+            b.by_url[art.canonical_url] = (target, art.content_hash)
+            b.by_hash[art.content_hash] = target
+        if isinstance(target, _New):
+            b.placeholders.append((outcome, target))
+        else:
+            outcome.article_id = target
+        b.outcomes.append(outcome)
+
+    def _rewrite(self, b: _Batch, target: int, rec: PageRecord, values: dict, source_id: int | None) -> None:
+        """A stored article with new content: its row, tags and keys are replaced."""
+        conn, art = b.conn, rec.article
+        conn.execute(update(Article).where(Article.id == target)
+                     .values(**self._keep_provenance(conn, values, b.source_of.get(target), art)))
+        conn.execute(delete(Tag).where(Tag.article_id == target))
+        conn.execute(delete(LshKey).where(LshKey.article_id == target))
+        conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
+        b.pending.forget(target)
+        if art.band_keys:
+            b.pending.add_keys(target, art.fingerprint, art.band_keys)
+        self._pend_tags(b.pending, target, art)
+        if rec.listings:
+            self._link_listings(conn, source_id, rec, target)
+
+    @staticmethod
+    def _insert_new_articles(b: _Batch) -> None:
+        if b.new:
+            ids = _insert_returning_ids(b.conn, _ARTICLE, [dict(created_at=b.now, **n.values) for n in b.new])
+            for n, art_id in zip(b.new, ids, strict=True):
+                n.id = art_id
+        for outcome, n in b.placeholders:
+            outcome.article_id = n.id
+
+    def _cluster_new_articles(self, b: _Batch) -> None:
+        """In page order: cluster each new article against the store (its candidates read for
+        the whole batch at once) and the batch's earlier articles, then queue its keys and tags."""
+        clustering = [n for n in b.new if self.similar is not None and n.rec.article.fingerprint is not None
+                      and n.rec.article.band_keys]
+        stored = self._stored_candidates(b.conn, clustering)
+        for n in b.new:
+            art, v = n.rec.article, n.values
+            b.pending.members[n.id] = _Member(n.id, v["original_source"], v["published_at"], len(v["body"]))
+            if n.id in stored:
+                self._cluster(b.conn, n.id, art.fingerprint, art.band_keys, stored[n.id], b.now, b.pending)
+            if art.band_keys:
+                b.pending.add_keys(n.id, art.fingerprint, art.band_keys)
+            self._pend_tags(b.pending, n.id, art)
+            if n.rec.listings:
+                self._link_listings(b.conn, self.source_id(n.rec.raw.source), n.rec, n.id)
+
+    @staticmethod
+    def _write_pending(b: _Batch) -> None:
+        """The batch's tag, LSH and cluster rows, each table in one statement."""
+        conn, pending = b.conn, b.pending
+        _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
+        if pending.lsh and conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() >= RECENT_ROWS:
+            move_recent_keys(conn)
+        _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
+        if pending.clusters:
+            conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
+                cluster_id=bindparam("cl")), [{"art": a, "cl": c} for a, c in pending.clusters.items()])
+        if pending.grown:
+            conn.execute(update(_CLUSTER).where(_CLUSTER.c.id == bindparam("cl")).values(
+                canonical_id=bindparam("canon"), size=_CLUSTER.c.size + bindparam("grown"),
+                updated_at=bindparam("now")),
+                [{"cl": c, "canon": pending.canonical[c].id, "grown": g, "now": b.now}
+                 for c, g in pending.grown.items()])
+
+    def _keep_provenance(self, conn, values: dict, source_id: int | None, art) -> dict:  # noqa: ANN001
+        """An update changes content, never provenance: the article keeps the source it was
+        first stored from (a reprocess or a second source's copy must not move it)."""
+        values = {k: v for k, v in values.items() if k != "source_id"}
+        if source_id is not None:
+            name = conn.execute(select(Source.name).where(Source.id == source_id)).scalar()
+            values["facet_terms"] = facet_terms(((t.kind, t.value) for t in art.tags), name)
+        return values
 
     @staticmethod
     def _pend_tags(pending: _Pending, art_id: int, art) -> None:  # noqa: ANN001
@@ -747,31 +774,3 @@ class Store:
                 "articles": conn.scalar(select(func.count()).select_from(Article)),
                 "tags": conn.scalar(select(func.count()).select_from(Tag)),
             }
-
-
-class Spool:
-    """Batches that could not be written wait here as JSON lines, to be replayed later."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def put(self, records: list[PageRecord]) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"batch-{now_utc().strftime('%Y%m%dT%H%M%S%f')}.jsonl"
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-        tmp.replace(path)  # atomic: a half-written spool file is never replayed
-        return path
-
-    def replay(self, store: Store) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        if not self.dir.exists():
-            return outcomes
-        for path in sorted(self.dir.glob("batch-*.jsonl")):
-            with path.open(encoding="utf-8") as fh:
-                records = [PageRecord.from_json(json.loads(line)) for line in fh if line.strip()]
-            outcomes.extend(store.write(records))
-            path.unlink()
-        return outcomes

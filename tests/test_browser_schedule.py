@@ -21,7 +21,8 @@ from schedsupport import ConditionalDemoServer, add_demo_source
 from daihuo.runs import lifecycle as runs
 from daihuo.runs.cron import Scheduler
 from daihuo.web.accounts import create_user
-from storage.store import Store, now_utc
+from storage.store import Store
+from storage.timestamps import now_utc
 
 PW = "browser test password"
 
@@ -125,7 +126,7 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
     _until(lambda: int(page.locator("#run").get_attribute("data-live") or 0) >= 1
            or page.locator("#run").get_attribute("data-status") != "running", 30)
     page.screenshot(path=str(ARTIFACTS / "console-run-live.png"), full_page=True)
-    _until(lambda: page.locator("#run").get_attribute("data-status") == "finished", 60)
+    _until(lambda: page.locator("#run").get_attribute("data-status") in runs.COMPLETED, 60)
     stored = page.locator("[data-k=stored]").inner_text()
     assert stored == "7", stored
     assert "200: 11" in page.locator("[data-k=responses_by_status]").inner_text()
@@ -137,7 +138,7 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
     assert f"#{run_id}" in page.locator("tr[data-schedule]").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-schedules.png"), full_page=True)
     assert errors == []  # no script errors (and none blocked by the CSP)
-    assert runs.get_run(engine, run_id)["status"] == "finished"
+    assert runs.get_run(engine, run_id)["status"] in runs.COMPLETED
     ctx.close()
 
 

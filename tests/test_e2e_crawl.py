@@ -32,8 +32,12 @@ def crawled(db_url, tmp_path):
         registry = tmp_path / "sources.toml"
         registry.write_text(registry_toml(demo_sources(server.base_url)), encoding="utf-8")
         env = {**os.environ, "DAIHUO_DATABASE_URL": db_url, "DAIHUO_HOME": str(tmp_path / "home")}
+        # sources live in the store: import the file, then crawl them by name
+        imported = subprocess.run([sys.executable, "-m", "daihuo", "sources", "import", str(registry)],
+                                  env=env, capture_output=True, text=True, timeout=120)
+        assert imported.returncode == 0, imported.stderr[-3000:]
         proc = subprocess.run(
-            [sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry), "demo-news", "demo-feed"],
+            [sys.executable, "-m", "daihuo", "crawl", "demo-news", "demo-feed"],
             env=env, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr[-3000:]
         store = Store(Store.open(db_url).engine)
@@ -81,10 +85,15 @@ def test_demo_crawl_end_to_end(crawled):
     assert site.fetched("/robots.txt")
     assert not site.fetched("/private/")
     with store.engine.connect() as conn:
-        failed = conn.execute(text("SELECT url, status, error_stage FROM raw_pages WHERE error IS NOT NULL")).all()
+        failed = conn.execute(text("SELECT url, status, error_stage, error FROM raw_pages "
+                                   "WHERE error IS NOT NULL ORDER BY url")).all()
         runs = conn.execute(text("SELECT status, stats FROM crawl_runs")).all()
-    assert [(r.url.rsplit("/", 1)[1], r.status, r.error_stage) for r in failed] == [("1099.html", 404, "fetch")]
-    assert [r.status for r in runs] == ["finished"]
+    # Nothing vanishes: the page robots.txt forbids is a row too (refused, never fetched).
+    assert [(r.url.rsplit("/", 2)[1:], r.status, r.error_stage) for r in failed] == [
+        (["news", "1099.html"], 404, "fetch"), (["private", "1007.html"], 0, "fetch")]
+    assert "robots" in failed[1].error and "refused" in failed[1].error
+    # A 404 among the articles: the run says so.
+    assert [r.status for r in runs] == ["finished_with_errors"]
 
     # A content-farm repost joins its original's cluster; the original is the canonical member.
     with store.engine.connect() as conn:

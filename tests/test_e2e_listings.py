@@ -23,8 +23,10 @@ PHONE = re.compile(r"1[3-9]\d{9}")
 
 def crawl(registry, db_url, home):
     env = {**os.environ, "DAIHUO_DATABASE_URL": db_url, "DAIHUO_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
-                           "demo-listings"], env=env, capture_output=True, text=True, timeout=120)
+    for args in (["sources", "import", str(registry)], ["crawl", "demo-listings"]):
+        proc = subprocess.run([sys.executable, "-m", "daihuo", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 

@@ -10,7 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["crawlers", "pipelines", "nlp", "storage", "daihuo"])
+@pytest.mark.parametrize("name", ["crawlers", "pipelines", "editorial", "nlp", "storage", "daihuo"])
 def test_packages_come_from_this_repo(name):
     # nlp, storage and pipelines are also unrelated PyPI distributions: catch shadowing.
     module = importlib.import_module(name)

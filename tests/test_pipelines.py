@@ -14,7 +14,8 @@ from nlp.document import Document, Page
 from pipelines import stages
 from pipelines.dedup import DedupPipeline
 from pipelines.storing import StorePipeline
-from storage.store import Spool, Store
+from storage.spool import Spool
+from storage.store import Store
 
 
 class FakeCrawler:

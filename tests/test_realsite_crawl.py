@@ -45,9 +45,12 @@ def crawl(tmp_path: Path, sources: list[dict], timeout: float = 180,
                                 + "\n" for s in sources), encoding="utf-8")
     db = db or f"sqlite:///{tmp_path / 'store.sqlite'}"
     env = {**os.environ, "DAIHUO_DATABASE_URL": db, "DAIHUO_HOME": str(tmp_path / "home"), **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry),
-                           *[s["name"] for s in sources]], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    # sources live in the store: import the file, then crawl them by name
+    imported = subprocess.run([sys.executable, "-m", "daihuo", "sources", "import", str(registry)],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", *[s["name"] for s in sources]],
+                          env=env, capture_output=True, text=True, timeout=timeout)
     return create_engine(db), proc
 
 

@@ -55,7 +55,9 @@ def test_a_rendering_source_without_chromium_says_what_to_install(tmp_path):
         registry.write_text("[[source]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in src.items()))
         env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
                "DAIHUO_HOME": str(tmp_path / "home"), "DAIHUO_CHROMIUM": str(tmp_path / "no-chromium")}
-        proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "--registry", str(registry), "js"],
+        subprocess.run([sys.executable, "-m", "daihuo", "sources", "import", str(registry)],
+                       env=env, capture_output=True, text=True, timeout=120, check=True)
+        proc = subprocess.run([sys.executable, "-m", "daihuo", "crawl", "js"],
                               env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "apt-get install chromium" in proc.stderr and "Traceback" not in proc.stderr
@@ -76,8 +78,8 @@ def test_render_always_records_a_failed_render(tmp_path):
     with engine.connect() as conn:
         failed = conn.execute(text("SELECT url, status, error, error_stage FROM raw_pages "
                                    "WHERE error IS NOT NULL")).all()
-    assert [(r.url.rsplit("/", 1)[1], r.status, r.error_stage) for r in failed] == [("hangup.html", 502, "fetch")]
-    assert "render failed" in failed[0].error
+    assert [(r.url.rsplit("/", 1)[1], r.error_stage) for r in failed] == [("hangup.html", "fetch")]
+    assert "RenderFailed: render failed" in failed[0].error, failed[0].error
 
 
 def test_rendered_fetches_keep_robots_and_crawl_delay(tmp_path):

@@ -52,7 +52,7 @@ def test_launch_live_stats_history_log_and_rerun(setup):
                          and r["summary"]["responses"] >= 2 and r, what="live stats")
         assert live["heartbeat_at"] is not None and live["duration_seconds"] >= 0
         done = wait_run(engine, run_id)
-        assert done["status"] == "finished"
+        assert done["status"] in runs.COMPLETED  # the demo links one 404: finished_with_errors
     run = runs.get_run(engine, run_id)
     s = run["summary"]
     assert s["stored"] == 7 and s["responses_by_status"] == {"200": 11, "404": 1}
@@ -65,7 +65,7 @@ def test_launch_live_stats_history_log_and_rerun(setup):
         add_demo_source(engine_store, server.base_url)  # fast again
         again = runs.rerun(engine, run_id, db_url=url)
         rerun = wait_run(engine, again)
-    assert rerun["trigger"] == "rerun" and rerun["rerun_of"] == run_id and rerun["status"] == "finished"
+    assert rerun["trigger"] == "rerun" and rerun["rerun_of"] == run_id and rerun["status"] in runs.COMPLETED
     assert rerun["summary"]["stored"] == 0  # incremental: nothing changed
     assert [r["id"] for r in runs.list_runs(engine)] == [again, run_id]
 

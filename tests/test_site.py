@@ -210,3 +210,28 @@ def test_search_shows_a_story_as_its_original(site):
     assert _article_links(client.get("/search/", params={"q": "中小商家受益"}).text) == [ids[1]]
     curation.unpublish(store.engine, ids[0], actor="lin", reason="test")
     assert _article_links(client.get("/search/", params={"q": "扶持计划"}).text) == [ids[1]]
+
+
+def test_site_search_filters_public_articles_inside_the_search(site):
+    """A fixed number of statements finds the hits, whatever the store holds: the published
+    state is a filter of the search itself, not a check per hit afterwards."""
+    from sqlalchemy import event
+
+    from daihuo.web.site.searching import site_search
+
+    client, store, ids, clock = site
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        result = site_search(store.engine, "快手", clock())
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert result.hits and all(h["id"] != ids[4] for h in result.hits)  # ids[4] is not public
+    assert result.total == len(result.hits)
+    # the search filters by status and publish time itself; the list items are read once
+    assert any("f_live" in s or ("a.status IN" in s and "publish_at" in s) for s in seen)
+    assert sum("publish_at" in s for s in seen) <= 2 and len(seen) <= 8, seen

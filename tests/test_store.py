@@ -8,7 +8,8 @@ from sqlalchemy import inspect, text
 
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.search import QueryError, SearchRequest, make_snippet, search
-from storage.store import Spool, Store
+from storage.spool import Spool
+from storage.store import Store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 

@@ -21,9 +21,10 @@ from scrapy import signals
 from crawlers.distributed.leases import page_of, tracker_of
 from nlp.document import Document
 from pipelines.listing_items import ListingBatch
-from pipelines.storing import StorePipeline, open_store
-from storage.config import data_dir
-from storage.store import Outcome, Spool, Store
+from pipelines.storing import StorePipeline
+from pipelines.wiring import system_of
+from storage.spool import Spool
+from storage.store import Outcome, Store
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,9 @@ class LeasedStorePipeline(StorePipeline):
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
         s = crawler.settings
-        store = _open_with_retry(s.get("DAIHUO_DATABASE_URL") or None,
-                                 s.getfloat("DAIHUO_STORE_STARTUP_WAIT", 120.0))
-        pipe = cls(store, ClaimingSpool(data_dir() / "spool"), s.getint("DAIHUO_STORE_BATCH", 100),
+        system = system_of(crawler)
+        store = _open_with_retry(system, s.getfloat("DAIHUO_STORE_STARTUP_WAIT", 120.0))
+        pipe = cls(store, ClaimingSpool(system.config.spool_dir), s.getint("DAIHUO_STORE_BATCH", 100),
                    crawler.stats, crawler=crawler)
         pipe.close_wait = s.getfloat("DAIHUO_STORE_CLOSE_WAIT", 300.0)
         crawler.signals.connect(pipe.spider_opened, signal=signals.spider_opened)
@@ -148,11 +149,12 @@ class LeasedStorePipeline(StorePipeline):
         self.store.close()
 
 
-def _open_with_retry(url: str | None, wait: float) -> Store:
+def _open_with_retry(system, wait: float) -> Store:  # noqa: ANN001
     delay, deadline = 1.0, time.monotonic() + wait
     while True:
         try:
-            return open_store(url)
+            system.engine  # noqa: B018 - connects and checks the schema
+            return system.store()
         except Exception as exc:  # noqa: BLE001
             if time.monotonic() > deadline:
                 raise

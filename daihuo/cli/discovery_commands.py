@@ -38,13 +38,14 @@ def sources_discover(url: str, name: str | None, preview_n: int, delay: float, s
     registry entry to edit, or --save it (disabled, to review in the console or with
     `daihuo sources edit`)."""
     from crawlers.discovery import discover
-    from daihuo.cli.editorial_commands import _actor, _engine, _fail
+    from daihuo.cli.context import engine_scope
+    from daihuo.cli.editorial_commands import _actor, _fail
     from daihuo.web.console.discovery_fetch import default_name, guarded_fetcher, process_page
     from editorial.sources import SourceError, add_source, allowed_networks, check_url
 
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise click.UsageError(f"not an http(s) URL: {url!r} (e.g. https://news.example.com/)")
-    with _engine() as engine:
+    with engine_scope() as engine:
         allowed = allowed_networks(engine)
         try:
             check_url(url, allowed)

@@ -8,15 +8,12 @@ admin powers (there is no login on the command line).
 from __future__ import annotations
 
 import getpass
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from storage.config import database_url
+from daihuo.cli.context import echo_json, engine_scope
 
 
 def _actor() -> str:
@@ -24,22 +21,6 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # noqa: BLE001  (no user name in some containers)
         return "cli"
-
-
-@contextmanager
-def _engine() -> Iterator:
-    from storage.db import make_engine, migrate
-
-    engine = make_engine(database_url())
-    migrate(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def _json(obj: object) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -58,16 +39,24 @@ def _vars(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command(name="import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Registry file (default: crawlers/sources.toml).")
+              hidden=True, help="Same as FILE (older spelling).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="Fill {NAME} placeholders in the file's URLs.")
-def sources_import(registry: Path | None, variables: tuple[str, ...]) -> None:
-    """Sync the registry file into the store (idempotent; keeps editors' enable/disable)."""
+def sources_import(file: Path | None, registry: Path | None, variables: tuple[str, ...]) -> None:
+    """Import sources from a TOML FILE into the store (default: crawlers/sources.toml).
+
+    The store is where sources live (the console, `daihuo crawl`, the scheduler and workers
+    all read it); TOML is for importing and exporting them. Idempotent: new sources are
+    added, known ones get the file's settings but keep their enabled state (an editor's
+    decision). `daihuo sources export` writes the same format.
+    """
     from crawlers.registry import DEFAULT_REGISTRY
     from editorial.sources import SourceError, import_registry
 
-    with _engine() as engine:
+    registry = file or registry
+    with engine_scope() as engine:
         try:
             res = import_registry(engine, registry or DEFAULT_REGISTRY, _actor(), variables=_vars(variables))
         except SourceError as exc:
@@ -79,16 +68,33 @@ def sources_import(registry: Path | None, variables: tuple[str, ...]) -> None:
         click.echo(f"  ~ {name}")
 
 
+@click.command(name="export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: standard output).")
+def sources_export(out: Path | None) -> None:
+    """Write every stored source as TOML (`daihuo sources import FILE` reads it back)."""
+    from editorial.source_config import dump_registry
+    from editorial.sources import list_sources, source_config
+
+    with engine_scope() as engine:
+        configs = [source_config(engine, s.name) for s in list_sources(engine)]
+    text = dump_registry(configs)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"exported {len(configs)} sources to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True)
 def sources_list(as_json: bool) -> None:
     """Sources in the store (what the console and the scheduler use)."""
     from editorial.sources import list_sources
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         items = list_sources(engine)
     if as_json:
-        _json([s.to_dict() for s in items])
+        echo_json([s.to_dict() for s in items])
         return
     for s in items:
         state = "enabled" if s.enabled else "disabled"
@@ -135,7 +141,7 @@ def sources_add(name: str, disabled: bool, **opts) -> None:
     from editorial.sources import SourceError, add_source
 
     data = {"name": name, **_fields(opts), "enabled": not disabled}
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             view = add_source(engine, data, _actor(), tier=opts.get("tier") or "B", note=opts.get("note"))
         except SourceError as exc:
@@ -150,7 +156,7 @@ def sources_edit(name: str, **opts) -> None:
     """Change a source's fields, tier or note (only the options given change)."""
     from editorial.sources import SourceError, update_source
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             view = update_source(engine, name, _fields(opts), _actor(), tier=opts.get("tier"),
                                  note=opts.get("note"))
@@ -162,7 +168,7 @@ def sources_edit(name: str, **opts) -> None:
 def _toggle(name: str, on: bool) -> None:
     from editorial.sources import SourceError, set_enabled
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             set_enabled(engine, name, on, _actor())
         except SourceError as exc:
@@ -193,14 +199,14 @@ def sources_test(name: str, url: str | None, as_json: bool) -> None:
     from daihuo.web.console.extraction import test_extraction
     from editorial.sources import SourceError, allowed_networks, get_source
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             view = get_source(engine, name)
         except SourceError as exc:
             raise _fail(exc) from None
         out = test_extraction(url or view.start_url, allowed_networks(engine), source=name, config=view.config)
     if as_json:
-        _json(out)
+        echo_json(out)
         return
     if out.get("error"):
         raise click.ClickException(out["error"])
@@ -214,7 +220,7 @@ def sources_test(name: str, url: str | None, as_json: bool) -> None:
     click.echo(r["body"][:600])
 
 
-SOURCES_COMMANDS = [sources_import, sources_list, sources_add, sources_edit, sources_enable,
+SOURCES_COMMANDS = [sources_import, sources_export, sources_list, sources_add, sources_edit, sources_enable,
                     sources_disable, sources_test]
 
 
@@ -238,10 +244,10 @@ def queue_cmd(status: str, source, tier, platform, topic, flag, q, page: int, li
 
     f = QueueFilter(status=None if status == "all" else status, source=source, tier=tier,
                     platform=platform, topic=topic, flag=flag, q=q, page=page, per_page=limit)
-    with _engine() as engine:
+    with engine_scope() as engine:
         result = queue(engine, f)
     if as_json:
-        _json({"total": result.total, "page": result.page, "pages": result.pages, "items": result.items})
+        echo_json({"total": result.total, "page": result.page, "pages": result.pages, "items": result.items})
         return
     for it in result.items:
         more = f" +{len(it['members'])} reposts" if it["members"] else ""
@@ -270,7 +276,7 @@ def _decide(ids: tuple[int, ...], action: str, reason: str | None, at: str | Non
     from editorial.curation import CurationError
     from editorial.review_queue import story_members
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         chosen = story_members(engine, list(ids)) if story else list(ids)
         try:
             n = apply_decision(engine, chosen, action, _actor(), reason, _when(at))
@@ -316,7 +322,7 @@ def edit_cmd(article_id: int, title: str | None, summary: str | None) -> None:
     from editorial.curation import CurationError, edit
 
     fields = {k: v for k, v in (("title", title), ("summary", summary)) if v is not None}
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             edit(engine, article_id, _actor(), **fields)
         except CurationError as exc:
@@ -343,10 +349,10 @@ def rules_list(as_json: bool) -> None:
     """List the rules in the order they are tried."""
     from editorial.rules import list_rules
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         items = list_rules(engine)
     if as_json:
-        _json([r.to_dict() for r in items])
+        echo_json([r.to_dict() for r in items])
         return
     for r in items:
         click.echo(f"{r.position:>4}  {r.name:<20} {r.action:<8} {'on ' if r.enabled else 'off'}  {r.condition}")
@@ -363,7 +369,7 @@ def rules_add(name: str, condition: str, action: str, position: int | None, disa
     """Add a rule."""
     from editorial.rules import RuleError, add_rule
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             rule = add_rule(engine, name, condition, action, _actor(), position=position, enabled=not disabled)
         except RuleError as exc:
@@ -377,7 +383,7 @@ def rules_remove(name: str) -> None:
     """Remove a rule."""
     from editorial.rules import RuleError, remove_rule
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             remove_rule(engine, name, _actor())
         except RuleError as exc:
@@ -396,7 +402,7 @@ def rules_set(name: str, condition: str | None, action: str | None, position: in
     """Change a rule."""
     from editorial.rules import RuleError, update_rule
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             rule = update_rule(engine, name, _actor(), condition=condition, action=action,
                                position=position, enabled=enabled)
@@ -412,7 +418,7 @@ def rules_run(apply_: bool) -> None:
     from editorial.review_queue import new_article_ids
     from editorial.rules import evaluate_new_articles
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         decisions = evaluate_new_articles(engine, new_article_ids(engine), apply=apply_)
     for d in decisions:
         click.echo(f"{d.article_id:>6}  {d.action:<8} {d.rule}")
@@ -430,7 +436,7 @@ def settings_show() -> None:
     """Show the settings."""
     from editorial.sources import allowed_networks
 
-    with _engine() as engine:
+    with engine_scope() as engine:
         nets = allowed_networks(engine)
     click.echo(f"allowed_networks: {', '.join(map(str, nets)) or '(none: private addresses refused)'}")
 
@@ -445,7 +451,7 @@ def settings_allow(networks: tuple[str, ...], clear: bool) -> None:
 
     if not networks and not clear:
         raise click.UsageError("name networks, or --clear")
-    with _engine() as engine:
+    with engine_scope() as engine:
         try:
             nets = set_allowed_networks(engine, [] if clear else list(networks), _actor())
         except SourceError as exc:

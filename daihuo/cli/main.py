@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -12,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from storage.config import database_url, redact
+from daihuo.cli.context import cli_engine, cli_system, echo_json
+from storage.config import redact
 
 #: dates are stored in UTC and shown in China time, where the sources publish
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -27,19 +27,6 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def _open_engine():  # noqa: ANN202
-    """The configured store, migrated (a fresh data directory is an empty store, not an error)."""
-    from storage.db import make_engine, migrate
-
-    engine = make_engine(database_url())
-    migrate(engine)
-    return engine
-
-
-def _echo_json(obj: object) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="daihuo")
 def main() -> None:
@@ -51,19 +38,12 @@ def main() -> None:
     The store is SQLite in $DAIHUO_HOME (default: your data directory), or any
     database given as DAIHUO_DATABASE_URL (e.g. postgresql+psycopg://host/db).
     """
-    from nlp.tagging import lexicon
-    from storage.config import lexicon_dir
-
-    lexicon.set_user_dir(lexicon_dir())  # editors' confirmed entities apply everywhere
+    cli_system()  # the composition root: configuration, lexicons; the store on first use
 
 
 def _corpus_idf():  # noqa: ANN202
     """The corpus IDF `daihuo reprocess` built, if any (keywords fall back to jieba's)."""
-    from nlp.tagging import IdfTable
-    from storage.config import idf_path
-
-    path = idf_path()
-    return IdfTable.load(path) if path.exists() else None
+    return cli_system().idf()
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -79,18 +59,19 @@ def demo(serve: bool) -> None:
     from crawlers.registry import parse_source
     from daihuo.demo.demo_server import DemoServer, demo_sources
     from daihuo.runs.crawling import run_crawl
-    from storage.store import Store
 
-    url = database_url()
-    click.echo(f"store: {redact(url)}")
+    system = cli_system()
+    click.echo(f"store: {redact(system.config.database_url)}")
+    engine = cli_engine()
     t0 = time.perf_counter()
     with DemoServer() as server:
         click.echo(f"demo site: {server.base_url}/")
         sources = [parse_source(s) for s in demo_sources(server.base_url)]
-        store = Store.open(url)
+        store = system.store()
         store.delete_sources(s.name for s in sources)
-        store.close()
-        summary = run_crawl(sources, db_url=url, trigger="demo", progress=True)
+        store.sync_sources({"name": s.name, "kind": s.kind, "config": s.to_dict()} for s in sources)
+        del engine
+        summary = run_crawl(system, sources, trigger="demo", progress=True)
         elapsed = time.perf_counter() - t0
         _print_summary(summary, elapsed)
         click.echo("\nsample searches:")
@@ -99,12 +80,24 @@ def demo(serve: bool) -> None:
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
         if serve:
-            click.echo(f"\nserving {server.base_url}/ — Ctrl-C to stop")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+            click.echo(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
+            _wait_for_stop_signal()
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT or SIGTERM. Scrapy's reactor leaves its own handlers installed
+    after a crawl (they would swallow both), so ours are put back first."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
@@ -132,32 +125,27 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
 # -- crawl -----------------------------------------------------------------------------------
 @main.command()
 @click.argument("sources", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Crawl every enabled source in the registry.")
-@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Source registry file (default: crawlers/sources.toml).")
+@click.option("--all", "all_", is_flag=True, help="Crawl every enabled source in the store.")
 @click.option("--full", is_flag=True, help="Fetch every article again (default: incremental, by age).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: bool, verbose: bool) -> None:
-    """Crawl registry SOURCES (by name) into the store, recording the run."""
-    from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
-    from daihuo.runs.crawling import run_crawl
+def crawl(sources: tuple[str, ...], all_: bool, full: bool, verbose: bool) -> None:
+    """Crawl SOURCES (names of stored sources) into the store, recording the run.
 
+    Sources live in the store: add them in the console, with `daihuo sources add`, or
+    import a TOML file with `daihuo sources import FILE`. The crawl takes the same
+    one-run-per-source lock as the console and the scheduler, so a source already being
+    crawled is refused. Exit status: 0 when the run finished (with or without page errors),
+    1 when it failed.
+    """
+    from daihuo.runs.crawling import run_crawl, stored_sources
+    from daihuo.runs.lifecycle import RunError
+
+    system = cli_system()
+    cli_engine()
     try:
-        known = load_registry(registry or DEFAULT_REGISTRY)
-    except RegistryError as exc:
-        raise click.ClickException(str(exc)) from None
-    by_name = {s.name: s for s in known}
-    if all_:
-        chosen = [s for s in known if s.enabled]
-    else:
-        missing = [n for n in sources if n not in by_name]
-        if missing or not sources:
-            hint = ", ".join(sorted(by_name)) or "(none)"
-            raise click.UsageError(f"unknown source {missing[0]!r}; known: {hint}" if missing
-                                   else f"name sources to crawl or use --all; known: {hint}")
-        chosen = [by_name[n] for n in sources]
-    if not chosen:
-        raise click.ClickException("no enabled sources to crawl")
+        chosen = stored_sources(system, list(sources), all_enabled=all_)
+    except RunError as exc:
+        raise click.UsageError(str(exc)) from None
     from crawlers.rendering import RenderUnavailable, check_sources
 
     try:
@@ -165,49 +153,51 @@ def crawl(sources: tuple[str, ...], all_: bool, registry: Path | None, full: boo
     except RenderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     t0 = time.perf_counter()
-    if os.environ.get("DAIHUO_REDIS_URL"):  # distributed mode: seed the shared queues, help drain them
+    if system.config.redis_url:  # distributed mode: seed the shared queues, help drain them
         from daihuo.runs.worker import finish_run, run_worker, seed_run
 
-        run_id = seed_run(chosen, trigger="cli")
+        run_id = seed_run(chosen, trigger="cli", system=system)
         click.echo(f"run #{run_id} seeded in Redis; crawling here too (more machines: `daihuo worker`)")
-        run_worker(chosen, exit_when_done=True, log_level="INFO" if verbose else "WARNING")
-        click.echo(f"run #{run_id}: {finish_run([s.name for s in chosen]) or 'still running on other workers'}")
+        run_worker(chosen, exit_when_done=True, log_level="INFO" if verbose else "WARNING", system=system)
+        click.echo(f"run #{run_id}: {finish_run([s.name for s in chosen], system=system) or 'still running on other workers'}")
         return
-    summary = run_crawl(chosen, progress=not verbose, log_level="INFO" if verbose else "WARNING",
-                        **({"DAIHUO_INCREMENTAL": False} if full else {}))
+    try:
+        summary = run_crawl(system, chosen, progress=not verbose,
+                            log_level="INFO" if verbose else "WARNING",
+                            **({"DAIHUO_INCREMENTAL": False} if full else {}))
+    except RunError as exc:  # e.g. the source is being crawled by another run
+        raise click.ClickException(str(exc)) from None
     _print_summary(summary, time.perf_counter() - t0)
-    if summary.status != "finished":
+    if summary.status not in ("finished", "finished_with_errors"):
         sys.exit(1)
 
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Source registry file (default: crawlers/sources.toml).")
 @click.option("--forever", is_flag=True, help="Stay up and take every new run (default: exit when drained).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def worker(sources: tuple[str, ...], registry: Path | None, forever: bool, log_level: str) -> None:
+def worker(sources: tuple[str, ...], forever: bool, log_level: str) -> None:
     """Run a crawl worker in distributed mode (needs DAIHUO_REDIS_URL and a shared store).
 
-    Takes requests for SOURCES from the shared Redis queues with a lease, respects one
-    per-site rate shared by all workers, and stores items in DAIHUO_DATABASE_URL.
-    Start a crawl with `daihuo crawl SOURCE` (it seeds the queues), then start workers.
+    Takes requests for SOURCES (stored sources) from the shared Redis queues with a lease,
+    respects one per-site rate shared by all workers, and stores items in
+    DAIHUO_DATABASE_URL. Start a crawl with `daihuo crawl SOURCE` (it seeds the queues),
+    then start workers. SIGINT/SIGTERM stop it gracefully.
     """
-    from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
-
-    if not os.environ.get("DAIHUO_REDIS_URL"):
-        raise click.UsageError("set DAIHUO_REDIS_URL (e.g. redis://10.0.0.5:6379/0) to run workers")
-    try:
-        known = {s.name: s for s in load_registry(registry or DEFAULT_REGISTRY)}
-    except RegistryError as exc:
-        raise click.ClickException(str(exc)) from None
-    missing = [n for n in sources if n not in known]
-    if missing:
-        raise click.UsageError(f"unknown source {missing[0]!r}; known: {', '.join(sorted(known))}")
+    from daihuo.runs.crawling import stored_sources
+    from daihuo.runs.lifecycle import RunError
     from daihuo.runs.worker import run_worker
 
-    run_worker([known[n] for n in sources], exit_when_done=not forever, log_level=log_level)
+    system = cli_system()
+    if not system.config.redis_url:
+        raise click.UsageError("set DAIHUO_REDIS_URL (e.g. redis://10.0.0.5:6379/0) to run workers")
+    cli_engine()
+    try:
+        chosen = stored_sources(system, list(sources))
+    except RunError as exc:
+        raise click.UsageError(str(exc)) from None
+    run_worker(chosen, exit_when_done=not forever, log_level=log_level, system=system)
 
 
 # -- parse -----------------------------------------------------------------------------------
@@ -263,7 +253,7 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
             (out / f"{path.stem}.txt").write_text(
                 (result["title"] or "") + "\n" + result["body"] + "\n", encoding="utf-8")
         else:
-            _echo_json(result)
+            echo_json(result)
         if result["error"]:
             click.echo(f"{path}: {result['error_stage']}: {result['error']}", err=True)
 
@@ -274,7 +264,7 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
     from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, SearchRequest, search
 
-    engine = _open_engine()
+    engine = cli_engine()
     req = SearchRequest(query, platform=platform,
                         since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
                         per_page=limit, collapse=collapse, sort=sort, facets=False)
@@ -282,12 +272,10 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
         result = search(engine, req, query_terms)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
     hits = result.hits
     if as_json:
         for h in hits:
-            _echo_json({**h.__dict__, "published_at": h.published_at.isoformat() if h.published_at else None})
+            echo_json({**h.__dict__, "published_at": h.published_at.isoformat() if h.published_at else None})
         return
     if not hits:
         click.echo("  (no results)")
@@ -337,14 +325,15 @@ def reprocess(batch: int, min_docs: int) -> None:
     from nlp.tagging import IdfTable
     from pipelines.convert import document_to_record
     from pipelines.listing_items import batch_to_record, parse_listing_batch
-    from pipelines.storing import open_store
-    from storage.config import idf_path
 
-    store = open_store(database_url())
+    system = cli_system()
+    cli_engine()
+    store = system.store()
     n_articles = store.counts()["articles"]
     if n_articles >= min_docs:
-        IdfTable.build(store.iter_article_terms()).save(idf_path())
-        click.echo(f"rebuilt keyword IDF from {n_articles} articles: {idf_path()}")
+        IdfTable.build(store.iter_article_terms()).save(system.config.idf_path)
+        system.reload_idf()
+        click.echo(f"rebuilt keyword IDF from {n_articles} articles: {system.config.idf_path}")
     idf = _corpus_idf()
     total = store.counts()["raw_pages"]
     counts: dict[str, int] = {}
@@ -399,16 +388,13 @@ def listings(ctx: click.Context, platform, category, min_followers, verified, si
 
     from storage.listing_queries import COLUMNS, query_listings
 
-    engine = _open_engine()
-    try:
-        rows = query_listings(engine, platform=platform, category=category, min_followers=min_followers,
-                              verified=verified, since=since.replace(tzinfo=timezone.utc) if since else None,
-                              status=status, limit=limit)
-    finally:
-        engine.dispose()
+    engine = cli_engine()
+    rows = query_listings(engine, platform=platform, category=category, min_followers=min_followers,
+                          verified=verified, since=since.replace(tzinfo=timezone.utc) if since else None,
+                          status=status, limit=limit)
     if fmt == "json":
         for r in rows:
-            _echo_json(r)
+            echo_json(r)
     elif fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(COLUMNS))
         writer.writeheader()
@@ -436,15 +422,12 @@ def listings_stats(since, until, platform, as_json: bool) -> None:  # noqa: ANN0
     """Count, median price and median price per 10,000 followers by platform and category."""
     from storage.listing_queries import listing_stats
 
-    engine = _open_engine()
-    try:
-        groups = listing_stats(engine, since=since.replace(tzinfo=timezone.utc) if since else None,
-                               until=until.replace(tzinfo=timezone.utc) if until else None, platform=platform)
-    finally:
-        engine.dispose()
+    engine = cli_engine()
+    groups = listing_stats(engine, since=since.replace(tzinfo=timezone.utc) if since else None,
+                           until=until.replace(tzinfo=timezone.utc) if until else None, platform=platform)
     if as_json:
         for g in groups:
-            _echo_json(g.__dict__)
+            echo_json(g.__dict__)
         return
     click.echo(f"{'platform':<10} {'category':<8} {'count':>6} {'priced':>6} {'median ¥':>10} {'¥/10k fans':>11}")
     for g in groups:
@@ -476,7 +459,6 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
     then `daihuo reprocess` to re-tag stored articles with the new lexicon.
     """
     from nlp.tagging import EntityTag, confirm_entities, entity_candidates_report, reject_candidates
-    from storage.store import Store
 
     kinds = ("person", "brand", "mcn", "company")
     if confirm:
@@ -492,7 +474,8 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
         click.echo(f"rejected {len(reject)} into {reject_candidates(reject)}")
     if confirm or reject:
         return
-    store = Store.open(database_url())
+    cli_engine()
+    store = cli_system().store()
     docs = ([EntityTag(name, kind, conf, count, False) for name, kind, conf, count in group]
             for group in store.iter_entity_tags())
     report = entity_candidates_report(docs, min_docs=min_docs, limit=limit)
@@ -533,13 +516,11 @@ def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, 
                         since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
                         until=until.replace(tzinfo=DISPLAY_TZ) if until else None,
                         collapse=not expand, snippets=True)
-    engine = _open_engine()
+    engine = cli_engine()
     try:
         n = write_rows(search_rows(engine, req, query_terms, with_body=with_body), fmt, out or sys.stdout)
     except (QueryError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
     click.echo(f"exported {n} rows" + (f" to {out}" if out else ""), err=True)
 
 
@@ -556,16 +537,13 @@ def trends_cmd(kind: str, interval: str, since, until, values: tuple[str, ...], 
     """Articles mentioning each platform (or topic) per day or week, in China time."""
     from storage.queries import trends
 
-    engine = _open_engine()
-    try:
-        rows = trends(engine, kind=kind, interval=interval,
-                      since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
-                      until=until.replace(tzinfo=DISPLAY_TZ) if until else None, values=list(values) or None)
-    finally:
-        engine.dispose()
+    engine = cli_engine()
+    rows = trends(engine, kind=kind, interval=interval,
+                  since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
+                  until=until.replace(tzinfo=DISPLAY_TZ) if until else None, values=list(values) or None)
     if as_json:
         for r in rows:
-            _echo_json(r)
+            echo_json(r)
         return
     if not rows:
         click.echo("(no dated articles)")
@@ -586,14 +564,9 @@ def publish_cmd(out: Path, base_url: str, full: bool) -> None:
     removed from every page, feed and the sitemap.
     """
     from daihuo.web.site.publish import publish
-    from storage.db import migrate
 
-    engine = _open_engine()
-    migrate(engine)
-    try:
-        click.echo(publish(engine, out, base_url=base_url, full=full).summary())
-    finally:
-        engine.dispose()
+    engine = cli_engine()
+    click.echo(publish(engine, out, base_url=base_url, full=full).summary())
 
 
 @main.command()
@@ -618,9 +591,10 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     if not no_scheduler:  # only one scheduler is active at a time (a lease in the store)
         from daihuo.runs.cron import start_in_thread
 
-        sched = start_in_thread(database_url())
+        sched = start_in_thread(cli_system())
     try:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(system=cli_system()), host=host, port=port, log_level="info",
+                    timeout_graceful_shutdown=3)
     finally:
         if sched is not None:
             sched.stop()
@@ -639,20 +613,16 @@ def user() -> None:
 def user_add(name: str, role: str, password_stdin: bool) -> None:
     """Create a user (the password is asked for, never given on the command line)."""
     from daihuo.web.accounts import UserError, create_user
-    from storage.db import migrate
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    engine = _open_engine()
-    migrate(engine)
+    engine = cli_engine()
     try:
         create_user(engine, name, password, role)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
     click.echo(f"created {role} {name!r}")
 
 
@@ -660,13 +630,10 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
 def user_list() -> None:
     """List users and their roles."""
     from daihuo.web.accounts import list_users
-    from storage.db import migrate
 
-    engine = _open_engine()
-    migrate(engine)
+    engine = cli_engine()
     for u in list_users(engine):
         click.echo(f"{u.name:<20} {u.role:<8} {'disabled' if u.disabled else ''}")
-    engine.dispose()
 
 
 @user.command(name="set")
@@ -676,10 +643,8 @@ def user_list() -> None:
 def user_set(name: str, role: str | None, disable: bool | None) -> None:
     """Change a user's role, or disable/enable them."""
     from daihuo.web.accounts import UserError, set_disabled, set_role
-    from storage.db import migrate
 
-    engine = _open_engine()
-    migrate(engine)
+    engine = cli_engine()
     try:
         if role:
             set_role(engine, name, role)
@@ -687,23 +652,23 @@ def user_set(name: str, role: str | None, disable: bool | None) -> None:
             set_disabled(engine, name, disable)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
     click.echo(f"updated {name!r}")
 
 
 # -- sources ---------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:
-    """Sources: the registry file and the store."""
+    """Sources live in the store; TOML files are for import and export."""
 
 
 @sources.command(name="check")
-@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def sources_check(registry: Path | None) -> None:
-    """Validate the registry file and list its sources."""
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None, hidden=True)
+def sources_check(file: Path | None, registry: Path | None) -> None:
+    """Validate a TOML source FILE (default: crawlers/sources.toml) before importing it."""
     from crawlers.registry import DEFAULT_REGISTRY, RegistryError, load_registry
 
+    registry = file or registry
     try:
         items = load_registry(registry or DEFAULT_REGISTRY)
     except RegistryError as exc:
@@ -717,15 +682,50 @@ def sources_check(registry: Path | None) -> None:
 
 @main.command()
 def info() -> None:
-    """Show where the store is and what it holds."""
-    from storage.store import Store
+    """Show where the store is, what it holds, and what waits or failed.
 
-    url = database_url()
-    store = Store.open(url)
-    click.echo(f"store: {redact(url)}")
-    for key, value in store.counts().items():
+    Also writes what an outage left on disk (spooled batches, run outcomes) and marks runs
+    whose process died, as every crawl does first.
+    """
+    from sqlalchemy import func, select
+
+    from daihuo.runs.crawling import catch_up
+    from storage.models import Quarantine
+
+    system = cli_system()
+    click.echo(f"store: {redact(system.config.database_url)}")
+    engine = cli_engine()
+    catch_up(system)
+    for key, value in system.store().counts().items():
         click.echo(f"  {key:<10} {value}")
-    store.close()
+    with engine.connect() as conn:
+        quarantined = conn.scalar(select(func.count()).select_from(Quarantine))
+    click.echo(f"  {'quarantined':<10} {quarantined}" + ("  (records the store refused: "
+               "`daihuo runs show ID` names them)" if quarantined else ""))
+    waiting = system.spool().pending()
+    if waiting:
+        click.echo(f"  spooled    {waiting} batch(es) waiting for the store in {system.config.spool_dir}")
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """The store's schema: `daihuo db upgrade` after installing a newer daihuo."""
+
+
+@db_group.command(name="upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema to this version (one process at a time; back up first)."""
+    from storage.db import current_revision, head_revision, make_engine, migrate
+
+    system = cli_system()
+    engine = make_engine(system.config.database_url)
+    try:
+        before = current_revision(engine)
+        migrate(engine)
+        click.echo(f"schema: {before or '(new store)'} → {head_revision()}"
+                   if before != head_revision() else f"schema is current ({before})")
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -741,7 +741,7 @@ def maintain(step: int | None) -> None:
     """
     from storage.maintenance import MERGE_STEP_PAGES, compact
 
-    engine = _open_engine()
+    engine = cli_engine()
     shown = [0]
 
     def progress(steps: int) -> None:
@@ -756,7 +756,6 @@ def maintain(step: int | None) -> None:
     else:
         click.echo("VACUUM ANALYZE done (articles, tags)")
     click.echo(f"near-duplicate keys: {report.lsh_keys_moved:,} moved from lsh_recent into lsh_keys")
-    engine.dispose()
 
 
 from daihuo.cli.editorial_commands import register as _register_console  # noqa: E402

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -11,26 +10,14 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from storage.config import database_url
+from daihuo.cli.context import cli_engine, cli_system, echo_json
 from storage.schedule_models import DEFAULT_TZ
 
 SHOW_TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _engine():  # noqa: ANN202
-    from storage.db import make_engine, migrate
-
-    engine = make_engine(database_url())
-    migrate(engine)
-    return engine
-
-
 def _when(dt) -> str:  # noqa: ANN001
     return dt.astimezone(SHOW_TZ).strftime("%Y-%m-%d %H:%M") if dt else "-"
-
-
-def _json(obj: object) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
 # -- the scheduler ---------------------------------------------------------------------------
@@ -47,8 +34,8 @@ def scheduler_cmd(interval: float, once: bool) -> None:
     """
     from daihuo.runs.cron import Scheduler
 
-    engine = _engine()
-    sched = Scheduler(engine, db_url=database_url())
+    engine = cli_engine()
+    sched = Scheduler(engine, db_url=cli_system().config.database_url)
     if once:
         res = sched.tick()
         if not res.active:
@@ -83,7 +70,7 @@ def schedule_add(source: str, cron: str, timezone: str, paused: bool) -> None:
     from daihuo.runs.cron import ScheduleError, add_schedule
 
     try:
-        s = add_schedule(_engine(), source, cron, timezone, enabled=not paused, created_by="cli")
+        s = add_schedule(cli_engine(), source, cron, timezone, enabled=not paused, created_by="cli")
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id}: {s.source} '{s.cron}' ({s.timezone}); next run {_when(s.next_run_at)}")
@@ -95,9 +82,9 @@ def schedule_list(as_json: bool) -> None:
     """List schedules with their next run (China time)."""
     from daihuo.runs.cron import list_schedules
 
-    for s in list_schedules(_engine()):
+    for s in list_schedules(cli_engine()):
         if as_json:
-            _json(s.as_dict())
+            echo_json(s.as_dict())
             continue
         state = "" if s.enabled else "  (paused)"
         last = f"  last run #{s.last_run_id}" if s.last_run_id else ""
@@ -113,7 +100,7 @@ def schedule_remove(schedule_id: int) -> None:
     """Remove a schedule."""
     from daihuo.runs.cron import remove_schedule
 
-    if not remove_schedule(_engine(), schedule_id):
+    if not remove_schedule(cli_engine(), schedule_id):
         raise click.ClickException(f"no schedule #{schedule_id}")
     click.echo(f"removed schedule #{schedule_id}")
 
@@ -126,7 +113,7 @@ def schedule_pause(schedule_id: int, resume: bool) -> None:
     from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(_engine(), schedule_id, enabled=resume)
+        s = update_schedule(cli_engine(), schedule_id, enabled=resume)
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id} {'resumed; next run ' + _when(s.next_run_at) if resume else 'paused'}")
@@ -141,7 +128,7 @@ def schedule_edit(schedule_id: int, cron: str | None, timezone: str | None) -> N
     from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(_engine(), schedule_id, cron=cron, timezone=timezone)
+        s = update_schedule(cli_engine(), schedule_id, cron=cron, timezone=timezone)
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id}: '{s.cron}' ({s.timezone}); next run {_when(s.next_run_at)}")
@@ -180,15 +167,18 @@ def _summary_line(r: dict) -> str:
 
 @runs_group.command(name="list")
 @click.option("--source")
-@click.option("--status", type=click.Choice(["running", "finished", "failed", "cancelled"]))
+@click.option("--status", type=click.Choice(["running", "finished", "finished_with_errors", "failed", "cancelled"]))
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(source: str | None, status: str | None, limit: int, as_json: bool) -> None:
-    """Recent runs, newest first."""
+    """Recent runs, newest first (runs whose process died are marked failed first)."""
+    from daihuo.runs.crawling import catch_up
     from daihuo.runs.lifecycle import list_runs
 
-    for r in list_runs(_engine(), source=source, status=status, limit=limit):
-        _json(r) if as_json else click.echo(_summary_line(r))
+    engine = cli_engine()
+    catch_up(cli_system())
+    for r in list_runs(engine, source=source, status=status, limit=limit):
+        echo_json(r) if as_json else click.echo(_summary_line(r))
 
 
 @runs_group.command(name="show")
@@ -198,11 +188,11 @@ def runs_show(run_id: int, as_json: bool) -> None:
     """One run: status, stats, quality checks."""
     from daihuo.runs.lifecycle import get_run
 
-    r = get_run(_engine(), run_id)
+    r = get_run(cli_engine(), run_id)
     if r is None:
         raise click.ClickException(f"no run #{run_id}")
     if as_json:
-        _json(r)
+        echo_json(r)
         return
     click.echo(_summary_line(r))
     s = r["summary"]
@@ -224,7 +214,7 @@ def runs_start(source: str) -> None:
     from daihuo.runs.lifecycle import RunError, launch_run
 
     try:
-        run_id = launch_run(_engine(), source, "manual", db_url=database_url())
+        run_id = launch_run(cli_engine(), source, "manual", db_url=cli_system().config.database_url)
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"started run #{run_id}; follow it with: daihuo runs log {run_id} --follow")
@@ -238,7 +228,7 @@ def runs_cancel(run_id: int, grace: float) -> None:
     from daihuo.runs.lifecycle import RunError, cancel_run
 
     try:
-        click.echo(f"run #{run_id}: {cancel_run(_engine(), run_id, grace=grace)}")
+        click.echo(f"run #{run_id}: {cancel_run(cli_engine(), run_id, grace=grace)}")
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -250,7 +240,7 @@ def runs_rerun(run_id: int) -> None:
     from daihuo.runs.lifecycle import RunError, rerun
 
     try:
-        click.echo(f"started run #{rerun(_engine(), run_id, db_url=database_url())}")
+        click.echo(f"started run #{rerun(cli_engine(), run_id, db_url=cli_system().config.database_url)}")
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -262,7 +252,7 @@ def runs_resume(run_id: int) -> None:
     from daihuo.runs.lifecycle import RunError, resume_run
 
     try:
-        click.echo(f"started run #{resume_run(_engine(), run_id, db_url=database_url())}")
+        click.echo(f"started run #{resume_run(cli_engine(), run_id, db_url=cli_system().config.database_url)}")
     except RunError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -275,7 +265,7 @@ def runs_log(run_id: int, follow: bool, tail: int) -> None:
     """Print a run's log."""
     from daihuo.runs.lifecycle import RunError, get_run, read_log
 
-    engine = _engine()
+    engine = cli_engine()
     try:
         text = read_log(engine, run_id, tail=tail)
     except RunError as exc:
@@ -315,7 +305,7 @@ def webhook_add(name: str, url: str, kind: str, secret_stdin: bool) -> None:
 
     secret = sys.stdin.readline().strip() if secret_stdin else None
     try:
-        w = add_webhook(_engine(), name, url, kind, secret)
+        w = add_webhook(cli_engine(), name, url, kind, secret)
     except WebhookError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"webhook #{w.id} {w.name} ({w.kind})")
@@ -326,7 +316,7 @@ def webhook_list() -> None:
     """List the webhooks told about failed quality checks."""
     from daihuo.runs.webhooks import list_webhooks
 
-    for w in list_webhooks(_engine()):
+    for w in list_webhooks(cli_engine()):
         click.echo(f"#{w.id:<4} {w.name:<16} {w.kind:<9} {w.url}  {w.last_status or ''}")
 
 
@@ -336,7 +326,7 @@ def webhook_remove(webhook_id: int) -> None:
     """Remove a webhook."""
     from daihuo.runs.webhooks import remove_webhook
 
-    if not remove_webhook(_engine(), webhook_id):
+    if not remove_webhook(cli_engine(), webhook_id):
         raise click.ClickException(f"no webhook #{webhook_id}")
     click.echo(f"removed webhook #{webhook_id}")
 
@@ -350,7 +340,7 @@ def webhook_test(webhook_id: int) -> None:
     from daihuo.runs.webhooks import send
     from storage.schedule_models import Webhook
 
-    engine = _engine()
+    engine = cli_engine()
     with engine.connect() as conn:
         row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
     if row is None:

@@ -266,19 +266,7 @@ def demo_sources(base_url: str) -> list[dict]:
 
 
 def registry_toml(sources: list[dict]) -> str:
-    """Registry-file text for source dicts (so a crawl process can load them)."""
-    def val(v: object) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, list):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        return "'" + str(v).replace("'", "") + "'"  # literal string: regexes stay as written
+    """Source-file text for source dicts (what `daihuo sources import FILE` reads)."""
+    from editorial.source_config import dump_registry, parse_source
 
-    out = []
-    for src in sources:
-        out.append("[[source]]")
-        out += [f"{k} = {val(v)}" for k, v in src.items()]
-        out.append("")
-    return "\n".join(out)
+    return dump_registry([parse_source(s) for s in sources])

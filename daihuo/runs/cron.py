@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from daihuo.runs import lifecycle as runs
 from storage.models import CrawlRun, Source
 from storage.schedule_models import DEFAULT_TZ, RunMeta, Schedule, SchedulerLease
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 log = logging.getLogger(__name__)
 ALIASES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
@@ -342,12 +342,6 @@ class Scheduler:
             self._thread.join(timeout)
 
 
-def start_in_thread(db_url: str | None = None, interval: float = 5.0) -> Scheduler:
-    """The scheduler over the store at ``db_url``, ticking in a background thread."""
-    from storage.config import database_url
-    from storage.db import make_engine, migrate
-
-    url = db_url or database_url()
-    engine = make_engine(url)
-    migrate(engine)
-    return Scheduler(engine, db_url=url).start(interval)
+def start_in_thread(system, interval: float = 5.0) -> Scheduler:  # noqa: ANN001
+    """The scheduler over ``system``'s store (daihuo.system), ticking in a background thread."""
+    return Scheduler(system.engine, db_url=system.config.database_url).start(interval)

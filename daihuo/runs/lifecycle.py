@@ -29,16 +29,22 @@ from sqlalchemy import Engine, insert, select, update
 from storage.config import data_dir
 from storage.models import CrawlRun, Source
 from storage.schedule_models import RunMeta
-from storage.store import from_db, now_utc
+from storage.timestamps import from_db, now_utc
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TERMINAL = ("finished", "failed", "cancelled")
+#: a run's status: one function writes each terminal state (write_final, finish_run)
+STATUSES = ("running", "finished", "finished_with_errors", "failed", "cancelled")
+TERMINAL = STATUSES[1:]
+COMPLETED = ("finished", "finished_with_errors")  # the crawl ran to its end
 #: a run on another host is an orphan when its heartbeat is older than this
 STALE_AFTER = timedelta(minutes=3)
 #: a launch whose process never reported is an orphan after this
 LAUNCH_TIMEOUT = timedelta(seconds=60)
+#: the host recorded for a distributed run: its workers are on many machines, and it ends
+#: when its queues drain (daihuo.runs.worker.finish_run), never by reaping
+DISTRIBUTED_HOST = "(distributed)"
 CANCEL_GRACE = 15.0  # seconds between SIGTERM (Scrapy's graceful stop) and SIGKILL
 
 _children: dict[int, subprocess.Popen] = {}  # run id -> the process we launched (reaped on poll)
@@ -112,31 +118,33 @@ def source_exists(engine: Engine, source: str) -> bool:
         return conn.execute(select(Source.id).where(Source.name == source)).first() is not None
 
 
-def create_run(engine: Engine, source: str, trigger: str, *, schedule_id: int | None = None,
-               resumed_from: int | None = None, rerun_of: int | None = None,
-               now: datetime | None = None) -> int:
-    """Record a new running run of ``source``; RunConflict if one is running already.
+def create_run(engine: Engine, source: str | list[str], trigger: str, *,
+               schedule_id: int | None = None, resumed_from: int | None = None,
+               rerun_of: int | None = None, now: datetime | None = None) -> int:
+    """Record a new running run of ``source`` (or of several sources crawled together);
+    RunConflict if one of them is being crawled already.
 
     The check and the insert share one transaction (on SQLite the write lock is taken first),
     so two launchers cannot both start the same source."""
-    if not source_exists(engine, source):
-        raise RunError(f"no source {source!r}")
+    names = [source] if isinstance(source, str) else list(source)
+    for name in names:
+        if not source_exists(engine, name):
+            raise RunError(f"no source {name!r}")
     now = now or now_utc()
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("UPDATE crawl_runs SET id = id WHERE 0")  # take the write lock now
         else:
             conn.exec_driver_sql("LOCK TABLE crawl_runs IN SHARE ROW EXCLUSIVE MODE")
-        busy = [r.id for r in conn.execute(select(CrawlRun.id, CrawlRun.sources)
-                                           .where(CrawlRun.status == "running"))
-                if source in (r.sources or [])]
-        if busy:
-            raise RunConflict(f"source {source!r} is being crawled by run #{busy[0]}")
+        for r in conn.execute(select(CrawlRun.id, CrawlRun.sources).where(CrawlRun.status == "running")):
+            busy = set(names) & set(r.sources or [])
+            if busy:
+                raise RunConflict(f"source {sorted(busy)[0]!r} is being crawled by run #{r.id}")
         run_id = conn.execute(insert(CrawlRun).values(
-            sources=[source], trigger=trigger, status="running", started_at=now, stats={})
+            sources=names, trigger=trigger, status="running", started_at=now, stats={})
         ).inserted_primary_key[0]
         conn.execute(insert(RunMeta).values(
-            run_id=run_id, source=source, schedule_id=schedule_id, resumed_from=resumed_from,
+            run_id=run_id, source=names[0], schedule_id=schedule_id, resumed_from=resumed_from,
             rerun_of=rerun_of, live_stats={}, quality_report={}))
     return run_id
 
@@ -164,6 +172,31 @@ def finish_run(engine: Engine, run_id: int, status: str, *, error: str | None = 
         if done and error:
             conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(error=error))
     return bool(done)
+
+
+def mark_distributed(engine: Engine, run_id: int) -> None:
+    """Mark a run as crawled by distributed workers (not reaped by pid or heartbeat)."""
+    with engine.begin() as conn:
+        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id)
+                     .values(host=DISTRIBUTED_HOST, heartbeat_at=now_utc()))
+
+
+def write_final(engine: Engine, payload: dict) -> None:
+    """A crawl's end: status, stats and error (``payload`` as daihuo.runs.crawling spools it).
+
+    A run already closed by someone else (cancelled, reaped as an orphan) keeps "cancelled"
+    but gets its stats."""
+    run_id = payload["run_id"]
+    finished_at = datetime.fromisoformat(payload["finished_at"]) if payload.get("finished_at") else now_utc()
+    with engine.begin() as conn:
+        meta = conn.execute(select(RunMeta.cancel_requested_at).where(RunMeta.run_id == run_id)).first()
+        status = "cancelled" if meta and meta.cancel_requested_at else payload["status"]
+        conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+            status=status, finished_at=finished_at, stats=payload.get("stats") or {}))
+        values: dict = {"exit_code": 0 if status in COMPLETED else 1}
+        if payload.get("error"):
+            values["error"] = payload["error"]
+        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values))
 
 
 # -- launching -------------------------------------------------------------------------------
@@ -249,6 +282,8 @@ def reap_orphans(engine: Engine, *, now: datetime | None = None, is_alive: Alive
                             .where(CrawlRun.status == "running")).all()
     orphans = []
     for r in rows:
+        if r.host == DISTRIBUTED_HOST:
+            continue
         if r.pid is None:
             gone = now - from_db(r.started_at) > LAUNCH_TIMEOUT
             why = "the run's process never started"

@@ -8,27 +8,23 @@ import os
 import sys
 from dataclasses import dataclass
 
-from sqlalchemy import update
-
 from daihuo.runs.crawling import run_crawl
-from daihuo.runs.lifecycle import finish_run, get_run, load_source, record_process
-from storage.config import database_url
-from storage.models import CrawlRun
-from storage.schedule_models import RunMeta
-from storage.store import now_utc
+from daihuo.runs.lifecycle import COMPLETED, finish_run, get_run, load_source, record_process
+from daihuo.system import System
 
 log = logging.getLogger(__name__)
 
 
 def exec_run(run_id: int, *, db_url: str | None = None, overrides: dict | None = None) -> int:
     """Body of a launched run's process: crawl its source into the run; exit status 0 when
-    it finished, 1 when it failed, 2 when it could not start."""
-    from storage.db import make_engine, migrate
-
-    url = db_url or database_url()
-    engine = make_engine(url)
-    migrate(engine)
-    run = get_run(engine, run_id)
+    it finished (with or without errors), 1 when it failed, 2 when it could not start."""
+    system = System.from_env(database_url=db_url)
+    try:
+        engine = system.engine
+        run = get_run(engine, run_id)
+    except Exception as exc:  # noqa: BLE001 - the store is unreachable: nothing to record in
+        log.error("run #%s cannot start: %s", run_id, exc)
+        return 2
     if run is None or run["status"] != "running":
         log.error("run #%s is not waiting to run", run_id)
         return 2
@@ -42,28 +38,11 @@ def exec_run(run_id: int, *, db_url: str | None = None, overrides: dict | None =
                 settings["DAIHUO_RESUME_SINCE"] = old["started_at"].isoformat()
     except Exception as exc:  # noqa: BLE001 - any reason the run cannot start is recorded
         finish_run(engine, run_id, "failed", error=f"could not start: {exc}")
-        engine.dispose()
+        system.close()
         return 2
-    status, error = "failed", None
-    try:
-        summary = run_crawl([src], db_url=url, run_id=run_id, sync=False, log_level="INFO", **settings)
-        status = summary.status
-    except BaseException as exc:  # noqa: BLE001 - recorded, then the process exits
-        error = f"{type(exc).__name__}: {exc}"
-    run = get_run(engine, run_id) or {}
-    with engine.begin() as conn:
-        values: dict = {"exit_code": 0 if status == "finished" else 1}
-        if error:
-            values["error"] = error
-        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values))
-        if run.get("cancel_requested_at"):
-            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(status="cancelled"))
-            status = "cancelled"
-        elif run.get("status") == "running":  # run_crawl could not close it (e.g. the store failed)
-            conn.execute(update(CrawlRun).where(CrawlRun.id == run_id)
-                         .values(status="failed", finished_at=now_utc()))
-    engine.dispose()
-    return 0 if status == "finished" else 1
+    summary = run_crawl(system, [src], run_id=run_id, log_level="INFO", **settings)
+    system.close()
+    return 0 if summary.status in COMPLETED else 1
 
 
 @dataclass

@@ -24,6 +24,7 @@ from statistics import median
 from sqlalchemy import Engine, func, select, update
 
 from daihuo.runs import webhooks
+from daihuo.runs.lifecycle import COMPLETED
 from storage.models import Article, CrawlRun, RawPage
 from storage.schedule_models import RunMeta
 
@@ -79,7 +80,7 @@ def baseline(engine: Engine, run_id: int, sources: list, t: Thresholds) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(select(CrawlRun.sources, RunMeta.quality_report)
                             .join(RunMeta, RunMeta.run_id == CrawlRun.id)
-                            .where(CrawlRun.id < run_id, CrawlRun.status == "finished")
+                            .where(CrawlRun.id < run_id, CrawlRun.status.in_(COMPLETED))
                             .order_by(CrawlRun.id.desc()).limit(200)).all()
     past = [r.quality_report["metrics"] for r in rows
             if sorted(r.sources or []) == sorted(sources) and (r.quality_report or {}).get("metrics")
@@ -133,13 +134,13 @@ def check_run(engine: Engine, run_id: int, t: Thresholds = Thresholds()) -> dict
         raise ValueError(f"no run #{run_id}")
     metrics = run_metrics(engine, run_id, run.stats or {})
     base = baseline(engine, run_id, run.sources or [], t)
-    checks = evaluate(metrics, base, t) if run.status == "finished" else []
+    checks = evaluate(metrics, base, t) if run.status in COMPLETED else []
     report = {"status": "passed" if all(c["ok"] for c in checks) else "failed",
               "metrics": metrics, "baseline": base, "checks": checks}
-    if run.status != "finished":
+    if run.status not in COMPLETED:
         report["status"] = "not checked"
     with engine.begin() as conn:
-        values = {"quality": report["status"] if run.status == "finished" else None,
+        values = {"quality": report["status"] if run.status in COMPLETED else None,
                   "quality_report": report}
         if not conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values)).rowcount:
             from sqlalchemy import insert

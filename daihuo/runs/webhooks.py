@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, insert, select, update
 
 from storage.schedule_models import Webhook
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 log = logging.getLogger(__name__)
 KINDS = ("json", "wecom", "dingtalk", "feishu")

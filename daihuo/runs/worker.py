@@ -26,12 +26,18 @@ from crawlers.distributed.distributed_settings import distributed_settings
 from crawlers.distributed.dupefilter import ExpiringDupeFilter
 from crawlers.distributed.keys import SourceKeys
 from crawlers.distributed.queue import LeasedQueue
-from crawlers.registry import DEFAULT_REGISTRY, SourceConfig, load_registry
+from crawlers.registry import SourceConfig
 from crawlers.spiders.listings import ListingSpider
 from crawlers.spiders.news import NewsSpider
-from daihuo.runs.crawling import merge_stats, project_settings, source_settings
-from storage.config import database_url
-from storage.store import Store
+from daihuo.runs.crawling import (
+    close_run,
+    merge_stats,
+    run_outcome,
+    source_settings,
+    stored_sources,
+)
+from daihuo.runs.lifecycle import RunError, create_run, mark_distributed
+from daihuo.system import System
 
 log = logging.getLogger(__name__)
 ALIVE_SECONDS = 30.0  # a worker that has not reported for this long is counted as gone
@@ -51,19 +57,17 @@ def _spider_cls(src: SourceConfig) -> type[NewsSpider]:
 
 def seed_run(sources: list[SourceConfig], *, url: str | None = None, db_url: str | None = None,
              trigger: str = "cli", prefix: str | None = None,
-             reset_fingerprints: bool = False) -> int:
+             reset_fingerprints: bool = False, system: System | None = None) -> int:
     """Start a distributed run: record it in the store and push each source's start requests
     to its queue. Returns the run id. ``reset_fingerprints`` forgets what earlier runs
     fetched (a full re-crawl instead of an incremental one)."""
     server = connect(_url(url))
     prefix = prefix or redis_prefix()
-    store = Store.open(db_url or database_url())
-    try:
-        store.sync_sources({"name": s.name, "kind": s.kind, "config": s.to_dict()} for s in sources)
-        run_id = store.start_run([s.name for s in sources], trigger)
-    finally:
-        store.close()
-    settings = project_settings()
+    system = system or System.from_env(database_url=db_url)
+    # the same run record and one-run-per-source lock as every other way of starting a crawl
+    run_id = create_run(system.engine, [s.name for s in sources], trigger)
+    mark_distributed(system.engine, run_id)
+    settings = system.scrapy_settings()
     for src in sources:
         spider = _spider_cls(src)(source=src, run_id=run_id)
         keys = SourceKeys(src.name, prefix)
@@ -89,13 +93,15 @@ def seed_run(sources: list[SourceConfig], *, url: str | None = None, db_url: str
 
 def run_worker(sources: list[SourceConfig], *, url: str | None = None,
                db_url: str | None = None, exit_when_done: bool = True,
-               log_level: str = "INFO", **overrides) -> dict[str, dict]:
+               log_level: str = "INFO", system: System | None = None,
+               **overrides) -> dict[str, dict]:
     """Run one worker for ``sources`` (one crawler each, in this process) until their queues
     are drained (or forever with ``exit_when_done=False``). ``overrides`` are Scrapy settings.
     Returns each source's stats. Runs the Twisted reactor: once per process."""
     url = _url(url)
-    base = project_settings(DAIHUO_DATABASE_URL=db_url or database_url(), LOG_LEVEL=log_level,
-                            DAIHUO_EXIT_WHEN_DONE=exit_when_done, **overrides)
+    system = system or System.from_env(database_url=db_url)
+    base = system.scrapy_settings(LOG_LEVEL=log_level, DAIHUO_EXIT_WHEN_DONE=exit_when_done,
+                                  **overrides)
     logging.getLogger("scrapy").setLevel(log_level)
     process = CrawlerProcess(base)
     crawlers = []
@@ -139,7 +145,7 @@ def run_status(names: list[str], *, url: str | None = None,
 
 
 def finish_run(names: list[str], *, url: str | None = None, db_url: str | None = None,
-               prefix: str | None = None) -> str | None:
+               prefix: str | None = None, system: System | None = None) -> str | None:
     """Record the run as finished in the store once every source's queue is drained, with
     the workers' merged stats; returns the status written, or None while still running."""
     status = run_status(names, url=url, prefix=prefix)
@@ -148,22 +154,26 @@ def finish_run(names: list[str], *, url: str | None = None, db_url: str | None =
     run_ids = {s["run_id"] for s in status.values()}
     stats = merge_stats([s["stats"] for s in status.values()])
     dead = sum(s["dead"] for s in status.values())
-    result = "finished" if not dead else "finished_with_dead_letters"
-    store = Store.open(db_url or database_url())
-    try:
-        for run_id in run_ids:
-            store.finish_run(run_id, result, {**stats, "daihuo/dead_letters": dead})
-    finally:
-        store.close()
+    system = system or System.from_env(database_url=db_url)
+    stats = {**stats, "daihuo/dead_letters": dead}
+    result = run_outcome(stats, {"finished"})
+    if dead and result == "finished":
+        result = "finished_with_errors"  # requests that never succeeded
+    for run_id in run_ids:
+        close_run(system, run_id, result, stats)
     return result
 
 
-def _pick(registry: Path, names: list[str]) -> list[SourceConfig]:
-    sources = {s.name: s for s in load_registry(registry)}
-    missing = [n for n in names if n not in sources]
-    if missing:
-        raise SystemExit(f"unknown source(s): {', '.join(missing)} (in {registry})")
-    return [sources[n] for n in names]
+def _pick(system: System, names: list[str], registry: Path | None) -> list[SourceConfig]:
+    """Stored sources by name; ``registry`` (a TOML file) is imported into the store first."""
+    if registry is not None:
+        from editorial.sources import import_registry
+
+        import_registry(system.engine, registry, "worker")
+    try:
+        return stored_sources(system, names)
+    except RunError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _value(text: str) -> object:
@@ -176,7 +186,8 @@ def _value(text: str) -> object:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m daihuo.runs.worker", description=__doc__.split("\n")[0])
     ap.add_argument("sources", nargs="+", help="source names from the registry")
-    ap.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    ap.add_argument("--registry", type=Path, default=None,
+                    help="a TOML source file to import into the store first")
     ap.add_argument("--redis", help="Redis URL (default: DAIHUO_REDIS_URL)")
     ap.add_argument("--db", help="store URL (default: DAIHUO_DATABASE_URL)")
     ap.add_argument("--seed", action="store_true", help="start a run: push the start URLs")
@@ -186,15 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a Scrapy setting (JSON value)")
     args = ap.parse_args(argv)
-    sources = _pick(args.registry, args.sources)
+    system = System.from_env(database_url=args.db)
+    sources = _pick(system, args.sources, args.registry)
     if args.seed:
-        print(seed_run(sources, url=args.redis, db_url=args.db))
+        print(seed_run(sources, url=args.redis, system=system))
         return 0
     if args.status:
         print(json.dumps(run_status(args.sources, url=args.redis), indent=2, default=str))
         return 0
     overrides = dict(kv.split("=", 1) for kv in args.set)
-    run_worker(sources, url=args.redis, db_url=args.db, exit_when_done=not args.forever,
+    run_worker(sources, url=args.redis, system=system, exit_when_done=not args.forever,
                log_level=args.log_level, **{k: _value(v) for k, v in overrides.items()})
     return 0
 

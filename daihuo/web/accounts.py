@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 
 from storage.models import Session, User
-from storage.store import from_db, now_utc, to_utc
+from storage.timestamps import from_db, now_utc, to_utc
 
 ROLES = ("analyst", "editor", "admin")  # each role can do what the ones before it can
 SESSION_TTL = timedelta(hours=12)

@@ -11,16 +11,13 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from daihuo.analysis.query_terms import query_terms
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
 from storage import listing_queries as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst"))])
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 def _start(d: date | None) -> datetime | None:

@@ -1,4 +1,4 @@
-"""The composition root of the web app: one engine, one place that builds every part."""
+"""The web app: every route reaches the process's System (daihuo.system) through app.state."""
 
 from __future__ import annotations
 
@@ -6,29 +6,32 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from storage.config import database_url
-from storage.db import make_engine, migrate
+from daihuo.system import System
 
 
-def create_app(db_url: str | None = None) -> FastAPI:
-    """The web app over the store at ``db_url`` (default: the configured store)."""
+def create_app(db_url: str | None = None, *, system: System | None = None) -> FastAPI:
+    """The web app over ``system`` (default: one built from the environment, or over the
+    store at ``db_url``)."""
     from daihuo.web.api_routes import router
     from daihuo.web.auth import router as auth_router
     from daihuo.web.console import router as console_router
     from daihuo.web.scheduling import router as scheduling_router
     from daihuo.web.site import router as site_router
 
-    engine = make_engine(db_url or database_url())
-    migrate(engine)
+    owned = system is None
+    system = system or System.from_env(database_url=db_url)
+    engine = system.engine
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
         yield
-        engine.dispose()
+        if owned:
+            system.close()
 
     app = FastAPI(title="daihuo", version="0.1.0", lifespan=lifespan,
                   description="Search and query the tagged live-commerce corpus.",
                   docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.system = system
     app.state.engine = engine
     app.include_router(auth_router)
     app.include_router(router)

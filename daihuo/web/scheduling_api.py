@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from daihuo.runs import cron as scheduler
 from daihuo.runs import lifecycle as runs
 from daihuo.runs import webhooks
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
 from storage.schedule_models import DEFAULT_TZ
 
@@ -17,10 +18,6 @@ router = APIRouter(prefix="/api", tags=["scheduling"])
 analyst = Depends(require("analyst"))
 editor = Depends(require("editor"))
 admin = Depends(require("admin"))
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 class ScheduleIn(BaseModel):

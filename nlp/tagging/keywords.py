@@ -49,7 +49,7 @@ class IdfTable:
             default = math.log((1 + n_docs) / 2) + 1 if n_docs else 10.0
         self.default = default
         #: (word, flag) -> weight or None; tokens repeat across documents, filters run once
-        self.cache: dict[str, tuple[float | None, str | None]] = {}
+        self.cache: dict[tuple[str, str], tuple[float | None, str | None]] = {}  # (word, POS flag)
         self.cache_lexicon = ""
 
     def __len__(self) -> int:
@@ -169,9 +169,12 @@ def keywords_and_candidates(
     scores: dict[str, float] = {}
     cands: list[tuple[str, str, int]] = []
     for word, c in word_counts.items():
-        info = cache.get(word)
+        # keyed by the POS flag too: the same word tagged differently in another document
+        # must not decide this one's keywords (tags would depend on crawl order)
+        key = (word, flags[word])
+        info = cache.get(key)
         if info is None:
-            info = cache[word] = _token_info(word, flags[word], idf, lex)
+            info = cache[key] = _token_info(word, flags[word], idf, lex)
         w, kind = info
         if w is not None:
             scores[word] = c * w

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web import accounts as users
 from daihuo.web.accounts import UserInfo
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
 from daihuo.web.console.extraction import test_extraction
 from daihuo.web.console.pages import apply_decision
@@ -27,10 +28,6 @@ router = APIRouter(prefix="/api", tags=["console"])
 analyst = Depends(require("analyst"))
 editor = Depends(require("editor"))
 admin = Depends(require("admin"))
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 def _bad(exc: Exception, status: int = 400) -> HTTPException:

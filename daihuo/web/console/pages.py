@@ -31,6 +31,7 @@ from crawlers.registry import DEFAULT_REGISTRY
 from daihuo.web import accounts as users
 from daihuo.web import auth
 from daihuo.web.accounts import ROLES, UserInfo
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from editorial import curation, rules
 from editorial import sources as src_store
@@ -162,10 +163,6 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=Fa
 analyst = Depends(auth.require("analyst"))
 editor = Depends(auth.require("editor"))
 admin = Depends(auth.require("admin"))
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 # -- static ----------------------------------------------------------------------------------

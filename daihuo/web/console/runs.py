@@ -9,17 +9,16 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
+from storage.queries import run_failures
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 editor = Depends(auth.require("editor"))
 LIVE_JS = Path(__file__).resolve().parent / "static" / "runs_live.js"
-STATUSES = ("running", "finished", "failed", "cancelled")
-STATUS_NAMES = {"running": "运行中", "finished": "完成", "failed": "失败", "cancelled": "已取消"}
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
+STATUSES = runs.STATUSES
+STATUS_NAMES = {"running": "运行中", "finished": "完成", "finished_with_errors": "完成（有失败页面）",
+                "failed": "失败", "cancelled": "已取消"}
 
 
 @router.get("/runs/live.js")
@@ -49,7 +48,8 @@ def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: A
     if run is None:
         raise HTTPException(status_code=404, detail=f"no run #{run_id}")
     return render(request, "runs_detail.html", run=run, s=run["summary"], names=STATUS_NAMES,
-                  log=runs.read_log(engine, run_id, tail=16 * 1024))
+                  log=runs.read_log(engine, run_id, tail=16 * 1024),
+                  failures=run_failures(engine, run_id))
 
 
 @router.post("/runs/{run_id}/{action}")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from daihuo.runs import cron as scheduler
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
+from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from storage.models import Source
 from storage.schedule_models import DEFAULT_TZ
@@ -20,10 +21,6 @@ editor = Depends(auth.require("editor"))
 EXAMPLES = [("*/30 * * * *", "每 30 分钟"), ("0 8-22/2 * * *", "8 点到 22 点每两小时"),
             ("15 9 * * mon-fri", "工作日 9:15"), ("0 3 1,15 * *", "每月 1 日和 15 日 3:00"),
             ("@daily", "每天 0:00")]
-
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.engine
 
 
 @router.get("/schedules")

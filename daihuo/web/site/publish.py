@@ -29,7 +29,7 @@ from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, file_for
 from editorial.curation import mark_published
 from editorial.published import ArticlePage, published_corpus
-from storage.store import now_utc, to_utc
+from storage.timestamps import now_utc, to_utc
 
 MANIFEST = ".daihuo-publish.json"
 MANIFEST_VERSION = 1

@@ -22,7 +22,7 @@ from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, SECTION_KINDS, tag_segment
 from editorial import published as pub
 from storage.models import Article
-from storage.store import now_utc
+from storage.timestamps import now_utc
 
 router = APIRouter(include_in_schema=False)
 
