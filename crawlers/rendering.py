@@ -111,8 +111,8 @@ def render_settings(settings, src):  # noqa: ANN001, ANN201
     """``settings`` for crawling ``src``: the browser's download handler and bounds when the
     source renders (unchanged otherwise). Raises RenderUnavailable when it cannot."""
     mode = getattr(src, "render", "never")
-    if mode == "never":
-        return settings
+    if mode == "never" or settings.get("DAIHUO_REDIS_URL"):
+        return settings  # (distributed workers keep their shared-politeness handler: see below)
     check_sources([src])
     handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
     s = settings
