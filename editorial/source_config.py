@@ -173,6 +173,8 @@ def _toml_value(value: object) -> str:
     # JSON's strings, numbers and arrays of them are valid TOML (ensure_ascii off: readable)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):  # an inline table (list_api); keys are plain words
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -148,3 +148,14 @@ def test_discovery_fetches_one_at_a_time_spaced_and_within_robots():
     for path in ("/a", "/b", "/c"):
         assert f.get("http://h" + path).status == 200
     assert min(b - a for a, b in zip(seen, seen[1:], strict=False)) >= 0.2
+
+
+def test_fetching_fields_survive_export_and_import(tmp_path):
+    from editorial.source_config import dump_registry, load_registry
+
+    src = parse_source({"name": "api", "render": "auto", "max_pages": 5, "list_api": {
+        "url": "https://h/api?page={page}&size=20", "items": "data.list", "link": "url", "date": "ts"}})
+    path = tmp_path / "out.toml"
+    path.write_text(dump_registry([src]), encoding="utf-8")
+    (back,) = load_registry(path)
+    assert back == src
