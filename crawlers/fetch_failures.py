@@ -25,6 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 
+from crawlers.incremental import META_KEY
 from nlp.document import Page
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ def record_failure(spider, failure: Failure):  # noqa: ANN001, ANN201
     if stats is not None:
         stats.inc_value("daihuo/fetch_refused" if refused else "daihuo/fetch_failed")
         stats.inc_value(f"daihuo/{'fetch_refused' if refused else 'fetch_failed'}/{kind}")
+    known = request.meta.get(META_KEY)  # a page the store has (incremental re-request)
+    if refused and known is not None and known[1] == 0:
+        if stats is not None:  # refused last time too: its row is there already
+            stats.inc_value("daihuo/incremental/still_refused")
+        return
     reason = describe(exc)
     log.info("fetch %s: %s (%s)", "refused" if refused else "failed", request.url, reason)
     status = exc.response.status if isinstance(exc, HttpError) and exc.response is not None else 0

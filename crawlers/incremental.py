@@ -81,14 +81,19 @@ def _header(headers: dict, name: str) -> str | None:
 
 
 def load_states(engine, source: str) -> dict[str, PageState]:  # noqa: ANN001
-    """The newest raw page of every URL crawled from ``source``, with its article's date."""
+    """The newest fetched raw page of every URL crawled from ``source``, with its article's date."""
     with engine.connect() as conn:
         sid = conn.execute(select(Source.id).where(Source.name == source)).scalar()
         if sid is None:
             return {}
         newest = (select(RawPage.url, func.max(RawPage.id).label("mid"),
                          func.min(RawPage.fetched_at).label("first_seen"))
-                  .where(RawPage.source_id == sid).group_by(RawPage.url).subquery())
+                  # a request that failed (no response: a timeout, a refused connection) was
+                  # not fetched: it is tried again on the next crawl (a refusal by robots.txt
+                  # or the network guard is known, and asked again when due)
+                  .where(RawPage.source_id == sid,
+                         ~((RawPage.status == 0) & RawPage.error.like("failed%")))
+                  .group_by(RawPage.url).subquery())
         rows = conn.execute(select(RawPage.id, RawPage.url, RawPage.fetched_at, RawPage.status,
                                    RawPage.headers, newest.c.first_seen)
                             .join(newest, RawPage.id == newest.c.mid)).all()

@@ -56,7 +56,7 @@ def test_unchanged_site_recrawl_stores_nothing(store):
         fetched = [p for p, _, _ in server.requests()]
         assert fetched and all(p == "/" or p.startswith(LIST_PAGES) for p in fetched), fetched
         s = second["stats"]
-        assert s["daihuo/incremental/skipped"] == len(articles) + 1  # and the known 404
+        assert s["daihuo/incremental/skipped"] == len(articles) + 2  # the known 404 and robots refusal
         assert s.get("daihuo/stored", 0) == s.get("daihuo/updated", 0) == 0
         assert s["downloader/request_count"] == len(fetched)
         assert _counts(store.engine) == before
