@@ -159,3 +159,16 @@ def test_fetching_fields_survive_export_and_import(tmp_path):
     path.write_text(dump_registry([src]), encoding="utf-8")
     (back,) = load_registry(path)
     assert back == src
+
+
+def test_browser_sub_requests_stay_on_the_source_and_skip_media():
+    from types import SimpleNamespace as R
+
+    from crawlers.rendering import abort_request_for
+
+    abort = abort_request_for(["news.example.com"])
+    assert not abort(R(url="https://news.example.com/api/list.json", resource_type="xhr"))
+    assert not abort(R(url="https://cdn.news.example.com/app.js", resource_type="script"))
+    assert abort(R(url="https://tracker.example.net/t.js", resource_type="script"))
+    assert abort(R(url="https://news.example.com/a.jpg", resource_type="image"))
+    assert abort(R(url="http://169.254.169.254/latest/", resource_type="fetch"))
