@@ -8,7 +8,11 @@ excluded) and prints pages/s, listings/s, the share of listings with each field 
 not show on a layout (a blue-V badge on a card without one, a negotiable price) count as
 covered when the parser rightly leaves them empty and says why.
 
-    python bench/listings.py [--listings 6000] [--details 1000]
+A second layout that is not the demo's (bench/listing_layout_market.py: label/value ``<dl>``
+cards, prices such as ``¥1.2万`` and 议价, ids in ``data-sn``) is parsed the same way and its
+per-field accuracy printed beside it (``--market N`` cards, 20 a page).
+
+    python bench/listings.py [--listings 6000] [--details 1000] [--market 2000]
 """
 
 from __future__ import annotations
@@ -96,11 +100,52 @@ def report(name: str, r: dict) -> None:
         print(f"  {f:<14}{r['cov'][f] / n:>10.1%}{r['acc'][f] / n:>10.1%}")
 
 
+def run_market(n: int) -> None:
+    """Per-field accuracy on the market layout (truth from the generator)."""
+    from listing_layout_market import generate, render_page
+
+    from nlp.listings import canonical_platform
+
+    cards = generate(n)
+    pages = [cards[k:k + 20] for k in range(0, len(cards), 20)]
+    bodies = [render_page(p, i + 1, len(pages)).encode("utf-8") for i, p in enumerate(pages)]
+    t0 = time.perf_counter()
+    parsed = [parse_listing_page(b, f"http://market.local/market?p={i + 1}") for i, b in enumerate(bodies)]
+    elapsed = time.perf_counter() - t0
+    truth_of = {f"http://market.local/item/{c.sn}": c for c in cards}
+    fields = ("url", "platform", "category", "title", "followers", "price", "has_violation",
+              "live_enabled", "verified", "sell_enabled", "blue_v")
+    acc = dict.fromkeys(fields, 0)
+    found = 0
+    for page in parsed:
+        for li in page.listings:
+            c = truth_of.get(li.url or "")
+            if c is None:
+                continue
+            found += 1
+            want = {"url": li.url, "platform": canonical_platform(c.platform), "category": c.category,
+                    "title": c.title, "followers": c.followers, "price": (c.price_low, c.price_low),
+                    "has_violation": c.has_violation, "live_enabled": c.live_enabled,
+                    "verified": c.verified, "sell_enabled": c.sell_enabled, "blue_v": c.blue_v}
+            for f in fields:
+                acc[f] += got(li, f) == want[f]
+    total = sum(len(p.listings) for p in parsed)
+    print(f"market layout (not the demo's): {len(bodies)} pages in {elapsed:.2f} s, {total} listings parsed "
+          f"of {len(cards)} cards, {found} matched to their card by URL")
+    print(f"  {'field':<14}{'accuracy':>10}   (of all {len(cards)} cards)")
+    for f in fields:
+        print(f"  {f:<14}{acc[f] / len(cards):>10.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--listings", type=int, default=6000)
     ap.add_argument("--details", type=int, default=1000)
+    ap.add_argument("--market", type=int, default=2000, help="cards of the market layout (0: skip)")
     args = ap.parse_args()
+    sys.path.insert(0, str(REPO / "bench"))
+    if args.market:
+        run_market(args.market)
     site = ListingsSite(n_listings=args.listings)
     lists = []
     for p in range(1, site.pages + 1):

@@ -105,15 +105,41 @@ def _filters(now: datetime, platform: str | None, topic: str | None, source: str
     return conds
 
 
+def one_per_story(now: datetime) -> ColumnElement[bool]:
+    """True for the public article that stands for its story: an article outside any cluster,
+    its cluster's canonical article, or (when that one is not public) the public member with
+    the lowest id. An original and its reposts approved together make one entry."""
+    other = Article.__table__.alias("story_other")
+    canonical = (select(Cluster.canonical_id).where(Cluster.id == Article.cluster_id)
+                 .correlate(Article).scalar_subquery())
+    when = to_utc(now)
+    better = (select(other.c.id).where(
+        other.c.cluster_id == Article.cluster_id, other.c.id != Article.id,
+        other.c.status.in_(PUBLIC_STATUSES),
+        or_(other.c.publish_at.is_(None), other.c.publish_at <= when),
+        or_(other.c.id == canonical, and_(Article.id != canonical, other.c.id < Article.id)))
+        .correlate(Article))
+    return or_(Article.cluster_id.is_(None), ~exists(better))
+
+
+def story_representative_ids(engine: Engine, now: datetime) -> set[int]:
+    """Ids of the public articles that stand for their story (the static export's lists)."""
+    with engine.connect() as conn:
+        return set(conn.execute(select(Article.id).where(is_public(now), one_per_story(now))).scalars())
+
+
 def published_articles(engine: Engine, now: datetime, platform: str | None = None,
                        topic: str | None = None, *, source: str | None = None,
                        featured_first: bool = False, page: int = 1, per_page: int = 20,
-                       with_body: bool = False) -> ArticlePage:
+                       with_body: bool = False, per_story: bool = False) -> ArticlePage:
     """Public articles, newest go-live first (featured ones first when asked: the home page),
-    filtered by platform, topic or source; one page of them and the total."""
+    filtered by platform, topic or source; one page of them and the total. ``per_story``:
+    one entry per story (see one_per_story), as the home page, lists and feeds show them."""
     if page < 1 or per_page < 1:
         raise ValueError("page and per_page start at 1")
     conds = _filters(now, platform, topic, source)
+    if per_story:
+        conds.append(one_per_story(now))
     order = [LIVE_AT.desc(), Article.id.desc()]
     if featured_first:
         order.insert(0, Article.featured.desc())

@@ -30,6 +30,7 @@ class QueueFilter:
     q: str | None = None  # words in the title
     since: datetime | None = None  # stored since
     featured: bool | None = None
+    order: str = "newest"  # by arrival: "newest" (latest arrival first) or "oldest"
     page: int = 1
     per_page: int = 50
 
@@ -89,6 +90,7 @@ def _rows(conn, ids: list[int]) -> dict[int, dict]:  # noqa: ANN001
                    Article.url, Article.status, Article.featured, Article.flags, Article.cluster_id,
                    Article.published_at, Article.created_at, Article.publish_at,
                    func.length(Article.body).label("body_chars"), Source.name.label("source"),
+                   func.substr(Article.body, 1, 300).label("body_start"),  # the lead, when none was extracted
                    func.coalesce(SourceMeta.tier, literal("B")).label("tier"),
                    RawPage.run_id, func.coalesce(Cluster.size, 1).label("cluster_size"))
             .outerjoin(Source, Source.id == Article.source_id)
@@ -112,7 +114,7 @@ def _rows(conn, ids: list[int]) -> dict[int, dict]:  # noqa: ANN001
 
 
 def queue(engine: Engine, f: QueueFilter | None = None) -> QueuePage:
-    """A page of the queue, newest stories first. Each item is the story's representative
+    """A page of the queue, by arrival (newest stories first, or oldest with ``order``). Each item is the story's representative
     (its cluster's canonical article when that one matches, else the earliest that does)
     with ``members``: the story's other articles, matching or not, with their status."""
     f = f or QueueFilter()
@@ -122,10 +124,16 @@ def queue(engine: Engine, f: QueueFilter | None = None) -> QueuePage:
     groups = (select(matching.c.story, func.min(matching.c.id).label("first"),
                      func.max(matching.c.created_at).label("latest"))
               .group_by(matching.c.story))
+    if f.order not in ("newest", "oldest"):
+        raise ValueError("order must be newest or oldest")
+    # arrival order: ids grow as articles are stored, so they break ties within one batch
+    if f.order == "newest":
+        by_arrival = (func.max(matching.c.created_at).desc(), func.max(matching.c.id).desc())
+    else:
+        by_arrival = (func.min(matching.c.created_at).asc(), func.min(matching.c.id).asc())
     with engine.connect() as conn:
         total = conn.scalar(select(func.count()).select_from(groups.subquery())) or 0
-        page_groups = conn.execute(groups.order_by(func.max(matching.c.created_at).desc(),
-                                                   func.min(matching.c.id).desc())
+        page_groups = conn.execute(groups.order_by(*by_arrival)
                                    .limit(per_page).offset((page - 1) * per_page)).all()
         stories = [g.story for g in page_groups]
         cluster_ids = [s for s in stories if s > 0]

@@ -18,8 +18,11 @@ def tag_records(doc: Document) -> list[TagRecord]:
     out += [TagRecord("topic", t.name, t.score) for t in tags.topics]
     out += [TagRecord("keyword", w, s) for w, s in tags.keywords]
     out += [TagRecord("entity", e.name, e.confidence, e.count,
-                      detail=f"{e.kind}/{'confirmed' if e.confirmed else 'candidate'}")
+                      detail=f"{e.kind}/{'confirmed' if e.confirmed else e.evidence}")
             for e in tags.entities]
+    # POS guesses: kept for `daihuo lexicon review` under a kind no facet, filter or API reads
+    out += [TagRecord("entity_candidate", e.name, e.confidence, e.count, detail=f"{e.kind}/candidate")
+            for e in tags.candidates]
     return out
 
 
@@ -57,7 +60,8 @@ def card_listings(doc: Document) -> list:
     from nlp.listings import parse_cards
 
     top = doc.tags.platforms[0].name if doc.tags and doc.tags.platforms else None
-    return parse_cards(ex.cards, platform=top, category=ex.card_category)
+    # a card with no platform (its own or the article's), title or price is not a listing row
+    return [li for li in parse_cards(ex.cards, platform=top, category=ex.card_category) if li.has_identity()]
 
 
 def embedded_listings(doc: Document) -> list:
@@ -73,13 +77,16 @@ def document_to_json(doc: Document) -> dict:
     ex = doc.extraction
     tags = doc.tags
     return {
+        "kind": "article",
         "url": doc.page.url,
         "canonical_url": doc.canonical_url,
         "title": doc.title,
         "published": ex.published.isoformat() if ex and ex.published else None,
         "authors": doc.authors,
         "editor": doc.editor,
+        "editors": ex.editors if ex else [],
         "original_source": ex.original_source if ex else None,
+        "republisher": ex.republisher if ex else None,
         "lead": doc.lead,
         "body": doc.body if doc.ok else "",
         "blocks": [asdict(b) for b in doc.blocks] if doc.ok else [],
@@ -90,17 +97,11 @@ def document_to_json(doc: Document) -> dict:
         "keywords": [w for w, _ in tags.keywords] if tags else [],
         "entities": [{"name": e.name, "kind": e.kind, "confidence": e.confidence}
                      for e in tags.entities] if tags else [],
-        "listings": [_listing_json(li) for li in card_listings(doc)],
+        "listings": [asdict(r) for r in embedded_listings(doc)] if doc.ok else [],
         "flags": doc.flags,
         "error": doc.error,
         "error_stage": doc.error_stage,
     }
-
-
-def _listing_json(li) -> dict:  # noqa: ANN001
-    data = asdict(li)
-    data.pop("fields", None)
-    return data
 
 
 def fingerprint_similarity(a: bytes, b: bytes) -> float:

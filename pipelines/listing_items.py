@@ -54,6 +54,8 @@ def parse_listing_batch(page: Page) -> ListingBatch:
         batch.error, batch.error_stage = f"{type(exc).__name__}: {exc}", "listings"
         return batch
     for i, li in enumerate(parsed.listings):
+        if not li.has_identity():
+            continue  # no platform, title or price: a stats box or a teaser, not a listing row
         fallback = hashlib.sha1(f"{page.url}#{i}".encode()).hexdigest()
         batch.listings.append(listing_record(li, fallback))
     return batch

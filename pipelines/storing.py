@@ -11,6 +11,7 @@ import logging
 
 from nlp.document import Document
 from pipelines.convert import document_to_record
+from pipelines.listing_front import listing_batch_of
 from pipelines.listing_items import ListingBatch, batch_to_record
 from pipelines.wiring import system_of
 from storage.records import PageRecord
@@ -36,7 +37,8 @@ class StorePipeline:
 
     def process_item(self, item):  # noqa: ANN001, ANN201
         if isinstance(item, Document):
-            self.pending.append(document_to_record(item))
+            batch = listing_batch_of(item)  # a listing page fetched as an article
+            self.pending.append(batch_to_record(batch) if batch else document_to_record(item))
         elif isinstance(item, ListingBatch):
             self.pending.append(batch_to_record(item))
         else:

@@ -35,8 +35,10 @@ def article_detail(engine: Engine, article_id: int) -> dict | None:
 
 
 def article_tags(engine: Engine, article_id: int, conn=None) -> list[dict]:  # noqa: ANN001
+    # entity candidates (POS guesses) are for the lexicon review only, never shown as tags
     q = (select(Tag.kind, Tag.value, Tag.score, Tag.count, Tag.first_pos, Tag.in_title, Tag.detail)
-         .where(Tag.article_id == article_id).order_by(Tag.kind, Tag.score.desc(), Tag.value))
+         .where(Tag.article_id == article_id, Tag.kind != "entity_candidate")
+         .order_by(Tag.kind, Tag.score.desc(), Tag.value))
     if conn is None:
         with engine.connect() as c:
             return [dict(r) for r in c.execute(q).mappings()]

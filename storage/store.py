@@ -752,10 +752,11 @@ class Store:
             last = rows[-1].id
 
     def iter_entity_tags(self):
-        """Yield each article's entity tags as (name, kind, confidence, count) lists."""
+        """Yield each article's entity tags and candidates as (name, kind, confidence, count) lists."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(Tag.article_id, Tag.value, Tag.detail, Tag.score, Tag.count)
-                                .where(Tag.kind == "entity").order_by(Tag.article_id)).all()
+                                .where(Tag.kind.in_(("entity", "entity_candidate")))
+                                .order_by(Tag.article_id)).all()
         current, group = None, []
         for r in rows:
             if r.article_id != current and group:

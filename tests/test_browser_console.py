@@ -60,7 +60,7 @@ def test_each_role_logs_in(served, browser):
     for name, (role, sees_queue, sees_users) in expect.items():
         ctx, page, dialogs = _login(browser, base, name)
         if role == "analyst":  # the queue it asked for is not an analyst's page
-            assert page.locator("p.forbidden").inner_text() == "needs the editor role"
+            assert page.locator("p.forbidden").inner_text() == "需要“编辑”或更高的角色"
             page.goto(base + "/console/")
         else:
             assert page.url == base + "/console/queue"
@@ -127,7 +127,7 @@ def test_editor_adds_demo_source_tests_extraction_and_approves(served, browser):
     target = ids["https://c.example.net/p/7"]
     page.click(f"li.story[data-id='{target}'] button.approve")
     page.wait_for_load_state()
-    assert f"#{target}: approve" in page.locator("p.flash.ok").inner_text()
+    assert f"#{target} 已通过" in page.locator("p.flash.ok").inner_text()
     assert page.locator(f"li.story[data-id='{target}']").count() == 0
     with store.engine.connect() as conn:
         assert conn.scalar(select(Article.status).where(Article.id == target)) == "approved"
@@ -143,7 +143,7 @@ def test_analyst_cannot_reach_editor_pages_or_api(served, browser):
                  "/console/users", "/console/settings"):
         response = page.goto(base + path)
         assert response.status == 403, path
-        assert "needs the" in page.locator("p.forbidden").inner_text()
+        assert "或更高的角色" in page.locator("p.forbidden").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-analyst-forbidden.png"), full_page=True)
     api = page.request  # carries the analyst's session cookie
     assert api.get(base + "/api/sources").status == 200  # reads are an analyst's

@@ -117,7 +117,7 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
 
     page.goto(f"{base}/console/runs")
     link = page.locator(f"tr[data-run='{run_id}'] a")
-    assert link.count() == 1 and "schedule" in page.locator(f"tr[data-run='{run_id}']").inner_text()
+    assert link.count() == 1 and "计划" in page.locator(f"tr[data-run='{run_id}']").inner_text()
     link.click()
     page.wait_for_load_state()
     assert page.locator("#run").get_attribute("data-status") == "running"
@@ -130,7 +130,7 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
     stored = page.locator("[data-k=stored]").inner_text()
     assert stored == "7", stored
     assert "200: 11" in page.locator("[data-k=responses_by_status]").inner_text()
-    assert page.locator("[data-k=status]").inner_text() == "完成"
+    assert page.locator("[data-k=status]").inner_text().startswith("完成")  # the demo links one 404
     assert "Spider closed" in page.locator("#log").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-run-finished.png"), full_page=True)
 

@@ -348,6 +348,12 @@ def test_one_bad_record_is_quarantined_and_the_rest_stored(db_url, tmp_path):
     assert len(q) == 1 and q[0].error
     later = pipe.write(_records(8)[6:])  # the next batch (and run) is unaffected
     assert [o.status for o in later] == ["stored", "stored"]
+    add_users(system.engine)  # and editors see it where they look
+    with TestClient(create_app(system=system)) as ed:
+        login(ed, "ed")
+        assert "隔离的记录（1）" in ed.get("/console/").text
+    info = daihuo(_env(db_url, tmp_path / "home"), "info")
+    assert "quarantined 1" in " ".join(info.stdout.split()), info.stdout
     system.close()
 
 

@@ -53,7 +53,8 @@ def test_home_lists_public_articles_newest_first_featured_first(site):
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert _article_links(r.text) == [ids[3], ids[2]]
-    assert _article_links(client.get("/page/2/").text) == [ids[1], ids[0]]
+    # ids[0] and its repost ids[1] are one story: the home page lists it once (the original)
+    assert _article_links(client.get("/page/2/").text) == [ids[0]]
     assert client.get("/page/3/").status_code == 404
     curation.feature(store.engine, ids[0], "lin", now=NOW)
     home = client.get("/").text

@@ -73,15 +73,20 @@ def demo(serve: bool) -> None:
         del engine
         summary = run_crawl(system, sources, trigger="demo", progress=True)
         elapsed = time.perf_counter() - t0
-        _print_summary(summary, elapsed)
+        _print_summary(summary, elapsed, first_run=True)  # its sources were just replaced
         click.echo("\nsample searches:")
-        for q, platform in (("直播间", None), ("产业带", None), ("主播", "快手"), ("私域流量", None)):
+        for q, platform in (("直播带货", "快手"), ("直播间", None), ("产业带", None), ("私域流量", None)):
             label = f"{q}" + (f" --platform {platform}" if platform else "")
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
         if serve:
             click.echo(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
             _wait_for_stop_signal()
+    # the site is gone: its sources would only fail (and alert) if run or scheduled now
+    _disable_demo_sources(cli_engine(), [s.name for s in sources], serve)
+    from daihuo.cli.demo_summary import NEXT_STEPS
+
+    click.echo("\n" + NEXT_STEPS)
 
 
 def _wait_for_stop_signal() -> None:
@@ -100,7 +105,21 @@ def _wait_for_stop_signal() -> None:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
-def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
+def _disable_demo_sources(engine, names: list[str], served: bool) -> None:  # noqa: ANN001
+    from editorial.sources import SourceError, set_enabled
+
+    for name in names:
+        try:
+            set_enabled(engine, name, False, "demo")
+        except SourceError:
+            pass
+    when = "the demo site stopped" if served else "the demo site only runs during `daihuo demo`"
+    click.echo(f"\ndemo sources disabled ({when}; `daihuo demo --serve` keeps it up): {', '.join(names)}")
+
+
+def _print_summary(summary, elapsed: float, first_run: bool = False) -> None:  # noqa: ANN001
+    from daihuo.cli.demo_summary import drop_reasons, ordered_timings
+
     s = summary.get
     click.echo(f"\nrun #{summary.run_id} {summary.status} in {elapsed:.1f}s")
     click.echo(f"  pages fetched:    {s('response_received_count')}"
@@ -108,7 +127,7 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
     click.echo(f"  articles stored:  {s('daihuo/stored')} new, {s('daihuo/updated')} updated")
     dropped = summary.prefixed("daihuo/dropped/")
     click.echo(f"  dropped:          {s('daihuo/dropped')}"
-               + (" (" + ", ".join(f"{k}: {v}" for k, v in dropped.items()) + ")" if dropped else ""))
+               + (" (" + ", ".join(drop_reasons(dropped, first_run)) + ")" if dropped else ""))
     failed = summary.prefixed("daihuo/failed/")
     click.echo(f"  kept as failed:   {s('daihuo/failed')}"
                + (" (" + ", ".join(f"at {k}: {v}" for k, v in failed.items()) + ")" if failed else ""))
@@ -117,7 +136,7 @@ def _print_summary(summary, elapsed: float) -> None:  # noqa: ANN001
                    f" pages, {s('daihuo/listings/removed')} marked removed")
     timings = summary.prefixed("daihuo/time_ms/")
     if timings:
-        click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+        click.echo("  stage time (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in ordered_timings(timings)))
     if s("daihuo/spooled"):
         click.echo(f"  spooled (store unavailable, will be replayed): {s('daihuo/spooled')}")
 
@@ -230,14 +249,19 @@ def page_from_file(path: Path, url: str | None):  # noqa: ANN201
 @click.option("--url", help="The page's URL (for one file): resolves links, picks the region.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write <name>.json and <name>.txt (title line, then body) here instead of stdout.")
-def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
+@click.option("--kind", type=click.Choice(["auto", "article", "listings"]), default="auto", show_default=True,
+              help="auto: an article, or the page's listings when it is a listing page with no article.")
+def parse(files: tuple[Path, ...], url: str | None, out: Path | None, kind: str = "auto") -> None:
     """Run saved pages through the whole pipeline, no crawl and no store.
 
-    Prints one JSON object per page (url, title, published, authors, body, script,
-    platforms, keywords, flags, ...). Bytes are decoded with the page's own charset.
+    Prints one JSON object per page (kind, url, title, published, authors, body, script,
+    platforms, keywords, listings, flags, ...). Bytes are decoded with the page's own charset.
+    A listing page (account cards, no article) gives kind "listings" and its listings, with
+    the store's field names (see pipelines/listing_front.py).
     """
     from nlp.document import process_page
     from pipelines.convert import document_to_json
+    from pipelines.listing_front import page_result
 
     paths = list(_iter_files(files))
     if url and len(paths) > 1:
@@ -246,7 +270,7 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None) -> None:
         out.mkdir(parents=True, exist_ok=True)
     idf = _corpus_idf()
     for path in paths:
-        result = document_to_json(process_page(page_from_file(path, url), idf=idf))
+        result = page_result(process_page(page_from_file(path, url), idf=idf), kind, document_to_json)
         if out:
             (out / f"{path.stem}.json").write_text(
                 json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -448,7 +472,7 @@ def lexicon() -> None:
               help="Show candidates seen in at least this many articles.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--confirm", "confirm", multiple=True, metavar="NAME:KIND",
-              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company).")
+              help="Confirm a candidate into the lexicon (KIND: person, brand, mcn, company, place).")
 @click.option("--reject", "reject", multiple=True, metavar="NAME", help="Never suggest NAME again.")
 def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: tuple[str, ...]) -> None:
     """List recurring unconfirmed people, brands and agencies found by POS tagging.
@@ -460,7 +484,7 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
     """
     from nlp.tagging import EntityTag, confirm_entities, entity_candidates_report, reject_candidates
 
-    kinds = ("person", "brand", "mcn", "company")
+    kinds = ("person", "brand", "mcn", "company", "place")
     if confirm:
         entries = []
         for item in confirm:

@@ -100,7 +100,7 @@ def schedule_remove(schedule_id: int) -> None:
     """Remove a schedule."""
     from daihuo.runs.cron import remove_schedule
 
-    if not remove_schedule(cli_engine(), schedule_id):
+    if not remove_schedule(cli_engine(), schedule_id, actor="cli"):
         raise click.ClickException(f"no schedule #{schedule_id}")
     click.echo(f"removed schedule #{schedule_id}")
 
@@ -113,7 +113,7 @@ def schedule_pause(schedule_id: int, resume: bool) -> None:
     from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(cli_engine(), schedule_id, enabled=resume)
+        s = update_schedule(cli_engine(), schedule_id, enabled=resume, actor="cli")
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id} {'resumed; next run ' + _when(s.next_run_at) if resume else 'paused'}")
@@ -128,7 +128,7 @@ def schedule_edit(schedule_id: int, cron: str | None, timezone: str | None) -> N
     from daihuo.runs.cron import ScheduleError, update_schedule
 
     try:
-        s = update_schedule(cli_engine(), schedule_id, cron=cron, timezone=timezone)
+        s = update_schedule(cli_engine(), schedule_id, cron=cron, timezone=timezone, actor="cli")
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"schedule #{s.id}: '{s.cron}' ({s.timezone}); next run {_when(s.next_run_at)}")
@@ -305,7 +305,7 @@ def webhook_add(name: str, url: str, kind: str, secret_stdin: bool) -> None:
 
     secret = sys.stdin.readline().strip() if secret_stdin else None
     try:
-        w = add_webhook(cli_engine(), name, url, kind, secret)
+        w = add_webhook(cli_engine(), name, url, kind, secret, actor="cli")
     except WebhookError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"webhook #{w.id} {w.name} ({w.kind})")
@@ -313,41 +313,79 @@ def webhook_add(name: str, url: str, kind: str, secret_stdin: bool) -> None:
 
 @webhook.command(name="list")
 def webhook_list() -> None:
-    """List the webhooks told about failed quality checks."""
-    from daihuo.runs.webhooks import list_webhooks
+    """List the webhooks told about failed quality checks (URLs shortened: they hold tokens)."""
+    from daihuo.runs.webhooks import list_webhooks, masked_url
 
     for w in list_webhooks(cli_engine()):
-        click.echo(f"#{w.id:<4} {w.name:<16} {w.kind:<9} {w.url}  {w.last_status or ''}")
+        state = "" if w.enabled else " (disabled)"
+        click.echo(f"#{w.id:<4} {w.name:<16} {w.kind:<9} {masked_url(w.url)}{state}  {w.last_status or ''}")
+
+
+def _hook(ref: str):  # noqa: ANN202
+    """The webhook named or numbered ``ref``, or a one-line error."""
+    from daihuo.runs.webhooks import WebhookError, find_webhook
+
+    try:
+        return find_webhook(cli_engine(), ref)
+    except WebhookError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @webhook.command(name="remove")
-@click.argument("webhook_id", type=int)
-def webhook_remove(webhook_id: int) -> None:
+@click.argument("ref", metavar="NAME_OR_ID")
+def webhook_remove(ref: str) -> None:
     """Remove a webhook."""
     from daihuo.runs.webhooks import remove_webhook
 
-    if not remove_webhook(cli_engine(), webhook_id):
-        raise click.ClickException(f"no webhook #{webhook_id}")
-    click.echo(f"removed webhook #{webhook_id}")
+    hook = _hook(ref)
+    remove_webhook(cli_engine(), hook.id, actor="cli")
+    click.echo(f"removed webhook #{hook.id} {hook.name}")
 
 
 @webhook.command(name="test")
-@click.argument("webhook_id", type=int)
-def webhook_test(webhook_id: int) -> None:
-    """Send a test message."""
-    from sqlalchemy import select
+@click.argument("ref", metavar="NAME_OR_ID")
+def webhook_test(ref: str) -> None:
+    """Send a test message (recorded in the delivery history)."""
+    from daihuo.runs.webhooks import send_test
 
-    from daihuo.runs.webhooks import send
-    from storage.schedule_models import Webhook
+    hook = _hook(ref)
+    result = send_test(cli_engine(), hook.id)
+    click.echo(f"webhook #{hook.id} {hook.name}: {result}")
+    if result != "ok":
+        raise SystemExit(1)
 
-    engine = cli_engine()
-    with engine.connect() as conn:
-        row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
-    if row is None:
-        raise click.ClickException(f"no webhook #{webhook_id}")
-    event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
-             "checks": [{"name": "test", "ok": False, "detail": "a test message from daihuo"}]}
-    click.echo(send(row.kind, row.url, event, row.secret))
+
+@webhook.command(name="enable")
+@click.argument("ref", metavar="NAME_OR_ID")
+def webhook_enable(ref: str) -> None:
+    """Send alerts to this webhook again."""
+    from daihuo.runs.webhooks import update_webhook
+
+    hook = update_webhook(cli_engine(), _hook(ref).id, enabled=True, actor="cli")
+    click.echo(f"webhook #{hook.id} {hook.name} enabled")
+
+
+@webhook.command(name="disable")
+@click.argument("ref", metavar="NAME_OR_ID")
+def webhook_disable(ref: str) -> None:
+    """Stop sending alerts to this webhook (kept, with its history)."""
+    from daihuo.runs.webhooks import update_webhook
+
+    hook = update_webhook(cli_engine(), _hook(ref).id, enabled=False, actor="cli")
+    click.echo(f"webhook #{hook.id} {hook.name} disabled")
+
+
+@webhook.command(name="history")
+@click.argument("ref", metavar="NAME_OR_ID")
+@click.option("-n", "limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def webhook_history(ref: str, limit: int) -> None:
+    """The latest deliveries to a webhook and how they went."""
+    from daihuo.runs.webhooks import deliveries
+
+    hook = _hook(ref)
+    for d in deliveries(cli_engine(), hook.id, limit):
+        run = f" run #{d['run_id']}" if d["run_id"] else ""
+        click.echo(f"{_when(d['at'])}  {d['event']:<15}{run}  {d['result']}")
 
 
 COMMANDS = (scheduler_cmd, schedule, runs_group, webhook)

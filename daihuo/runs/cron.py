@@ -29,10 +29,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -70,7 +71,41 @@ def validate_cron(expr: str) -> str:
                             f"not {len(fields)}: {expr!r}")
     if not croniter.is_valid(expr):
         raise ScheduleError(f"not a valid cron expression: {expr!r}")
+    gap = longest_gap_days(" ".join(fields[2:]))
+    if gap is None:
+        raise ScheduleError(f"cron expression {expr!r} never fires (no date matches its day, "
+                            "month and weekday fields)")
+    if gap > MAX_GAP_DAYS:
+        raise ScheduleError(f"cron expression {expr!r} fires less than once a year "
+                            f"(up to {gap} days apart); a schedule must run at least yearly")
     return expr
+
+
+MAX_GAP_DAYS = 366  # "at least once a year", leap years included
+_GAP_START = datetime(2024, 1, 1)  # fixed, so the answer never depends on today's date
+
+
+@lru_cache(maxsize=512)
+def longest_gap_days(day_fields: str) -> int | None:
+    """The longest wait, in days, between fire days of the day/month/weekday fields over an
+    8-year window (two leap cycles), counted from the window's start; None if no date ever
+    matches (``31 2 *``). Hours and minutes do not matter: a matching day fires."""
+    if day_fields == "* * *":
+        return 1
+    end = _GAP_START + timedelta(days=8 * 366)
+    try:
+        it = croniter(f"0 0 {day_fields}", _GAP_START - timedelta(minutes=1))
+        prev = it.get_next(datetime)
+    except CroniterError:
+        return None
+    gap = (prev - _GAP_START).days + 1
+    while prev < end:
+        try:
+            nxt = it.get_next(datetime)
+        except CroniterError:  # no further date within croniter's search: a very long gap
+            return 10 ** 6
+        gap, prev = max(gap, (nxt - prev).days), nxt
+    return gap
 
 
 def validate_timezone(name: str) -> str:
@@ -151,12 +186,14 @@ def add_schedule(engine: Engine, source: str, cron: str, timezone: str = DEFAULT
             source_id=sid, cron=cron, timezone=timezone, enabled=enabled,
             next_run_at=next_fire(cron, timezone, now), created_by=created_by,
             created_at=now, updated_at=now)).inserted_primary_key[0]
+        _audit(conn, created_by, "schedule_add", f"#{new_id} {source}",
+               {"cron": cron, "timezone": timezone, "enabled": enabled})
     return get_schedule(engine, new_id)
 
 
 def update_schedule(engine: Engine, schedule_id: int, *, cron: str | None = None,
                     timezone: str | None = None, enabled: bool | None = None,
-                    now: datetime | None = None) -> ScheduleInfo:
+                    now: datetime | None = None, actor: str | None = None) -> ScheduleInfo:
     """Change a schedule. A new expression, zone or a resume counts from ``now``: pausing
     and resuming never replays the fires missed while paused."""
     current = get_schedule(engine, schedule_id)
@@ -171,12 +208,30 @@ def update_schedule(engine: Engine, schedule_id: int, *, cron: str | None = None
         values["next_run_at"] = next_fire(cron, timezone, now)
     with engine.begin() as conn:
         conn.execute(update(Schedule).where(Schedule.id == schedule_id).values(**values))
+        if enabled != current.enabled and (cron, timezone) == (current.cron, current.timezone):
+            action = "schedule_resume" if enabled else "schedule_pause"
+        else:
+            action = "schedule_edit"
+        _audit(conn, actor, action, f"#{schedule_id} {current.source}",
+               {"cron": cron, "timezone": timezone, "enabled": enabled})
     return get_schedule(engine, schedule_id)
 
 
-def remove_schedule(engine: Engine, schedule_id: int) -> bool:
+def remove_schedule(engine: Engine, schedule_id: int, actor: str | None = None) -> bool:
+    current = get_schedule(engine, schedule_id)
     with engine.begin() as conn:
-        return bool(conn.execute(delete(Schedule).where(Schedule.id == schedule_id)).rowcount)
+        gone = bool(conn.execute(delete(Schedule).where(Schedule.id == schedule_id)).rowcount)
+        if gone and current is not None:
+            _audit(conn, actor, "schedule_delete", f"#{schedule_id} {current.source}",
+                   {"cron": current.cron, "timezone": current.timezone})
+    return gone
+
+
+def _audit(conn, actor: str | None, action: str, target: str, detail: dict) -> None:  # noqa: ANN001
+    """Schedule changes join the configuration audit list (who changed what)."""
+    from editorial.sources import audit
+
+    audit(conn, actor or "system", action, target, detail)
 
 
 # -- the scheduler ---------------------------------------------------------------------------

@@ -38,5 +38,8 @@ def create_app(db_url: str | None = None, *, system: System | None = None) -> Fa
     app.include_router(console_router)  # /console/ pages and their /api/ routes
     app.include_router(scheduling_router)  # schedules, runs, webhooks: pages and /api/
     app.include_router(site_router)  # the public site: pages, feeds, sitemap (after /api/)
+    from daihuo.web.console.pages import install_not_found_page
+
+    install_not_found_page(app)  # /console/<unknown>: a Chinese page, not JSON
 
     return app

@@ -90,21 +90,20 @@ def add_schedule(request: Request, body: ScheduleIn, user=editor) -> dict:  # no
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule",
-              dependencies=[editor])
-def patch_schedule(request: Request, schedule_id: int, body: SchedulePatch) -> dict:
+@router.patch("/schedules/{schedule_id}", summary="Change, pause or resume a schedule")
+def patch_schedule(request: Request, schedule_id: int, body: SchedulePatch, user=editor) -> dict:  # noqa: ANN001
     _schedule_or_404(request, schedule_id)
     try:
         return scheduler.update_schedule(_engine(request), schedule_id, cron=body.cron,
-                                         timezone=body.timezone, enabled=body.enabled).as_dict()
+                                         timezone=body.timezone, enabled=body.enabled,
+                                         actor=user.name).as_dict()
     except scheduler.ScheduleError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule",
-               dependencies=[editor])
-def delete_schedule(request: Request, schedule_id: int) -> Response:
-    if not scheduler.remove_schedule(_engine(request), schedule_id):
+@router.delete("/schedules/{schedule_id}", status_code=204, summary="Remove a schedule")
+def delete_schedule(request: Request, schedule_id: int, user=editor) -> Response:  # noqa: ANN001
+    if not scheduler.remove_schedule(_engine(request), schedule_id, actor=user.name):
         raise HTTPException(status_code=404, detail=f"no schedule #{schedule_id}")
     return Response(status_code=204)
 
@@ -174,32 +173,57 @@ def list_webhooks(request: Request) -> list[dict]:
     return [w.as_dict() for w in webhooks.list_webhooks(_engine(request))]
 
 
-@router.post("/webhooks", status_code=201, summary="Add a webhook", dependencies=[admin])
-def add_webhook(request: Request, body: WebhookIn) -> dict:
+@router.post("/webhooks", status_code=201, summary="Add a webhook")
+def add_webhook(request: Request, body: WebhookIn, user=admin) -> dict:  # noqa: ANN001
     try:
-        return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret).as_dict()
+        return webhooks.add_webhook(_engine(request), body.name, body.url, body.kind, body.secret,
+                                    actor=user.name).as_dict()
     except webhooks.WebhookError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook", dependencies=[admin])
-def delete_webhook(request: Request, webhook_id: int) -> Response:
-    if not webhooks.remove_webhook(_engine(request), webhook_id):
+class WebhookPatch(BaseModel):
+    name: str | None = None
+    url: str | None = None
+    kind: str | None = None
+    secret: str | None = Field(None, description="a new signing secret (the old one is never shown)")
+    enabled: bool | None = None
+
+
+@router.patch("/webhooks/{webhook_id}", summary="Change, enable or disable a webhook")
+def patch_webhook(request: Request, webhook_id: int, body: WebhookPatch, user=admin) -> dict:  # noqa: ANN001
+    _hook_or_404(request, webhook_id)
+    try:
+        return webhooks.update_webhook(_engine(request), webhook_id, name=body.name, url=body.url,
+                                       kind=body.kind, secret=body.secret, enabled=body.enabled,
+                                       actor=user.name).as_dict()
+    except webhooks.WebhookError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+def _hook_or_404(request: Request, webhook_id: int) -> webhooks.WebhookInfo:
+    try:
+        return webhooks.find_webhook(_engine(request), webhook_id)
+    except webhooks.WebhookError:
+        raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}") from None
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook")
+def delete_webhook(request: Request, webhook_id: int, user=admin) -> Response:  # noqa: ANN001
+    if not webhooks.remove_webhook(_engine(request), webhook_id, actor=user.name):
         raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
     return Response(status_code=204)
 
 
 @router.post("/webhooks/{webhook_id}/test", summary="Send a test message", dependencies=[admin])
 def test_webhook(request: Request, webhook_id: int) -> dict:
-    hook = next((w for w in webhooks.list_webhooks(_engine(request)) if w.id == webhook_id), None)
-    if hook is None:
-        raise HTTPException(status_code=404, detail=f"no webhook #{webhook_id}")
-    from sqlalchemy import select
+    _hook_or_404(request, webhook_id)
+    return {"result": webhooks.send_test(_engine(request), webhook_id)}
 
-    from storage.schedule_models import Webhook
 
-    with _engine(request).connect() as conn:
-        secret = conn.execute(select(Webhook.secret).where(Webhook.id == webhook_id)).scalar()
-    event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
-             "checks": [{"name": "test", "ok": False, "detail": "a test message from daihuo"}]}
-    return {"result": webhooks.send(hook.kind, hook.url, event, secret)}
+@router.get("/webhooks/{webhook_id}/deliveries", summary="A webhook's delivery history, newest first",
+            dependencies=[admin])
+def webhook_deliveries(request: Request, webhook_id: int,
+                       limit: int = Query(50, ge=1, le=1000)) -> list[dict]:
+    _hook_or_404(request, webhook_id)
+    return webhooks.deliveries(_engine(request), webhook_id, limit)

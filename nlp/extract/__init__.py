@@ -16,6 +16,7 @@ from lxml import html as lhtml
 
 from . import dom
 from .clean import Context, Line, clean_lines, make_view, rule_account_cards
+from .credits import around_body
 from .dates import has_date, parse_date
 from .metadata import read_meta, title_parts
 
@@ -39,7 +40,9 @@ class Extraction:
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
     editor: str | None = None
+    editors: list[str] = field(default_factory=list)  # every editor credited (editor: the first)
     original_source: str | None = None
+    republisher: str | None = None  # who republished it with permission (经授权发布)
     canonical_url: str | None = None
     lead: str | None = None
     blocks: list[Block] = field(default_factory=list)
@@ -157,6 +160,12 @@ def _extract(html: str, *, url: str | None, now: datetime | None, selector: str 
         published, source = _header_near_top(all_blocks, chosen, now)
         ctx.published = ctx.published or published
         ctx.original_source = ctx.original_source or source
+    if chosen:
+        index = {id(b): k for k, b in enumerate(all_blocks)}
+        first, last = index.get(id(chosen[0])), index.get(id(chosen[-1]))
+        if first is not None and last is not None:
+            around_body(ctx, [b.text for b in all_blocks], first, last, meta.authors)
+    editors = ([ctx.editor] if ctx.editor else []) + [e for e in ctx.editors if e != ctx.editor]
     blocks = [Block(ln.kind, ln.text.strip()) for ln in ctx.lines if ln.keep and ln.text.strip()]
     lead = ctx.lead
     if lead is None and meta.description and blocks:
@@ -167,8 +176,10 @@ def _extract(html: str, *, url: str | None, now: datetime | None, selector: str 
         title=ctx.title,
         published=ctx.published,
         authors=ctx.authors,
-        editor=ctx.editor,
+        editor=editors[0] if editors else None,
+        editors=editors,
         original_source=ctx.original_source,
+        republisher=ctx.republisher,
         canonical_url=ctx.canonical_url or url,
         lead=lead,
         blocks=blocks,

@@ -38,7 +38,10 @@ class Context:
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
     editor: str | None = None
+    editors: list[str] = field(default_factory=list)
     original_source: str | None = None
+    republisher: str | None = None  # who republished it with permission (经授权发布)
+    dateline_source: str | None = None  # '新华网北京电': the source when no credit line names one
     canonical_url: str | None = None
     lead: str | None = None
     cards: list[list[str]] = field(default_factory=list)
@@ -490,6 +493,58 @@ def rule_repeated_lines(ctx: Context) -> None:
             ctx.drop(i, "repeated_lines")
 
 
+#: a top or bottom line this short, sharing this little with the headline and the body, is chrome
+SLOGAN_MAX_CHARS = 40
+SLOGAN_MAX_OVERLAP = 0.2
+
+
+def _bigrams(view: str) -> Counter[str]:
+    """Adjacent character pairs, whitespace ignored (map/str.__add__: no Python-level loop)."""
+    t = "".join(view.split())
+    return Counter(map(str.__add__, t, t[1:]))
+
+
+def rule_slogan_lines(ctx: Context) -> None:
+    """Site name, slogan and tagline written as text lines above (or below) the article:
+    short lines without clauses ('专业、安全、快捷的账号交易平台！') that share almost no
+    character pairs with the headline and the body.
+
+    Only lines before the first (after the last) line that belongs to the article are looked
+    at, so a short line inside the story is never touched. The headline itself, a dateline
+    and a lead marker stop the walk."""
+    kept = ctx.kept()
+    if len(kept) < 4:
+        return
+
+    def candidate(i: int) -> bool:
+        v = ctx.lines[i].view
+        if _len(v) > SLOGAN_MAX_CHARS or _len(v) < 2 or ctx.lines[i].kind == "h":
+            return False
+        if not re.search(r"[\u4e00-\u9fff]", v) or re.search(r"[,，;；:：]|。\s*$", v):
+            return False  # no Chinese, a clause or a finished statement: not a slogan
+        return not (R.LEAD_MARKER.match(v) or has_date(v))
+
+    if not (candidate(kept[0]) or candidate(kept[-1])):
+        return  # most pages: nothing slogan-like at either end, nothing to count
+    title = set(_bigrams(make_view(ctx.title))) if ctx.title else set()
+    grams = {i: _bigrams(ctx.lines[i].view) for i in kept}
+    total = _bigrams("".join(ctx.lines[i].view for i in kept))
+    for order in (kept, list(reversed(kept))):
+        edge: list[int] = []
+        rest = total.copy()
+        for i in order[:4]:
+            if not candidate(i):
+                break
+            rest.subtract(grams[i])  # the line itself and the chrome above it are not the body
+            shared = sum(1 for g in grams[i] if g in title or rest[g] > 0) / len(grams[i])
+            if shared > SLOGAN_MAX_OVERLAP:
+                break
+            edge.append(i)
+        if len(edge) < len(kept) // 2:
+            for i in edge:
+                ctx.drop(i, "slogan_lines")
+
+
 def rule_leading_chrome(ctx: Context) -> None:
     """Short unfinished lines before the first real paragraph (site name, menus, tags)."""
     for i in ctx.kept():
@@ -516,9 +571,17 @@ def rule_trailing_chrome(ctx: Context) -> None:
             return
 
 
+def rule_credits(ctx: Context) -> None:
+    """Credit lines, republishing notices, datelines and closing credits (nlp.extract.bylines)."""
+    from .credits import body_credits
+
+    body_credits(ctx)
+
+
 RULES: list[tuple[str, Callable[[Context], None]]] = [
     ("account_cards", rule_account_cards),
     ("canonical_line", rule_canonical_line),
+    ("credits", rule_credits),
     ("original_source", rule_original_source),
     ("meta_line", rule_meta_line),
     ("title_line", rule_title_line),
@@ -537,6 +600,7 @@ RULES: list[tuple[str, Callable[[Context], None]]] = [
     ("repeated_lines", rule_repeated_lines),
     ("leading_chrome", rule_leading_chrome),
     ("trailing_chrome", rule_trailing_chrome),
+    ("slogan_lines", rule_slogan_lines),
 ]
 
 

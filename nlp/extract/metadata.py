@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import html as lhtml
 
+from .bylines import plausible_author
 from .dates import parse_date
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[|_–—]|\s-\s|--|｜|－|──)\s*")
@@ -104,7 +105,7 @@ def read_meta(doc: lhtml.HtmlElement, now: datetime | None = None) -> PageMeta:
                 break
     if not meta.authors:
         author = props.get("author") or props.get("article:author")
-        if author and not author.startswith("http"):
+        if author and plausible_author(author):
             meta.authors = [a.strip() for a in re.split(r"[,，、;；]| and ", author) if a.strip()]
 
     for link in doc.iter("link"):

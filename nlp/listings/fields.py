@@ -157,7 +157,7 @@ def parse_price(text: str | None) -> tuple[float | None, float | None, str | Non
 
 # label words -> field; checked in order, so 蓝V认证 is blue_v before 认证 is verified
 _FLAG_LABELS: tuple[tuple[str, str], ...] = (
-    (r"蓝v|企业认证|官方认证|机构认证", "blue_v"),
+    (r"蓝v|企业认证|官方认证|机构认证|企业号|机构号", "blue_v"),
     (r"违规|违禁|处罚|封禁|限流", "has_violation"),
     (r"带货|橱窗|小黄车|购物车|商品分享|电商权限|小店", "sell_enabled"),
     (r"直播", "live_enabled"),

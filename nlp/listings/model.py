@@ -47,6 +47,13 @@ class Listing:
         if name not in self.flags:
             self.flags.append(name)
 
+    def has_identity(self) -> bool:
+        """Enough to be a row a reader can use: a platform, a title or a price (面议 counts).
+
+        A card with followers or flags alone (a teaser, a stats box) is not a listing."""
+        return bool(self.platform or self.title or self.price_low is not None
+                    or "price_negotiable" in self.flags)
+
     def is_empty(self) -> bool:
         """No listing data at all: a card that was only chrome (a title alone is not a
         listing; a value that failed to parse is, since its flag says what was there)."""

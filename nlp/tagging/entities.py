@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.tagging import lexicon as _lexicon
+from nlp.tagging.entity_evidence import Evidence
 from nlp.tagging.lexicon import confidence_from_count
 from nlp.tagging.scan import Mention
 from nlp.tagging.tags import EntityTag, Tags
@@ -23,10 +24,17 @@ from nlp.tagging.tags import EntityTag, Tags
 MAX_CANDIDATES = 10
 
 
-def entity_tags(mentions: list[Mention], candidates: list[tuple[str, str, int]]) -> list[EntityTag]:
-    """Confirmed lexicon entities (by mention) then POS candidates, each most frequent first.
+def entity_tags(
+    mentions: list[Mention],
+    candidates: list[tuple[str, str, int]],
+    evidence: dict[str, Evidence] | None = None,
+) -> tuple[list[EntityTag], list[EntityTag]]:
+    """(trusted, candidates): what analysts see, and the POS guesses kept for review.
 
-    ``candidates`` are (word, kind, count) from jieba POS flags (see keywords_and_candidates).
+    Trusted: lexicon entities (by mention) then names the text vouches for (``evidence``, see
+    :mod:`nlp.tagging.entity_evidence`), each most frequent first. ``candidates`` are (word,
+    kind, count) from jieba POS flags (see keywords_and_candidates); the ones without evidence
+    come back second and never reach tags, facets or the API.
     """
     found: dict[str, EntityTag] = {}
     aliases_seen: set[str] = set()
@@ -44,12 +52,28 @@ def entity_tags(mentions: list[Mention], candidates: list[tuple[str, str, int]])
         tag.confidence = confidence_from_count(0.9, tag.count)
     confirmed = sorted(found.values(), key=lambda e: (-e.count, e.name))
     # a fragment or a merge of a name the lexicon found (刘强|东, 李佳琦和薇娅) is not new
-    fresh = [c for c in candidates if not any(c[0] in a or a in c[0] for a in aliases_seen)]
+    def fresh_name(name: str) -> bool:
+        return not any(name in a or a in name for a in aliases_seen)
+
+    vouched = [ev for ev in (evidence or {}).values() if fresh_name(ev.name)]
+    vouched.sort(key=lambda ev: (-ev.count, ev.name))
+    trusted = confirmed + [
+        EntityTag(ev.name, ev.kind, confidence_from_count(_EVIDENCE_BASE[ev.how], ev.count, 0.85),
+                  ev.count, False, ev.how)
+        for ev in vouched[:MAX_CANDIDATES]
+    ]
+    names = {e.name for e in trusted}
+    fresh = [c for c in candidates if fresh_name(c[0]) and c[0] not in names]
     fresh.sort(key=lambda c: (-c[2], c[0]))
-    return confirmed + [
-        EntityTag(word, kind, confidence_from_count(0.3 if kind == "person" else 0.25, c, 0.6), c, False)
+    guesses = [
+        EntityTag(word, kind, confidence_from_count(0.3 if kind == "person" else 0.25, c, 0.6), c, False, "pos")
         for word, kind, c in fresh[:MAX_CANDIDATES]
     ]
+    return trusted, guesses
+
+
+#: starting confidence of a name the text vouches for, by kind of evidence
+_EVIDENCE_BASE = {"role": 0.6, "suffix": 0.6, "latin": 0.5}
 
 
 # ---------------------------------------------------------------- editor review
@@ -83,7 +107,7 @@ def entity_candidates_report(
     conf: Counter[str] = Counter()
     kinds: dict[str, Counter[str]] = {}
     for doc in documents:
-        ents = doc.entities if isinstance(doc, Tags) else doc
+        ents = [*doc.entities, *doc.candidates] if isinstance(doc, Tags) else doc
         seen: set[str] = set()
         for e in ents:
             if e.confirmed or e.name in seen:
@@ -123,7 +147,7 @@ def confirm_entities(
     for entry in entries:
         name, kind = entry[0], entry[1]
         aliases = list(entry[2]) if len(entry) > 2 else []  # type: ignore[misc]
-        if kind not in ("person", "brand", "mcn", "company"):
+        if kind not in ("person", "brand", "mcn", "company", "place"):
             raise ValueError(f"unknown entity kind {kind!r}")
         lines += ["", "[[entity]]", f"name = {_toml_str(name)}", f"kind = {_toml_str(kind)}",
                   "aliases = [" + ", ".join(map(_toml_str, aliases)) + "]"]

@@ -108,6 +108,9 @@ class Lexicon:
     topic_phrases: dict[str, list[tuple[str, tuple[str, ...], list[tuple[str, float]]]]]
     version: str
     sources: list[str] = field(default_factory=list)
+    #: what right after a platform alias makes it the company (its staff, team, shares):
+    #: 快手电商团队, 蘑菇街CEO陈琪, 淘宝网产品的经理 (platforms.toml [meta] staff_words)
+    staff_after: re.Pattern[str] | None = None
 
     def parent_of(self, platform: str) -> str:
         p = self.platforms.get(platform)
@@ -116,6 +119,22 @@ class Lexicon:
     def owner_of(self, platform: str) -> str:
         p = self.platforms.get(platform)
         return p.owner if p else ""
+
+
+def _staff_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Right context of an alias that names the company's people: between alias and staff
+    word only a 的 or a comma, a unit word (电商, 产品 ...) or a name set off by commas
+    (蘑菇街, 陈琪, CEO). A verb in between (拼多多都公布了财报) keeps the platform."""
+    if not words:
+        return None
+    alt = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    unit = "|".join(_STAFF_UNITS)
+    return re.compile(r"^[的,，、 ]*(?:(?:" + unit + r")[的,，、 ]*)?(?:[\u4e00-\u9fff]{2,3}[,，、 ]+)?(?:" + alt + ")")
+
+
+#: a unit of the company that may stand between its name and its people (快手电商团队)
+_STAFF_UNITS = ("电商", "直播", "产品", "平台", "官方", "技术", "市场", "运营", "商业化", "国际", "中国",
+                "海外", "网", "公司", "集团", "总部")
 
 
 # ---------------------------------------------------------------- user directory
@@ -210,6 +229,8 @@ def _load() -> Lexicon:
                 rejected.update(batch.get("names", []))
             for entry in data.get("entity", []):
                 _merge_entity(entities, entry)
+            for name in data.get("places", {}).get("names", []):  # a bare list: no aliases
+                _merge_entity(entities, {"name": name, "kind": "place"})
         elif name == "topics.toml":
             topic_meta.update({k: float(v) for k, v in data.get("meta", {}).items()})
             for tname, entry in data.get("topic", {}).items():
@@ -237,6 +258,7 @@ def _load() -> Lexicon:
         topic_phrases=topic_phrases,
         version=digest.hexdigest()[:16],
         sources=[origin for _n, origin, _t in sources],
+        staff_after=_staff_pattern(meta.get("staff_words", [])),
     )
 
 

@@ -91,6 +91,8 @@ def scan(words: list[str], lex: Lexicon) -> list[Mention]:
         last_s = s
         pos = s - seps
         for t in targets:
+            if t.kind == "platform" and lex.staff_after is not None and lex.staff_after.match(_right(joined, e)):
+                continue  # '快手电商团队', '蘑菇街CEO陈琪': the company's people, not the platform
             if t.switch:
                 if ("platform", t.switch) in strong or lex.intl_cues.search(_context(joined, s, e, w)):
                     t = Target("platform", t.switch)
@@ -100,6 +102,11 @@ def scan(words: list[str], lex: Lexicon) -> list[Mention]:
                     continue
             out.append(Mention(pos, key, t))
     return out
+
+
+def _right(joined: str, e: int, w: int = 12) -> str:
+    """The ``w`` characters after a match, separators removed."""
+    return joined[e : e + 2 * w].replace(SEP, "")[:w]
 
 
 def _context(joined: str, s: int, e: int, w: int) -> str:

@@ -7,6 +7,7 @@ from operator import itemgetter
 
 from nlp.tagging import lexicon
 from nlp.tagging.entities import entity_tags
+from nlp.tagging.entity_evidence import find_evidence
 from nlp.tagging.keywords import IdfTable, keywords_and_candidates
 from nlp.tagging.platforms import platform_tags
 from nlp.tagging.scan import scan
@@ -43,11 +44,24 @@ def tag_document(
         word_counts, dict(pos_tokens), len(pos_tokens), idf or IdfTable.from_jieba(), lex,
         keyword_count,
     )
-    entities = entity_tags(mentions, candidates)
+    evidence = find_evidence(pos_tokens, lex.table.keys(), _never_names(lex))
+    entities, guesses = entity_tags(mentions, candidates, evidence)
     topics = topic_tags(
         text, word_counts, _title_words(title_chars, pos_tokens), platforms, lex, entities
     )
-    return Tags(platforms, topics, kws, entities, lex.version)
+    return Tags(platforms, topics, kws, entities, lex.version, guesses)
+
+
+_NEVER: dict[str, frozenset[str]] = {}
+
+
+def _never_names(lex: lexicon.Lexicon) -> frozenset[str]:
+    """Stopwords and rejected names, joined once per lexicon version."""
+    words = _NEVER.get(lex.version)
+    if words is None:
+        _NEVER.clear()
+        words = _NEVER[lex.version] = lex.stopwords | lex.rejected
+    return words
 
 
 def _title_words(title_chars: int, pos_tokens: list[tuple[str, str]]) -> set[str]:

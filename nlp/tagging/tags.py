@@ -23,10 +23,14 @@ class TopicTag:
 @dataclass
 class EntityTag:
     name: str
-    kind: str  # 'person' | 'brand' | 'mcn' | 'company'
+    kind: str  # 'person' | 'brand' | 'mcn' | 'company' | 'place'
     confidence: float
     count: int
-    confirmed: bool  # in the editor-confirmed lexicon; False: a POS candidate
+    confirmed: bool  # in the editor-confirmed lexicon
+    #: why it is trusted: 'lexicon', or strong evidence in the text ('role': a role word next to
+    #: a name, 'suffix': a company suffix, 'latin': a repeated capitalised Latin name); 'pos':
+    #: a POS-tag guess only (kept in Tags.candidates, never in Tags.entities)
+    evidence: str = "lexicon"
 
 
 @dataclass
@@ -34,8 +38,10 @@ class Tags:
     platforms: list[PlatformTag] = field(default_factory=list)
     topics: list[TopicTag] = field(default_factory=list)
     keywords: list[tuple[str, float]] = field(default_factory=list)
-    entities: list[EntityTag] = field(default_factory=list)
+    entities: list[EntityTag] = field(default_factory=list)  # what analysts see: trusted only
     lexicon_version: str = ""
+    #: POS-only guesses: stored for `daihuo lexicon review`, never tags, facets or the API
+    candidates: list[EntityTag] = field(default_factory=list)
 
     def platform_names(self) -> list[str]:
         return [p.name for p in self.platforms]

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -32,6 +33,7 @@ from daihuo.web import accounts as users
 from daihuo.web import auth
 from daihuo.web.accounts import ROLES, UserInfo
 from daihuo.web.app_state import engine_of as _engine
+from daihuo.web.console import messages_zh
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from editorial import curation, rules
 from editorial import sources as src_store
@@ -40,7 +42,6 @@ from editorial.review_queue import (
     new_article_ids,
     queue,
     queue_article,
-    queue_counts,
     story_members,
 )
 from storage.console_models import TIERS
@@ -60,6 +61,8 @@ NAV = [
     ("/console/schedules", "计划", "editor"),
     ("/console/runs", "运行", "editor"),
     ("/console/rules", "自动发布规则", "editor"),
+    ("/console/workers", "抓取节点", "editor"),
+    ("/console/webhooks", "通知", "admin"),
     ("/console/users", "用户", "admin"),
     ("/console/settings", "设置", "admin"),
 ]
@@ -92,6 +95,11 @@ def environment() -> Environment:
     env.filters["cndate"] = lambda dt, with_time=True: display_date(dt, with_time) if dt else ""
     env.filters["blocks"] = blocks_to_html
     env.filters["safe_href"] = safe_href
+    env.filters["zh"] = messages_zh.name
+    env.filters["zh_error"] = messages_zh.error
+    env.filters["zh_delivery"] = messages_zh.delivery
+    env.filters["zh_detail"] = messages_zh.detail
+    env.filters["zh_skip"] = messages_zh.skip
     env.globals["TIERS"] = TIERS
     env.globals["ROLES"] = ROLES
     return env
@@ -115,6 +123,9 @@ def render(request: Request, template_name: str, status_code: int = 200, **conte
            "nav": nav_for(user, request.url.path), "ok": request.query_params.get("ok"),
            "err": request.query_params.get("err"), "can": (lambda role: bool(user and user.can(role)))}
     ctx.update(context)
+    for key in ("err", "error"):  # every error reaches the page in Chinese (messages_zh)
+        if isinstance(ctx.get(key), str):
+            ctx[key] = messages_zh.error(ctx[key])
     html = environment().get_template(template_name).render(**ctx)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -150,8 +161,16 @@ class ConsoleRoute(APIRoute):
                     return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303,
                                             headers=SECURITY_HEADERS)
                 if exc.status_code == 403:
-                    return render(request, "forbidden.html", status_code=403, detail=exc.detail)
+                    return render(request, "forbidden.html", status_code=403,
+                                  detail=messages_zh.error(exc.detail))
+                if 400 <= exc.status_code < 500:  # a Chinese page, never a JSON body
+                    return render(request, "error.html", status_code=exc.status_code,
+                                  detail=messages_zh.error(exc.detail or "") or "页面不存在")
                 raise
+            except RequestValidationError as exc:
+                fields = "、".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+                return render(request, "error.html", status_code=422,
+                              detail=f"请求参数有误:{fields}。请检查地址或表单后重试。")
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response
@@ -220,7 +239,10 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
                               .outerjoin(Article, Article.id == CurationEvent.article_id)
                               .order_by(CurationEvent.id.desc()).limit(12)).mappings().all()
     all_sources = src_store.list_sources(engine)
-    return render(request, "dashboard.html", counts=queue_counts(engine), events=events,
+    from daihuo.web.console.dashboard_health import health
+
+    spooled = request.app.state.system.spool().pending()
+    return render(request, "dashboard.html", health=health(engine, spooled_batches=spooled), events=events,
                   sources_total=len(all_sources), sources_enabled=sum(s.enabled for s in all_sources),
                   rules_total=len(rules.list_rules(engine)),
                   audit=src_store.recent_audit(engine, 10) if user.can("editor") else [])
@@ -282,7 +304,7 @@ def listings_page(request: Request, platform: str = "", status: str = "", user: 
 def article_page(request: Request, article_id: int, user: UserInfo = analyst) -> Response:
     item = queue_article(_engine(request), article_id)
     if item is None:
-        raise HTTPException(status_code=404, detail="no such article")
+        raise HTTPException(status_code=404, detail="没有这篇文章")
     return render(request, "article.html", item=item)
 
 
@@ -361,7 +383,7 @@ def source_edit(request: Request, name: str, user: UserInfo = editor) -> Respons
     try:
         view = src_store.get_source(_engine(request), name)
     except src_store.SourceError:
-        raise HTTPException(status_code=404, detail="no such source") from None
+        raise HTTPException(status_code=404, detail="没有这个来源") from None
     return render(request, "source_form.html", source=view, form=_form_of(view), error=None)
 
 
@@ -378,7 +400,7 @@ async def source_update(request: Request, name: str, user: UserInfo = editor) ->
         try:
             view = src_store.get_source(engine, name)
         except src_store.SourceError:
-            raise HTTPException(status_code=404, detail="no such source") from None
+            raise HTTPException(status_code=404, detail="没有这个来源") from None
         return render(request, "source_form.html", status_code=400, source=view,
                       form={**form, "name": name}, error=str(exc))
     return redirect(f"/console/sources/{view.name}", ok="已保存")
@@ -414,7 +436,7 @@ def source_test(request: Request, name: str, url: str = Form(""), user: UserInfo
     try:
         view = src_store.get_source(engine, name)
     except src_store.SourceError:
-        raise HTTPException(status_code=404, detail="no such source") from None
+        raise HTTPException(status_code=404, detail="没有这个来源") from None
     target = url.strip() or view.start_url
     outcome = test_extraction(target, src_store.allowed_networks(engine), source=view.name,
                               config=view.config)
@@ -424,18 +446,20 @@ def source_test(request: Request, name: str, url: str = Form(""), user: UserInfo
 # -- curation queue (editor) -----------------------------------------------------------------
 @router.get("/queue")
 def queue_page(request: Request, status: str = "new", source: str = "", tier: str = "",
-               platform: str = "", topic: str = "", flag: str = "", q: str = "",
+               platform: str = "", topic: str = "", flag: str = "", q: str = "", order: str = "newest",
                page: int = Query(1, ge=1, le=10000), user: UserInfo = editor) -> Response:
+    order = order if order in ("newest", "oldest") else "newest"
     f = QueueFilter(status=status or None, source=source or None, tier=tier or None,
                     platform=platform or None, topic=topic or None, flag=flag or None, q=q or None,
-                    page=page, per_page=30)
+                    order=order, page=page, per_page=30)
     try:
         result = queue(_engine(request), f)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     args = {"status": status, "source": source, "tier": tier, "platform": platform, "topic": topic,
-            "flag": flag, "q": q}
+            "flag": flag, "q": q, "order": order}
     return render(request, "queue.html", result=result, args=args, statuses=curation.STATUSES,
+                  reason_required=reject_reason_required(_engine(request)),
                   sources=[s.name for s in src_store.list_sources(_engine(request))],
                   back="/console/queue?" + urlencode({**args, "page": page}))
 
@@ -454,10 +478,20 @@ def _parse_when(text: str | None) -> datetime | None:
     return when
 
 
+REJECT_REASON_SETTING = "require_reject_reason"
+
+
+def reject_reason_required(engine) -> bool:  # noqa: ANN001
+    """The admins' setting: a rejection must say why (off by default)."""
+    return bool(src_store.get_setting(engine, REJECT_REASON_SETTING, False))
+
+
 def apply_decision(engine, article_ids: list[int], action: str, actor: str,  # noqa: ANN001
                    reason: str | None = None, publish_at: datetime | None = None) -> int:
     """One editor decision on articles (the queue's buttons, bulk actions and the API)."""
     reason = (reason or "").strip() or None
+    if action == "reject" and not reason and reject_reason_required(engine):
+        raise curation.CurationError("a rejection needs a reason")
     if action == "approve":
         if len(article_ids) == 1:
             curation.approve(engine, article_ids[0], actor, reason, publish_at)
@@ -492,7 +526,7 @@ async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
                            str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
     except (ValueError, curation.CurationError) as exc:
         return redirect(back, err=str(exc))
-    return redirect(back, ok=f"{form.get('action')}: {n} 篇")
+    return redirect(back, ok=f"{messages_zh.name(form.get('action'), 'action')}:{n} 篇")
 
 
 @router.post("/articles/{article_id}/decide")
@@ -504,7 +538,7 @@ async def article_decide(request: Request, article_id: int, user: UserInfo = edi
                        str(form.get("reason") or ""), _parse_when(form.get("publish_at")))
     except curation.CurationError as exc:
         return redirect(back, err=str(exc))
-    return redirect(back, ok=f"#{article_id}: {form.get('action')}")
+    return redirect(back, ok=f"#{article_id} 已{messages_zh.name(form.get('action'), 'action')}")
 
 
 @router.post("/articles/{article_id}/edit")
@@ -545,14 +579,39 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
     try:
         if op == "delete":
             rules.remove_rule(engine, name, user.name)
+        elif op in ("up", "down"):
+            _move_rule(engine, name, -1 if op == "up" else 1, user.name)
         elif op in ("enable", "disable"):
             rules.update_rule(engine, name, user.name, enabled=op == "enable")
         else:
             rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
                               position=int(position) if position.strip() else None)
     except (rules.RuleError, ValueError) as exc:
+        if op == "edit":  # the row keeps the condition the editor typed
+            return render(request, "rules.html", status_code=400, rules=rules.list_rules(engine),
+                          actions=rules.ACTIONS, preview=None, error=f"规则 {name}:{messages_zh.error(exc)}",
+                          form={"edit": name, "condition": condition})
         return redirect("/console/rules", err=str(exc))
-    return redirect("/console/rules", ok=f"{name}: {op}")
+    done = {"delete": "已删除", "enable": "已启用", "disable": "已停用", "up": "已上移",
+            "down": "已下移"}.get(op, "已保存")
+    return redirect("/console/rules", ok=f"规则 {name} {done}")
+
+
+def _move_rule(engine, name: str, step: int, actor: str) -> None:  # noqa: ANN001
+    """Swap a rule with its neighbour (the order rules are tried in); positions are renumbered
+    10, 20, ... first, so equal positions still move."""
+    order = [r.name for r in rules.list_rules(engine)]
+    if name not in order:
+        raise rules.RuleError(f"no rule {name!r}")
+    i = order.index(name)
+    j = i + step
+    if not 0 <= j < len(order):
+        return
+    order[i], order[j] = order[j], order[i]
+    current = {r.name: r.position for r in rules.list_rules(engine)}
+    for k, rule_name in enumerate(order):
+        if current[rule_name] != (k + 1) * 10:
+            rules.update_rule(engine, rule_name, actor, position=(k + 1) * 10)
 
 
 @router.post("/rules-run")
@@ -580,7 +639,7 @@ def user_create(request: Request, name: str = Form(""), role: str = Form("analys
     except users.UserError as exc:
         return redirect("/console/users", err=str(exc))
     _audit(request, user, "user_add", name, {"role": role})
-    return redirect("/console/users", ok=f"已创建 {role} {name}")
+    return redirect("/console/users", ok=f"已创建{messages_zh.name(role, 'role')} {name}")
 
 
 @router.post("/users/{name}")
@@ -599,7 +658,8 @@ def user_update(request: Request, name: str, role: str = Form(""), op: str = For
     except users.UserError as exc:
         return redirect("/console/users", err=str(exc))
     _audit(request, user, f"user_{op}", name, {"role": role} if op == "role" else {})
-    return redirect("/console/users", ok=f"{name}: {op}")
+    done = {"role": f"角色改为{messages_zh.name(role, 'role')}", "disable": "已停用", "enable": "已启用"}
+    return redirect("/console/users", ok=f"用户 {name} {done.get(op, '已保存')}")
 
 
 def _audit(request: Request, user: UserInfo, action: str, target: str, detail: dict) -> None:
@@ -611,13 +671,33 @@ def _audit(request: Request, user: UserInfo, action: str, target: str, detail: d
 def settings_page(request: Request, user: UserInfo = admin) -> Response:
     engine = _engine(request)
     return render(request, "settings.html", allowed="\n".join(str(n) for n in src_store.allowed_networks(engine)),
+                  reason_required=reject_reason_required(engine),
                   audit=src_store.recent_audit(engine, 30))
 
 
 @router.post("/settings")
-def settings_save(request: Request, allowed_networks: str = Form(""), user: UserInfo = admin) -> Response:
+def settings_save(request: Request, allowed_networks: str = Form(""), require_reject_reason: str = Form(""),
+                  has_reject_reason: str = Form(""), user: UserInfo = admin) -> Response:
+    engine = _engine(request)
     try:
-        nets = src_store.set_allowed_networks(_engine(request), _lines(allowed_networks) or [], user.name)
+        nets = src_store.set_allowed_networks(engine, _lines(allowed_networks) or [], user.name)
     except src_store.SourceError as exc:
         return redirect("/console/settings", err=str(exc))
+    wanted = require_reject_reason == "on"
+    if has_reject_reason and wanted != reject_reason_required(engine):
+        src_store.set_setting(engine, REJECT_REASON_SETTING, wanted, user.name)
     return redirect("/console/settings", ok="已保存:" + (", ".join(map(str, nets)) or "不允许内网地址"))
+
+
+def install_not_found_page(app) -> None:  # noqa: ANN001
+    """A path under /console/ that no route answers gets the console's Chinese 404 page, not
+    the API's JSON body (other paths keep FastAPI's answer)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(PREFIX + "/") and exc.status_code == 404:
+            return render(request, "error.html", status_code=404, detail="页面不存在")
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)

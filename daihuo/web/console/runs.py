@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
 from daihuo.web.app_state import engine_of as _engine
+from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from storage.queries import run_failures
 
@@ -48,6 +49,7 @@ def run_page(request: Request, run_id: int, user=editor) -> Response:  # noqa: A
     if run is None:
         raise HTTPException(status_code=404, detail=f"no run #{run_id}")
     return render(request, "runs_detail.html", run=run, s=run["summary"], names=STATUS_NAMES,
+                  stat_names=messages_zh.NAMES["stat"],
                   log=runs.read_log(engine, run_id, tail=16 * 1024),
                   failures=run_failures(engine, run_id))
 

@@ -12,6 +12,7 @@ from daihuo.runs import cron as scheduler
 from daihuo.runs import lifecycle as runs
 from daihuo.web import auth
 from daihuo.web.app_state import engine_of as _engine
+from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import ConsoleRoute, redirect, render
 from storage.models import Source
 from storage.schedule_models import DEFAULT_TZ
@@ -23,8 +24,10 @@ EXAMPLES = [("*/30 * * * *", "每 30 分钟"), ("0 8-22/2 * * *", "8 点到 22 �
             ("@daily", "每天 0:00")]
 
 
-@router.get("/schedules")
-def schedules_page(request: Request, source: str | None = None, user=editor) -> Response:  # noqa: ANN001
+def _page(request: Request, source: str | None = None, *, status_code: int = 200,
+          form: dict | None = None, error: str | None = None) -> Response:
+    """The schedules page; after an error ``form`` keeps what the editor typed (the add form's
+    source, cron and zone, or one row's edited cron and zone: ``edit_id``)."""
     engine = _engine(request)
     with engine.connect() as conn:
         names = list(conn.execute(select(Source.name).order_by(Source.name)).scalars())
@@ -35,8 +38,14 @@ def schedules_page(request: Request, source: str | None = None, user=editor) -> 
             upcoming[s.id] = scheduler.upcoming(s.cron, s.timezone, n=3)
         except scheduler.ScheduleError:
             upcoming[s.id] = []
-    return render(request, "schedules.html", schedules=items, sources=names, source=source,
-                  upcoming=upcoming, examples=EXAMPLES, default_tz=DEFAULT_TZ)
+    return render(request, "schedules.html", status_code=status_code, schedules=items, sources=names,
+                  source=source, upcoming=upcoming, examples=EXAMPLES, default_tz=DEFAULT_TZ,
+                  form=form or {}, error=error)
+
+
+@router.get("/schedules")
+def schedules_page(request: Request, source: str | None = None, user=editor) -> Response:  # noqa: ANN001
+    return _page(request, source)
 
 
 @router.post("/schedules")
@@ -46,7 +55,8 @@ def schedules_add(request: Request, source: str = Form(""), cron: str = Form("")
         s = scheduler.add_schedule(_engine(request), source, cron, timezone or DEFAULT_TZ,
                                    created_by=user.name)
     except scheduler.ScheduleError as exc:
-        return redirect("/console/schedules", err=str(exc))
+        return _page(request, status_code=400, error=str(exc),
+                     form={"source": source, "cron": cron, "timezone": timezone})
     return redirect("/console/schedules", ok=f"已添加计划 #{s.id}({s.source}:{s.cron})")
 
 
@@ -54,9 +64,11 @@ def schedules_add(request: Request, source: str = Form(""), cron: str = Form("")
 def schedules_edit(request: Request, schedule_id: int, cron: str = Form(""),
                    timezone: str = Form(DEFAULT_TZ), user=editor) -> Response:  # noqa: ANN001
     try:
-        scheduler.update_schedule(_engine(request), schedule_id, cron=cron, timezone=timezone or DEFAULT_TZ)
+        scheduler.update_schedule(_engine(request), schedule_id, cron=cron, timezone=timezone or DEFAULT_TZ,
+                                  actor=user.name)
     except scheduler.ScheduleError as exc:
-        return redirect("/console/schedules", err=str(exc))
+        return _page(request, status_code=400, error=f"计划 #{schedule_id}:{messages_zh.error(exc)}",
+                     form={"edit_id": schedule_id, "cron": cron, "timezone": timezone})
     return redirect("/console/schedules", ok=f"已修改计划 #{schedule_id}")
 
 
@@ -67,10 +79,10 @@ def schedules_action(request: Request, schedule_id: int, action: str, user=edito
     if found is None:
         return redirect("/console/schedules", err=f"没有计划 #{schedule_id}")
     if action in ("pause", "resume"):
-        scheduler.update_schedule(engine, schedule_id, enabled=action == "resume")
+        scheduler.update_schedule(engine, schedule_id, enabled=action == "resume", actor=user.name)
         return redirect("/console/schedules", ok=f"计划 #{schedule_id} 已{'暂停' if action == 'pause' else '恢复'}")
     if action == "delete":
-        scheduler.remove_schedule(engine, schedule_id)
+        scheduler.remove_schedule(engine, schedule_id, actor=user.name)
         return redirect("/console/schedules", ok=f"已删除计划 #{schedule_id}")
     if action == "run":
         try:

@@ -77,12 +77,15 @@ def china_time(dt: datetime | None) -> datetime | None:
 
 
 def display_date(dt: datetime | None, with_time: bool = True) -> str:
-    """2026年3月18日 09:30 (China time)."""
+    """2026年3月18日 09:30 (China time). A time of exactly 00:00:00 is how a date without a
+    time is stored (a page that gave only 2026-03-12): it is shown as the date alone rather
+    than with a made-up time."""
     local = china_time(dt)
     if local is None:
         return ""
     day = f"{local.year}年{local.month}月{local.day}日"
-    return f"{day} {local:%H:%M}" if with_time else day
+    date_only = (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+    return f"{day} {local:%H:%M}" if with_time and not date_only else day
 
 
 def rfc3339(dt: datetime) -> str:

@@ -28,7 +28,7 @@ from daihuo.web.site.site_config import SiteConfig
 from daihuo.web.site.sitemap import build_sitemaps, robots_txt, site_entries
 from daihuo.web.site.urls import FEED_FILES, file_for
 from editorial.curation import mark_published
-from editorial.published import ArticlePage, published_corpus
+from editorial.published import ArticlePage, published_corpus, story_representative_ids
 from storage.timestamps import now_utc, to_utc
 
 MANIFEST = ".daihuo-publish.json"
@@ -62,8 +62,10 @@ def _pages(items: list[dict], per_page: int) -> Iterator[ArticlePage]:
         yield ArticlePage(items[start : start + per_page], total, n, per_page)
 
 
-def site_outputs(config: SiteConfig, corpus: list[dict]) -> Iterator[Output]:
-    """Every file of the site for ``corpus`` (public articles, newest first)."""
+def site_outputs(config: SiteConfig, corpus: list[dict], story_ids: set[int] | None = None) -> Iterator[Output]:
+    """Every file of the site for ``corpus`` (public articles, newest first). The home page and
+    the feeds show one entry per story: only the articles in ``story_ids`` (all when None), as
+    the served site does; every article keeps its own page and its tag pages."""
     render, feeds = Renderer(config), FeedBuilder(config)
     urls, prefix = render.urls, config.prefix
     salt = template_digest() + repr(config)
@@ -86,12 +88,13 @@ def site_outputs(config: SiteConfig, corpus: list[dict]) -> Iterator[Output]:
         return (item_key({"feed": [fmt, kind, value], "items": items}, salt),
                 lambda: feeds.build(fmt, items, kind, value))
 
-    home = sorted(corpus, key=lambda a: not a["featured"])  # stable: newest first within each
+    listed = corpus if story_ids is None else [a for a in corpus if a["id"] in story_ids]
+    home = sorted(listed, key=lambda a: not a["featured"])  # stable: newest first within each
     for page in _pages(home, config.per_page):
         yield rel(urls.home(page.page)), (listing_key(page, "home"),
                                           lambda page=page: render.home(page).encode("utf-8"))
     for fmt in FEED_FILES:
-        yield rel(urls.feed(fmt)), feed_output(fmt, corpus)
+        yield rel(urls.feed(fmt)), feed_output(fmt, listed)
 
     tags: dict[str, dict[str, list[dict]]] = {"platform": defaultdict(list), "topic": defaultdict(list)}
     for item in corpus:
@@ -107,8 +110,9 @@ def site_outputs(config: SiteConfig, corpus: list[dict]) -> Iterator[Output]:
                 yield rel(urls.tag(kind, value, page.page)), (
                     listing_key(page, kind, value),
                     lambda kind=kind, value=value, page=page: render.tag_page(kind, value, page).encode("utf-8"))
+            stories = items if story_ids is None else [a for a in items if a["id"] in story_ids]
             for fmt in FEED_FILES:
-                yield rel(urls.feed(fmt, kind, value)), feed_output(fmt, items, kind, value)
+                yield rel(urls.feed(fmt, kind, value)), feed_output(fmt, stories, kind, value)
 
     stamps = [(a["id"], a["live_at"], a.get("updated_at")) for a in corpus]
     for path, body in build_sitemaps(config, site_entries(config, stamps, counts)).items():
@@ -161,7 +165,7 @@ def publish(engine: Engine, out_dir: str | Path, *, base_url: str, now: datetime
     old = {} if full else _load_manifest(out)
     previous = _load_manifest(out) if full else old
     files: dict[str, dict] = {}
-    for rel, produced in site_outputs(cfg, corpus):
+    for rel, produced in site_outputs(cfg, corpus, story_representative_ids(engine, now)):
         if rel in files:
             continue  # two tag values with the same file name: the first wins
         prior = old.get(rel)

@@ -79,7 +79,7 @@ async def home(request: Request, page: int = 1) -> Response:
     if not 1 <= page <= MAX_PAGE:
         return _not_found(site, request)
     listing = pub.published_articles(site.engine, site.now, featured_first=True, page=page,
-                                     per_page=site.cfg.per_page)
+                                     per_page=site.cfg.per_page, per_story=True)
     if page > listing.pages:
         return _not_found(site, request)
     return _html(site.render.home(listing))
@@ -118,7 +118,7 @@ def _feed(site: _Site, fmt: str, kind: str | None = None, value: str | None = No
           request: Request | None = None) -> Response:
     filters = {kind: value} if kind else {}
     items = pub.published_articles(site.engine, site.now, **filters, page=1,
-                                   per_page=site.cfg.feed_size, with_body=True).items
+                                   per_page=site.cfg.feed_size, with_body=True, per_story=True).items
     if kind and not items and request is not None:
         return _not_found(site, request)  # as in the static export: no articles, no feed
     return Response(site.feeds.build(fmt, items, kind, value), media_type=MEDIA_TYPES[fmt],

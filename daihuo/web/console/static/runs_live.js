@@ -6,8 +6,10 @@
   if (!box || box.dataset.status !== "running") { return; }
   var id = box.dataset.run;
   var names = {running: "运行中", finished: "完成", failed: "失败", cancelled: "已取消"};
-  function pairs(obj) {
-    return Object.keys(obj || {}).map(function (k) { return k + ": " + obj[k]; }).join(", ");
+  var statNames = {};
+  try { statNames = JSON.parse(box.dataset.names || "{}"); } catch (e) { statNames = {}; }
+  function pairs(obj) {  // breakdown keys in Chinese, as the server renders them
+    return Object.keys(obj || {}).map(function (k) { return (statNames[k] || k) + ":" + obj[k]; }).join(", ");
   }
   function set(key, value) {
     var el = box.querySelector('[data-k="' + key + '"]');

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Platform tags on sentences from real pages, against hand labels.
+
+Labels (bench/data/platform_sentences.jsonl) point at sentences of ../shared (gold text of
+the extraction pages, and the seeds) by character offsets and list the platforms each really
+names. Hard negatives are kept: everyday words that are also aliases (土豆 the potato, 奇瑞QQ
+the car, 北京东单), a company's staff or team (蘑菇街CEO陈琪, 快手电商团队), blogs and forums,
+and platforms the lexicon may not know. Each sentence is tagged alone, after conversion to
+Simplified, as the pipeline would tag a one-sentence article.
+
+Leave-site-out: the context window for weak aliases and company cues (``window`` in
+platforms.toml) is picked on half of the sites and scored on the other, both ways.
+
+Usage: PYTHONPATH=. python bench/platforms.py [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bylines import SHARED  # noqa: E402
+from leave_site_out import PRF, leave_site_out  # noqa: E402
+
+LABELS = ROOT / "bench" / "data" / "platform_sentences.jsonl"
+#: labelled after the lexicon was edited, never used to edit it: the check on unseen text
+HELDOUT = ROOT / "bench" / "data" / "platform_sentences_heldout.jsonl"
+SETTINGS = [10, 20, 30, 60]
+
+
+def load(path: Path = LABELS) -> list[dict]:
+    rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip() and not x.startswith("#")]
+    cache: dict[str, str] = {}
+    for r in rows:
+        page = r["page"]
+        if page not in cache:
+            if page.startswith("seeds/"):
+                path = SHARED / "seeds" / f"{page.split('/', 1)[1]}.txt"
+            else:
+                path = SHARED / "bench" / "extraction" / f"{page}.txt"
+            cache[page] = path.read_text("utf-8")
+        r["text"] = cache[page][r["start"]:r["end"]].strip()
+    return rows
+
+
+def predict(text: str, window: int) -> set[str]:
+    from nlp.script import to_simplified
+    from nlp.segment import pos_tag
+    from nlp.tagging import lexicon, tag_document
+
+    lex = lexicon.get()
+    lex.window = window
+    body = to_simplified(text)
+    return set(tag_document("", body, pos_tag("\n" + body)).platform_names())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--errors", action="store_true")
+    args = ap.parse_args()
+    if not (SHARED / "bench" / "extraction").exists():
+        sys.exit(f"no evaluation data at {SHARED} (../shared is not part of a clone): nothing to score")
+    from nlp.tagging import lexicon
+
+    rows = load()
+    shipped = lexicon.get().window
+    cache: dict[tuple[int, int], set[str]] = {}
+
+    def score(items, window) -> PRF:
+        total = PRF()
+        for it in items:
+            key = (id(it), window)
+            if key not in cache:
+                cache[key] = predict(it["text"], window)
+            got, want = cache[key], set(it["platforms"])
+            total = total + PRF(len(got & want), len(got - want), len(want - got))
+        return total
+
+    n_pos = sum(bool(r["platforms"]) for r in rows)
+    print(f"platform sentences: {len(rows)} from {len({r['site'] for r in rows})} sites "
+          f"({n_pos} name a platform, {len(rows) - n_pos} hard negatives), "
+          f"{sum(len(r['platforms']) for r in rows)} labelled mentions")
+    print(f"whole set (shipped window {shipped}):  {score(rows, shipped).line()}")
+    pooled, notes = leave_site_out(rows, lambda r: r["site"], score, SETTINGS)
+    print("leave-site-out (window picked on one half of the sites, scored on the other):")
+    for n in notes:
+        print(n)
+    print(f"  pooled held-out  {pooled.line()}   <- predicts unseen sites")
+    held = load(HELDOUT)
+    h = score(held, shipped)
+    print(f"held-out sentences (labelled after the lexicon edits; {len(held)} from {len({r['site'] for r in held})} "
+          f"sites, {sum(bool(r['platforms']) for r in held)} name a platform): {h.line()}; "
+          f"sentences with a false platform: {sum(bool(cache[(id(r), shipped)] - set(r['platforms'])) for r in held)}")
+    lexicon.get().window = shipped
+    if args.errors:
+        for r in rows + held:
+            got = predict(r["text"], shipped)
+            if got != set(r["platforms"]):
+                print(f"  {r['site'][:16]:16} want {sorted(r['platforms'])} got {sorted(got)}: {r['text'][:70]}")
+
+
+if __name__ == "__main__":
+    main()

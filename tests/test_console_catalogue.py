@@ -1,0 +1,234 @@
+"""The console speaks Chinese: every console page (each GET route under /console/, with data,
+as analyst, editor and admin), its error pages and its flash messages are rendered and every
+visible text and user-facing attribute is checked. A text without any Chinese character that
+holds an English word fails, unless the word is an identifier: a source/user/webhook name, a
+URL, a cron expression or a code on the allow-list below."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from consolesite import add_users, login
+from fastapi.testclient import TestClient
+from sitedata import make_store
+from sqlalchemy import update
+
+from daihuo.runs import cron as scheduler
+from daihuo.runs import lifecycle as runs
+from daihuo.runs import webhooks
+from daihuo.web.app import create_app
+from editorial import curation, rules
+from storage.schedule_models import RunMeta
+from storage.timestamps import now_utc
+
+#: codes and identifiers that may stand alone in a Chinese UI
+ALLOWED = {"daihuo", "cron", "csv", "json", "http", "https", "url", "webhook", "cidr", "pid", "ms",
+           "asia", "shanghai", "gbk", "div", "article", "jieba", "api", "id", "utc", "svg", "js",
+           "mon", "fri", "daily", "user", "add", "role", "editor", "nonsense"}
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+URL = re.compile(r"(?:https?|ftp)://\S+|/console/\S*|\S+\.(?:html|log|txt)\b")
+WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+SHOWN_ATTRS = ("placeholder", "aria-label", "title", "alt", "data-confirm")
+
+
+class Texts(HTMLParser):
+    """Visible text nodes and user-facing attributes (not inside <code>, <pre>, <script>)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        if tag in ("code", "pre", "script", "style"):
+            self.skip += 1
+        for key, value in attrs:
+            if key in SHOWN_ATTRS and value:
+                self.out.append(value)
+        if tag == "input" and dict(attrs).get("type") in ("submit", "button"):
+            self.out.append(dict(attrs).get("value") or "")
+
+    def handle_endtag(self, tag):  # noqa: ANN001
+        if tag in ("code", "pre", "script", "style") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):  # noqa: ANN001
+        if not self.skip and data.strip():
+            self.out.append(data.strip())
+
+
+def english_messages(html: str, identifiers: set[str]) -> list[str]:
+    """Texts with no Chinese character that still hold a word that is not an identifier."""
+    parser = Texts()
+    parser.feed(html)
+    bad = []
+    for text in parser.out:
+        if CJK.search(text):
+            continue
+        rest = URL.sub(" ", text)
+        for ident in sorted(identifiers, key=len, reverse=True):
+            rest = rest.replace(ident, " ")
+        words = [w for w in WORD.findall(rest) if w.lower() not in ALLOWED]
+        if words:
+            bad.append(text)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory):
+    """A store with articles, a repost story, decisions, rules, schedules, runs (one failed,
+    one finished with errors, one failing its quality checks), a webhook with deliveries."""
+    import os
+
+    tmp = tmp_path_factory.mktemp("catalogue")
+    old = os.environ.get("DAIHUO_HOME")
+    os.environ["DAIHUO_HOME"] = str(tmp / "home")
+    url = f"sqlite:///{tmp / 'console.sqlite'}"
+    store, ids = make_store(url)
+    engine = store.engine
+    add_users(engine)
+    first = sorted(ids.values())
+    curation.approve(engine, first[0], "ed", "好稿")
+    curation.reject(engine, first[2], "ed", "重复")
+    curation.feature(engine, first[0], "ed")
+    rules.add_rule(engine, "tier-a", "tier A and platform", "approve", "ed")
+    scheduler.add_schedule(engine, "news-a", "*/30 * * * *", created_by="ed")
+    late = scheduler.add_schedule(engine, "news-b", "0 8 * * *", created_by="ed")
+    from storage.schedule_models import Schedule
+
+    with engine.begin() as conn:  # a fire the scheduler missed: the source is overdue
+        conn.execute(update(Schedule).where(Schedule.id == late.id)
+                     .values(next_run_at=now_utc().replace(year=now_utc().year - 1),
+                             last_skip="2026-03-01T01:00:00+00:00 skipped: source 'news-b' is being "
+                                       "crawled by run #7"))
+    failed = runs.create_run(engine, "news-a", "manual")
+    runs.finish_run(engine, failed, "failed", error="ValueError: layout changed")
+    noisy = runs.create_run(engine, "news-b", "schedule")
+    runs.finish_run(engine, noisy, "finished")
+    checked = runs.create_run(engine, "news-c", "manual")
+    runs.finish_run(engine, checked, "finished")
+    from storage.models import CrawlRun
+
+    with engine.begin() as conn:
+        conn.execute(update(CrawlRun).where(CrawlRun.id == noisy).values(
+            stats={"downloader/request_count": 10, "response_received_count": 8, "log_count/ERROR": 2,
+                   "daihuo/stored": 3, "daihuo/dropped": 1, "daihuo/dropped/unchanged": 1,
+                   "finish_reason": "finished"}))
+        conn.execute(update(RunMeta).where(RunMeta.run_id == checked).values(
+            quality="failed", quality_report={"status": "failed", "checks": [
+                {"name": "zero_items", "ok": False, "detail": "the crawl found no articles (x)"},
+                {"name": "error_rate", "ok": True, "detail": "0% of requests or pages failed"}]}))
+    from storage.models import RawPage
+
+    with engine.begin() as conn:  # pages the noisy run could not fetch (the run page lists them)
+        for page_url, status, err in (("https://b.example.org/n/404.html", 404, "failed (http): HTTP 404"),
+                                 ("https://b.example.org/n/x.html", 0,
+                                  "failed (connection): ConnectionRefusedError: Connection refused.")):
+            conn.execute(RawPage.__table__.insert().values(
+                run_id=noisy, url=page_url, status=status, fetched_at=now_utc(), headers={}, html_z=b"",
+                error=err, error_stage="fetch"))
+    hook = webhooks.add_webhook(engine, "ops-robot", "http://127.0.0.1:9/robot/send?access_token=abc123",
+                                "dingtalk", "s3cret", actor="adm")
+    webhooks.record_delivery(engine, hook.id, {"event": "run_failed", "run_id": failed}, "HTTP 500")
+    webhooks.record_delivery(engine, hook.id, {"event": "test", "run_id": 0}, "ok")
+    app = create_app(url)
+    identifiers = {"news-a", "news-b", "news-c", "ana", "ed", "adm", "ops-robot", "tier-a",
+                   "Asia/Shanghai", "A", "B", "C"}
+    ctx = {"article": first[0], "source": "news-a", "run": noisy, "webhook": hook.id}
+    yield app, identifiers, ctx
+    store.close()
+    if old is None:
+        os.environ.pop("DAIHUO_HOME", None)
+    else:
+        os.environ["DAIHUO_HOME"] = old
+
+
+def _routes(app):  # noqa: ANN001, ANN202
+    """(path, methods) of every route, through included routers (FastAPI may keep those lazily)."""
+    for route in app.routes:
+        if hasattr(route, "effective_route_contexts"):
+            for ctx in route.effective_route_contexts():
+                yield ctx.path, ctx.methods
+        else:
+            yield getattr(route, "path", ""), getattr(route, "methods", None)
+
+
+def _console_pages(app, ctx: dict) -> list[str]:
+    """Every GET page under /console/, its path parameters filled with the fixture's data."""
+    fill = {"article_id": ctx["article"], "name": ctx["source"], "run_id": ctx["run"],
+            "webhook_id": ctx["webhook"]}
+    pages = set()
+    for path, methods in _routes(app):
+        if not path.startswith("/console") or "GET" not in (methods or set()):
+            continue
+        if path.endswith((".js", ".csv", ".txt")) or "/static/" in path or path.endswith("/login"):
+            continue
+        for key, value in fill.items():
+            path = path.replace("{" + key + "}", quote(str(value)))
+        assert "{" not in path, f"no value for a parameter of {path}: add it to the fixture"
+        pages.add(path)
+    return sorted(pages)
+
+
+@pytest.mark.parametrize("who", ["ana", "ed", "adm"])
+def test_every_console_page_is_chinese(newsroom, who):
+    app, identifiers, ctx = newsroom
+    c = TestClient(app, follow_redirects=False)
+    login(c, who)
+    pages = _console_pages(app, ctx)
+    assert {"/console/", "/console/webhooks", "/console/sources/news-a/history"} <= set(pages)
+    seen = 0
+    for path in pages + ["/console/search?q=快手", "/console/queue?status=", "/console/no-such-page",
+                         "/console/runs/999999", "/console/articles/abc"]:
+        r = c.get(path)
+        assert r.status_code < 500, (path, r.status_code)
+        if r.status_code in (200, 400, 403, 404, 422):
+            assert "<html" in r.text, (path, r.status_code, r.text[:200])  # never a JSON body
+            seen += 1
+            assert english_messages(r.text, identifiers) == [], (who, path)
+    assert seen >= 8
+    if who != "ana":  # the run page lists its failed URLs, in Chinese
+        run_page = c.get(f"/console/runs/{ctx['run']}").text
+        assert "抓取失败(HTTP 错误):对方返回 HTTP 404" in run_page and "抓取失败(连接失败)" in run_page
+    if who != "ana":  # a skipped fire is explained in Chinese on the schedules page
+        assert "已跳过:来源 &#39;news-b&#39; 正在被运行 #7 抓取" in c.get("/console/schedules").text
+
+
+def test_errors_and_flashes_are_chinese(newsroom):
+    app, identifiers, ctx = newsroom
+    c = TestClient(app, follow_redirects=True)
+    csrf = login(c, "adm")
+    answers = [
+        c.post("/console/schedules", data={"csrf_token": csrf, "source": "news-a", "cron": "0 9 31 2 *"}),
+        c.post("/console/schedules", data={"csrf_token": csrf, "source": "news-a", "cron": "x y"}),
+        c.post("/console/schedules", data={"csrf_token": csrf, "source": "news-a", "cron": "* * * * *",
+                                           "timezone": "Mars/Base"}),
+        c.post("/console/rules", data={"csrf_token": csrf, "name": "bad", "condition": "tier Q"}),
+        c.post("/console/rules", data={"csrf_token": csrf, "name": "tier-a", "condition": "tier A"}),
+        c.post("/console/users", data={"csrf_token": csrf, "name": "x", "role": "analyst", "password": "short"}),
+        c.post("/console/users/adm", data={"csrf_token": csrf, "op": "disable"}),
+        c.post("/console/webhooks", data={"csrf_token": csrf, "name": "w", "url": "ftp://x/y"}),
+        c.post(f"/console/articles/{ctx['article']}/decide", data={"csrf_token": csrf, "action": "unpublish"}),
+        c.post(f"/console/articles/{ctx['article']}/decide", data={"csrf_token": csrf, "action": "approve"}),
+        c.post("/console/queue/bulk", data={"csrf_token": csrf, "action": "reject", "ids": []}),
+        c.post("/console/settings", data={"csrf_token": csrf, "allowed_networks": "not-a-net"}),
+        c.post("/console/sources/no-such/run", data={"csrf_token": csrf}),
+        c.post("/console/rules/tier-a", data={"csrf_token": csrf, "op": "disable"}),
+        c.post("/console/schedules", data={"source": "news-a", "cron": "* * * * *"}),  # no CSRF token
+    ]
+    for r in answers:
+        assert r.status_code < 500 and "<html" in r.text, (r.url, r.status_code)
+        assert english_messages(r.text, identifiers) == [], r.url
+        assert re.search(r'class="flash (ok|err)"|class="forbidden"', r.text), r.url
+    assert "永远不会触发" in answers[0].text and "未知的时区" in answers[2].text
+    assert "已通过" in answers[9].text and "下架需要填写原因" in answers[8].text
+
+
+def test_the_checker_catches_english():
+    assert english_messages("<p>3 new 审核</p><p>0 approved</p>", set()) == ["0 approved"]
+    assert english_messages('<button data-confirm="Really delete?">删</button>', set()) == ["Really delete?"]
+    assert english_messages("<td>news-a</td><td>https://x.example/a</td><code>tier A and x</code>",
+                            {"news-a"}) == []
