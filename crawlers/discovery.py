@@ -76,6 +76,8 @@ class Discovery:
     render: str = "never"
     render_why: str | None = None
     multipage: int = 0  # previewed articles split over pages
+    scripted: int = 0  # previewed articles with scripts and (almost) no text in their HTML
+    home_status: int | None = None  # the homepage's HTTP status (None: refused or failed)
     previews: list[Preview] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -172,6 +174,7 @@ def discover(url: str, fetch: Fetch, *, delay: float = 2.0, preview: int = 5,
         f.delay = max(delay, out.crawl_delay)
         sitemap_urls = list(f.robots.sitemaps)
     home = f.get(url)
+    out.home_status = home.status if home is not None else None
     if home is None or home.status >= 400:
         out.notes.append(f"the homepage could not be fetched ({home.status if home else 'refused'})")
         out.fetched = f.log
@@ -250,6 +253,7 @@ def discover(url: str, fetch: Fetch, *, delay: float = 2.0, preview: int = 5,
             quality = "poor: no title"
         out.previews.append(Preview(art_url, title, len(body), quality,
                                     len(pager.pages) if pager else 1, result.get("error")))
+    out.scripted = scripted
     if scripted and scripted * 2 >= max(1, len(out.previews)):
         out.render = "auto"
         out.render_why = (f"{scripted} of {len(out.previews)} previewed articles have scripts and "

@@ -123,6 +123,7 @@ def test_console_discover_form_proposes_and_saves(tmp_path, monkeypatch):
         page = client.post("/console/sources-discover", data={"url": server.base_url + "/", "csrf_token": csrf})
     assert page.status_code == 200
     assert server.base_url + gen.feed in page.text and server.base_url + gen.sitemap_index in page.text
+    assert page.text.count("<td>良好</td>") == 3  # the previews' quality, in Chinese
     articles = re.search(r'name="articles" rows="2">([^<]+)<', page.text).group(1)
     saved = client.post("/console/sources-discover/save", data={
         "csrf_token": csrf, "kind": "news", "name": "gen-num", "start_urls": server.base_url + "/",
