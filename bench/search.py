@@ -1,4 +1,6 @@
-"""Search at scale: load rate, database size, query and facet latency; Whoosh as the peer.
+"""Search at scale: load rate, database size, query and facet latency, export rate; the exact
+engine (storage.search) beside SQLite FTS5 as it was (bench/capped_fts5_search.py), a derived
+tantivy index (bench/tantivy_candidate.py) and Whoosh + jieba as the peer.
 
 Generates live-commerce articles with bench/corpusgen.py (about 10% are content-farm reposts
 of an earlier article) in a process of its own, loads them through storage.store.Store.write
@@ -6,12 +8,15 @@ in batches of 1,000 (segmentation and MinHash fingerprints in two worker process
 crawl pipeline's NLP stages do before the store; the store clusters near-duplicates at insert
 through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters
 collapsed) without and with a platform filter, and the same with facet counts. On the first
-size the same corpus and queries also go through PostgreSQL (--pg) and Whoosh with jieba's
-ChineseAnalyzer (--whoosh). Generation and segmentation run at a lower priority (NICE) than
-the store's single writer, the one serial stage.
+size the same corpus and queries also go through PostgreSQL (--pg), Whoosh with jieba's
+ChineseAnalyzer (--whoosh), the pre-issue-19 capped FTS5 engine (--capped) and a tantivy
+index built from the store (--tantivy). ``daihuo export`` of a query matching at least half
+the corpus is timed in a child process (rows/s, peak RSS) with --export. Generation and
+segmentation run at a lower priority (NICE) than the store's single writer, the one serial
+stage.
 
-    PYTHONPATH=. python bench/search.py --sizes 100000 --no-pg --no-whoosh   # quick
-    PYTHONPATH=. python bench/search.py --sizes 100000,1000000 --pg --whoosh  # the figures
+    python bench/search.py --sizes 20000 --no-pg --no-whoosh        # quick
+    python bench/search.py --sizes 100000,1000000 --pg --whoosh    # the figures
 """
 
 from __future__ import annotations
@@ -38,11 +43,12 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import text  # noqa: E402
 
+import bench.capped_fts5_search as capped_mod  # noqa: E402
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
 from pipelines.storing import open_store  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
-from storage.search import SearchRequest, search  # noqa: E402
+from storage.search import SearchRequest  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 BATCH = 1000
@@ -232,20 +238,22 @@ def latency_line(label: str, ms: list[float]) -> str:
             f"  (mean {statistics.fmean(ms):.1f})")
 
 
-def bench_store(store: Store, qs: list[tuple[str, str]]) -> dict[str, list[float]]:
+def bench_store(store: Store, qs: list[tuple[str, str]], mod=search_mod) -> dict[str, list[float]]:  # noqa: ANN001
+    """Latencies of ``mod``'s search (storage.search, or the capped baseline) over ``qs``."""
     from daihuo.analysis.query_terms import query_terms
 
     eng = store.engine
+    run, Req = mod.search, mod.SearchRequest  # noqa: N806
     for q, _ in qs[:20]:  # warm the page cache and the segmenter
-        search(eng, SearchRequest(q, facets=False), query_terms)
+        run(eng, Req(q, facets=False), query_terms)
     out: dict[str, list[float]] = {"plain": [], "platform": [], "facets": [], "hits": [], "exact": []}
     for q, plat in qs:
-        out["plain"].append(timed(search, eng, SearchRequest(q, facets=False), query_terms)[0])
-        ms, res = timed(search, eng, SearchRequest(q, platform=plat, facets=False), query_terms)
+        out["plain"].append(timed(run, eng, Req(q, facets=False), query_terms)[0])
+        ms, res = timed(run, eng, Req(q, platform=plat, facets=False), query_terms)
         out["platform"].append(ms)
         out["hits"].append(res.total)
         out["exact"].append(res.total_exact)
-        out["facets"].append(timed(search, eng, SearchRequest(q, facets=True), query_terms)[0])
+        out["facets"].append(timed(run, eng, Req(q, facets=True), query_terms)[0])
     return out
 
 
@@ -257,12 +265,16 @@ def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[f
           f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
     print(f"  database size: {size / 1e6:,.0f} MB ({size / max(info['docs'], 1) / 1024:.1f} KB/doc, "
           "raw HTML included)")
-    capped = sum(not e for e in lat["exact"])
-    print(f"  matches with the platform filter: median {statistics.median(lat['hits']):,.0f}; "
-          f"{capped} of {len(lat['hits'])} queries hit the {search_mod.CANDIDATE_CAP:,}-candidate cap")
-    print(latency_line("two words, page of 20 + snippets", lat["plain"]))
+    print_latencies(lat)
+
+
+def print_latencies(lat: dict[str, list[float]], label: str = "") -> None:
+    inexact = sum(not e for e in lat["exact"])
+    print(f"  {label}matches with the platform filter: median {statistics.median(lat['hits']):,.0f}; "
+          f"{inexact} of {len(lat['hits'])} totals inexact (a cap hit)")
+    print(latency_line("two words, page of 20 + exact total + snippets", lat["plain"]))
     print(latency_line("two words + platform filter + snippets", lat["platform"]))
-    print(latency_line("two words + snippets + facet counts", lat["facets"]))
+    print(latency_line("two words + snippets + exact facet counts", lat["facets"]))
 
 
 def report_maintained(store: Store, qs: list[tuple[str, str]]) -> None:
@@ -362,16 +374,19 @@ def main() -> None:
                     help="query an SQLite database a previous run left in --dir instead of loading")
     ap.add_argument("--maintain", action="store_true",
                     help="after timing the queries, compact as `daihuo maintain` does and time them again")
-    ap.add_argument("--cap", type=int, default=None, help="override storage.search.CANDIDATE_CAP")
+    ap.add_argument("--capped", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time SQLite FTS5 as it was before issue 19 (candidate and scan caps)")
+    ap.add_argument("--tantivy", action=argparse.BooleanOptionalAction, default=True,
+                    help="also build a tantivy index from the store and time it (pip install tantivy)")
+    ap.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
+                    help="time `daihuo export` of a query matching at least half the corpus")
     args = ap.parse_args()
-    if args.cap:
-        search_mod.CANDIDATE_CAP = args.cap
     sizes = [int(s) for s in args.sizes.split(",") if s]
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     qs = queries(args.queries)
     print(f"search bench: {os.cpu_count()} CPUs, sizes {sizes}, {len(qs)} two-word queries "
-          f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}), candidate cap {search_mod.CANDIDATE_CAP:,}")
+          f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}); exact engine: storage.search")
     results: dict[str, dict] = {}
     for k, n in enumerate(sizes):
         path = workdir / f"search-{n}.sqlite"
@@ -387,8 +402,18 @@ def main() -> None:
         with store.engine.connect() as conn:  # what a deployment does after a bulk load
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         lat = bench_store(store, qs)
-        report_store("SQLite FTS5", n, info, sqlite_size(path), lat)
+        report_store("SQLite FTS5, exact (storage.search)", n, info, sqlite_size(path), lat)
         results[f"sqlite-{n}"] = lat
+        if args.capped:
+            clat = bench_store(store, qs, capped_mod)
+            print(f"\nSQLite FTS5 as before issue 19 (newest {capped_mod.CANDIDATE_CAP:,} matches ranked and "
+                  f"faceted, {capped_mod.SCAN_CAP:,} scanned), same database")
+            print_latencies(clat)
+            print_ratios("exact vs capped", lat, clat)
+        if args.tantivy:
+            bench_tantivy(store, workdir / f"tantivy-{n}", qs, lat, n)
+        if args.export:
+            bench_export(path, store, n)
         if args.maintain:
             report_maintained(store, qs)
         store.close()
@@ -408,6 +433,107 @@ def main() -> None:
             bench_pg(n, qs)
     if not args.dir:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_ratios(label: str, a: dict[str, list[float]], b: dict[str, list[float]]) -> None:
+    """p95 of ``a`` over p95 of ``b`` for each figure (>1: ``a`` is slower)."""
+    parts = [f"{k} {pct(a[k], 95) / max(pct(b[k], 95), 1e-9):.2f}x" for k in ("plain", "platform", "facets")
+             if a.get(k) and b.get(k)]
+    print(f"  p95 ratio, {label}: " + ", ".join(parts))
+
+
+def bench_tantivy(store: Store, path: Path, qs: list[tuple[str, str]], exact: dict, n: int) -> None:
+    try:
+        from bench.tantivy_candidate import TantivyCandidate
+    except ImportError as exc:  # pragma: no cover
+        print(f"\ntantivy skipped: {exc}")
+        return
+    from collections import namedtuple
+    from importlib.metadata import version
+
+    from daihuo.analysis.query_terms import query_terms
+    from storage.search import hit_details
+
+    Ranked = namedtuple("Ranked", "id score")  # noqa: PYI024
+    shutil.rmtree(path, ignore_errors=True)
+    try:
+        cand = TantivyCandidate(path)
+    except ImportError:
+        print("\ntantivy skipped: pip install tantivy")
+        return
+    built = cand.catch_up(store.engine)
+    print(f"\ntantivy {version('tantivy')} index derived from the store (whitespace tokenizer over the stored jieba terms), {built['docs']:,} docs")
+    print(f"  build (catch-up from the store, one writer thread): {built['docs'] / built['seconds']:,.0f} docs/s, "
+          f"{cand.size() / 1e6:,.0f} MB ({cand.size() / max(built['docs'], 1) / 1024:.2f} KB/doc)")
+    eng = store.engine
+
+    def run(q: str, plat: str | None, facets: bool) -> tuple[int, dict]:
+        words = query_terms(q)
+        count, ids, fac = cand.search(words, plat, facets=facets)
+        with eng.connect() as conn:  # snippets from the store's bodies, as storage.search does
+            hit_details(conn, [Ranked(i, 0.0) for i in ids], words, True)
+        return count, fac
+
+    for q, _ in qs[:20]:
+        run(q, None, False)
+    lat: dict[str, list[float]] = {"plain": [], "platform": [], "facets": [], "hits": [], "exact": []}
+    agree = 0
+    for q, plat in qs:
+        lat["plain"].append(timed(run, q, None, False)[0])
+        ms, (count, _) = timed(run, q, plat, False)
+        lat["platform"].append(ms)
+        lat["hits"].append(count)
+        lat["exact"].append(True)
+        lat["facets"].append(timed(run, q, None, True)[0])
+    print_latencies(lat, "(articles, not stories) ")
+    print_ratios("tantivy vs exact FTS5", lat, exact)
+    sample = qs[:20]  # the counts agree with the SQL engine's (articles, not collapsed)
+    from daihuo.analysis.query_terms import query_terms as qt
+    for q, plat in sample:
+        sql = search_mod.count(eng, SearchRequest(q, platform=plat, collapse=False), qt)
+        agree += sql == cand.search(qt(q), plat)[0]
+    print(f"  exact counts equal to storage.search's (uncollapsed) on {agree} of {len(sample)} sampled queries")
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def bench_export(path: Path, store: Store, n: int) -> None:
+    """`daihuo export` (CSV to a file) of the most common query the corpus offers, in a child
+    process: rows/s and its peak RSS."""
+    import subprocess
+
+    from daihuo.analysis.query_terms import query_terms
+
+    best = ("", 0)
+    for q in ("直播", "电商", "平台", "商家", "直播 OR 电商", "直播 OR 电商 OR 商家 OR 平台"):
+        c = search_mod.count(store.engine, SearchRequest(q, collapse=False), query_terms)
+        if c > best[1]:
+            best = (q, c)
+        if c >= n / 2:
+            break
+    q, matches = best
+    out = path.parent / "export.csv"
+    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+               "r = subprocess.run(sys.argv[1:]); took = time.perf_counter() - t; "
+               "print(f'#{took} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr); "
+               "sys.exit(r.returncode)")
+    env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-c", wrapper, sys.executable, "-m", "daihuo", "export", q, "--expand",
+           "--format", "csv", "--out", str(out)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = done.stderr.strip().splitlines()
+    timing = next((ln for ln in lines if ln.startswith("#")), None)
+    summary = next((ln for ln in reversed(lines) if "search total" in ln), "")  # not a progress line
+    if done.returncode or not timing:
+        print(f"\n`daihuo export` failed: {done.stderr[-500:]}")
+        return
+    took, rss_kb = timing[1:].split()
+    rows = int(summary.split()[1].replace(",", ""))
+    print(f"\n`daihuo export {q!r} --expand --format csv --out FILE`: {matches:,} matches "
+          f"({matches / max(n, 1):.0%} of the corpus)")
+    print(f"  {summary}")
+    print(f"  {rows / float(took):,.0f} rows/s ({float(took):.1f} s incl. process start), peak RSS "
+          f"{int(rss_kb) / 1024:,.0f} MB, {out.stat().st_size / 1e6:,.0f} MB written")
+    out.unlink()
 
 
 def bench_pg(n: int, qs: list[tuple[str, str]]) -> None:

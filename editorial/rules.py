@@ -26,6 +26,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,9 +132,30 @@ def parse_condition(text: str) -> list[Clause]:
     return clauses
 
 
-def canonical_condition(text: str) -> str:
-    """The condition rewritten in one spelling (what is stored and shown)."""
-    return " and ".join(c.text() for c in parse_condition(text))
+#: resolves a (kind, value) of a rule to its canonical value or raises ValueError with help;
+#: by default the store's own vocabulary (editorial.filter_values: lexicon aliases, the
+#: store's tags and sources, the closest known values)
+ValueResolver = Callable[[str, str], str]
+STORE_VOCABULARY = "store"
+RESOLVED_KEYS = ("source", "platform", "topic")
+
+
+def canonical_condition(text: str, resolve: ValueResolver | None = None) -> str:
+    """The condition rewritten in one spelling (what is stored and shown); with ``resolve``,
+    source/platform/topic values become canonical and an unknown one is a RuleError."""
+    clauses = parse_condition(text)
+    if resolve is not None:
+        fixed = []
+        for c in clauses:
+            if c.key in RESOLVED_KEYS and c.values:
+                try:
+                    c = Clause(c.key, tuple(dict.fromkeys(resolve(c.key, v) for v in c.values)),
+                               c.op, c.negate)
+                except ValueError as exc:
+                    raise RuleError(f"clause {c.text()!r}: {exc}") from None
+            fixed.append(c)
+        clauses = fixed
+    return " and ".join(c.text() for c in clauses)
 
 
 def holds(clause: Clause, facts: Facts) -> bool:
@@ -207,11 +229,21 @@ def _check(name: str | None, action: str | None) -> None:
         raise RuleError(f"action must be one of {', '.join(ACTIONS)}")
 
 
+def _resolver(engine: Engine, resolve: ValueResolver | str | None) -> ValueResolver | None:
+    if resolve == STORE_VOCABULARY:
+        from editorial.filter_values import rule_resolver
+
+        return rule_resolver(engine)
+    return resolve  # type: ignore[return-value]
+
+
 def add_rule(engine: Engine, name: str, condition: str, action: str, actor: str, *,
-             position: int | None = None, enabled: bool = True) -> Rule:
-    """Store a rule (validated); without ``position`` it goes last."""
+             position: int | None = None, enabled: bool = True,
+             resolve: ValueResolver | str | None = STORE_VOCABULARY) -> Rule:
+    """Store a rule (validated: source/platform/topic values must be known, see ``resolve``);
+    without ``position`` it goes last."""
     _check(name, action)
-    text = canonical_condition(condition)
+    text = canonical_condition(condition, _resolver(engine, resolve))
     now = now_utc()
     with engine.begin() as conn:
         if conn.execute(select(PublishRule.id).where(PublishRule.name == name)).first():
@@ -227,11 +259,11 @@ def add_rule(engine: Engine, name: str, condition: str, action: str, actor: str,
 
 def update_rule(engine: Engine, name: str, actor: str, *, condition: str | None = None,
                 action: str | None = None, position: int | None = None,
-                enabled: bool | None = None) -> Rule:
+                enabled: bool | None = None, resolve: ValueResolver | str | None = STORE_VOCABULARY) -> Rule:
     _check(None, action)
     values: dict = {}
     if condition is not None:
-        values["condition"] = canonical_condition(condition)
+        values["condition"] = canonical_condition(condition, _resolver(engine, resolve))
     if action is not None:
         values["action"] = action
     if position is not None:

@@ -201,9 +201,36 @@ def test_export_any_search(runner, tmp_home, tmp_path):
     assert result.exit_code == 0, result.output
     import csv
 
-    with out.open(encoding="utf-8", newline="") as fh:
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 by its BOM
+    with out.open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.DictReader(fh))
     assert list(table[0])[:3] == ["id", "title", "url"] and "body" in table[0]
     assert len(table) == 3 and all("品牌自播" not in r["body"] for r in table)  # one excluded
     bad = runner.invoke(main, ["export", '"', "--format", "csv"])
     assert bad.exit_code == 1 and "Error" in bad.output
+
+
+@pytest.mark.parametrize("value", ["小红薯", "xiaohongsu"])
+def test_an_unknown_platform_names_the_closest_known_one(runner, tmp_home, value):
+    seed_store(2)
+    for cmd in (["search", "直播", "--platform", value], ["export", "直播", "--platform", value]):
+        result = runner.invoke(main, cmd)
+        assert result.exit_code == 2 and "小红书" in result.output and value in result.output, result.output
+
+
+def test_aliases_resolve_to_the_canonical_platform(runner, tmp_home):
+    seed_store(2)
+    result = runner.invoke(main, ["export", "直播", "--platform", "xiaohongshu", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert "exported 0 rows" in result.stderr  # a known platform the seed articles don't name
+    assert "'xiaohongshu' → 小红书" in result.stderr  # the alias is named with what it was taken for
+
+
+def test_export_browses_without_a_query_and_reports_the_total(runner, tmp_home):
+    seed_store(3)
+    result = runner.invoke(main, ["export", "--source", "t", "--expand", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert len(rows) == 3 and "exported 3 rows" in result.stderr and "search total 3" in result.stderr
+    bad = runner.invoke(main, ["export", "--format", "jsonl"])
+    assert bad.exit_code == 1 and "filter" in bad.output

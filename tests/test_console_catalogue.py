@@ -159,7 +159,7 @@ def _routes(app):  # noqa: ANN001, ANN202
 def _console_pages(app, ctx: dict) -> list[str]:
     """Every GET page under /console/, its path parameters filled with the fixture's data."""
     fill = {"article_id": ctx["article"], "name": ctx["source"], "run_id": ctx["run"],
-            "webhook_id": ctx["webhook"]}
+            "webhook_id": ctx["webhook"], "listing_id": ctx.get("listing", 1)}
     pages = set()
     for path, methods in _routes(app):
         if not path.startswith("/console") or "GET" not in (methods or set()):

@@ -218,7 +218,7 @@ def test_a_source_on_a_dead_port_fails_and_is_listed_as_failed(tmp_path):
         assert page.status_code == 200 and "dead" in page.text and "失败" in page.text
         assert ed.get("/console/runs?status=finished").text.count('data-run="') == 0
         detail = ed.get("/console/runs/1").text  # the failed URL, its stage and reason
-        assert "失败的网址（" in detail and f"127.0.0.1:{port}/" in detail and "connection" in detail
+        assert "失败的网址（" in detail and f"127.0.0.1:{port}/" in detail and "连接失败" in detail
     system.close()
 
 

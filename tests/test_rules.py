@@ -141,3 +141,32 @@ def test_evaluated_on_arrival_and_recorded(engine):
     assert [e["action"] for e in article_history(engine, ids["repost"])] == ["approve", "feature"]
     # decided articles are not decided again
     assert evaluate_new_articles(engine, list(ids.values()), now=NOW) == []
+
+
+def test_rules_with_unknown_values_are_refused_at_save_time(engine):
+    with engine.begin() as conn:
+        _source(conn, "demo-news", tier="A")
+    resolve = "store"  # the default: the store's vocabulary
+    with pytest.raises(RuleError, match="不存在平台"):
+        add_rule(engine, "never", "platform 不存在平台", "approve", "ed", resolve=resolve)
+    with pytest.raises(RuleError, match="小红书"):
+        add_rule(engine, "typo", "tier A and platform 小红薯", "approve", "ed", resolve=resolve)
+    with pytest.raises(RuleError, match="demo-news"):
+        add_rule(engine, "src", "source demo-new", "approve", "ed", resolve=resolve)
+    assert list_rules(engine) == []
+    rule = add_rule(engine, "xhs", "platform xiaohongshu,抖音 and source demo-news and topic 私域流量",
+                    "approve", "ed", resolve=resolve)
+    assert rule.condition == "platform 小红书,抖音 and source demo-news and topic 私域流量"
+    with pytest.raises(RuleError, match="小红书"):
+        update_rule(engine, "xhs", "ed", condition="platform 小红薯", resolve=resolve)
+    assert list_rules(engine)[0].condition == rule.condition
+
+
+def test_the_console_and_cli_refuse_unknown_rule_values(tmp_home):
+    from click.testing import CliRunner
+
+    from daihuo.cli.main import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["rules", "add", "bad", "platform 不存在平台", "--action", "approve"])
+    assert result.exit_code != 0 and "不存在平台" in result.output

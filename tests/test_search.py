@@ -5,14 +5,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from test_search_corpus import ARTICLES, CLUSTER, T0
+from test_search_corpus import CLUSTER, T0
 
 import storage.search as search_mod
 from daihuo.analysis.query_terms import query_terms
 from storage.query import And, Leaf, Not, Or, QueryError, parse_query
 from storage.search import SearchRequest, make_snippet, search
-
-MAXID = len(ARTICLES)  # the corpus fixture's newest article id (a fresh store)
 
 
 def run(corpus, query, **kw):
@@ -162,44 +160,16 @@ def test_hits_carry_snippet_from_original_body_and_tags(corpus):
     assert hit.status == "published" and hit.published_at == T0 - timedelta(days=20)
 
 
-def test_common_words_are_scored_without_a_full_idf_pass(corpus, monkeypatch):
-    """At scale, bm25 over words in most documents is replaced by bm25 over the rarer words
-    (or title matches first): the same hits, ranked by what still discriminates."""
-    store, _ = corpus
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's ts_rank needs no IDF pass")
-    exact, _ = run(corpus, "快手 扶持", collapse=False)
-    monkeypatch.setattr(search_mod, "DF_WINDOW", 12)  # the whole corpus: exact frequencies
-    monkeypatch.setattr(search_mod, "BM25_BUDGET", 5)  # 快手 (7 articles) is "too common"
-    search_mod._df_cache.clear()
-    query = parse_query("快手 扶持", query_terms)
-    with store.engine.connect() as conn:
-        assert search_mod._bm25_plan(store.engine, conn, query, MAXID) == ("title_bm25", '("扶持")')
-    budget, _ = run(corpus, "快手 扶持", collapse=False)
-    assert set(budget) == set(exact) and set(budget[:2]) == {"a6", "a1"}  # 扶持 in their titles first
-    monkeypatch.setattr(search_mod, "BM25_BUDGET", 2)
-    search_mod._df_cache.clear()
-    with store.engine.connect() as conn:
-        assert search_mod._bm25_plan(store.engine, conn, query, MAXID)[0] == "title"
-    hits, _ = run(corpus, "快手 OR 抖音", collapse=False)
-    # title matches first (latest stored first among them), then the body-only matches
-    assert hits == ["a9", "a7", "a6", "a2", "a1", "a12", "a4", "a3"]
-
-
-def test_the_title_index_follows_rewritten_and_deleted_articles(corpus, monkeypatch):
+def test_the_title_index_follows_rewritten_and_deleted_articles(corpus):
     """Title ranking reads the titles' own index (migration 0013): it must follow an
     article whose title changes and forget one that is deleted."""
     store, ids = corpus
     if store.engine.dialect.name != "sqlite":
         pytest.skip("the titles' own index is SQLite's")
-    monkeypatch.setattr(search_mod, "DF_WINDOW", 12)
-    monkeypatch.setattr(search_mod, "BM25_BUDGET", 2)  # every word "too common": title plan
-    search_mod._df_cache.clear()
 
     def title_hits(q):
+        rq = parse_query(q, query_terms).fts5()
         with store.engine.connect() as conn:
-            kind, rq = search_mod._bm25_plan(store.engine, conn, parse_query(q, query_terms), MAXID)
-            assert kind == "title"
             return set(conn.execute(text("SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH :q"),
                                     {"q": rq}).scalars())
 
@@ -219,51 +189,73 @@ def test_the_title_index_follows_rewritten_and_deleted_articles(corpus, monkeypa
         conn.execute(text("INSERT INTO articles_title_fts(articles_title_fts) VALUES ('integrity-check')"))
 
 
-@pytest.mark.parametrize("kw", [{}, {"platform": "快手"}, {"status": "new"}, {"sort": "date"},
-                                {"collapse": False}, {"recency": True, "now": T0}])
-def test_a_forward_walk_finds_the_same_hits(corpus, monkeypatch, kw):
-    """A query expected to match few documents reads its matches forwards and sorts them
-    (_few_matches): the hits, scores, totals and facets are those of the newest-first walk."""
-    store, ids = corpus
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("the walk order is FTS5's")
-    answers = []
-    for forward in (False, True):
-        monkeypatch.setattr(search_mod, "_few_matches", lambda conn, match, f=forward: f)
-        for q in ("快手", "快手 OR 抖音", '"直播 带货" OR 商家', "主播 -抖音"):
-            hits, res = run(corpus, q, **kw)
-            answers.append((q, hits, [h.score for h in res.hits], res.total, res.total_exact, res.facets))
-    half = len(answers) // 2
-    assert answers[:half] == answers[half:] and any(a[1] for a in answers)
-
-
-def test_few_matches_is_judged_from_the_newest_articles(corpus, monkeypatch):
+def test_totals_facets_and_pages_are_exact_over_every_match(corpus):
+    """No candidate cap: the total is the number of matches, facets count all of them, and
+    the last page of a deep walk is reachable."""
     store, _ = corpus
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("the walk order is FTS5's")
-    monkeypatch.setattr(search_mod, "BM25_BUDGET", 0)
-    monkeypatch.setattr(search_mod, "MATCH_SAMPLE", 12)  # the whole corpus
+    hits, res = run(corpus, "快手", status="new", collapse=False, per_page=2)
+    assert res.total == 6 and res.total_exact
+    walked = sum((run(corpus, "快手", status="new", collapse=False, per_page=2, page=p)[0]
+                  for p in (1, 2, 3)), [])
+    assert len(set(walked)) == 6 and run(corpus, "快手", status="new", collapse=False, per_page=2, page=4)[0] == []
+
+
+@pytest.mark.parametrize("q, kw", [("快手", {}), ("直播 OR 电商 OR 商家", {"status": "new"}), ("", {"platform": "快手"})])
+def test_facet_counts_equal_a_group_by_over_the_same_matches(corpus, q, kw):
+    store, _ = corpus
+    _, res = run(corpus, q, collapse=False, per_page=1000, **kw)
+    ids = ",".join(str(h.id) for h in res.hits)
+    assert res.total == len(res.hits) > 2
     with store.engine.connect() as conn:
-        monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 4)
-        assert search_mod._few_matches(conn, '"扶持"', MAXID)  # 3 articles of 12 (sample: all)
-        assert not search_mod._few_matches(conn, '"快手"', MAXID)  # 7 articles
-        monkeypatch.setattr(search_mod, "BM25_BUDGET", 1000)  # a small store: never
-        assert not search_mod._few_matches(conn, '"扶持"', MAXID)
+        for kind in ("platform", "topic", "entity"):
+            grouped = conn.execute(text(
+                f"SELECT value, count(*) FROM tags WHERE kind = :k AND article_id IN ({ids}) GROUP BY value"),
+                {"k": kind}).all()
+            assert dict(res.facets[kind]) == dict(grouped), kind
+        grouped = conn.execute(text(
+            f"SELECT s.name, count(*) FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({ids})"
+            " GROUP BY s.name")).all()
+        assert dict(res.facets["source"]) == dict(grouped)
+    months: dict[str, int] = {}
+    for h in res.hits:
+        if h.published_at:
+            key = h.published_at.strftime("%Y-%m")
+            months[key] = months.get(key, 0) + 1
+    assert dict(res.facets["month"]) == months
 
 
-def test_candidate_cap_reports_a_lower_bound(corpus, monkeypatch):
-    monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 3)
-    _, res = run(corpus, "快手", collapse=False)
-    assert res.total == 3 and not res.total_exact
-    monkeypatch.setattr(search_mod, "CANDIDATE_CAP", 1000)
-    store, _ = corpus
-    if store.engine.dialect.name == "sqlite":  # a row filter visits at most SCAN_CAP matches
-        monkeypatch.setattr(search_mod, "SCAN_CAP", 4)
-        hits, res = run(corpus, "快手", status="new", collapse=False)
-        assert set(hits) == {"a12", "a9", "a7", "a6"} and not res.total_exact  # the 4 latest stored
-        # a platform filter is an index word, intersected in FTS5: no scan cap applies
-        hits, res = run(corpus, "快手", platform="快手", collapse=False)
-        assert len(hits) > 4 and res.total_exact
+@pytest.mark.parametrize("kw", [{"platform": "快手"}, {"source": "日报"}, {"status": "published"},
+                                {"since": T0 - timedelta(days=25)}, {"platform": "抖音", "sort": "date"}])
+def test_an_empty_query_browses_the_filtered_articles_newest_first(corpus, kw):
+    store, ids = corpus
+    hits, res = run(corpus, "", collapse=False, per_page=100, **kw)
+    assert hits and res.total == len(hits) and res.terms == []
+    pubs = [h.published_at for h in res.hits]
+    assert pubs == sorted(pubs, reverse=True)
+    # the same set as the filter alone in SQL
+    conds, params = [], {}
+    for key, value in kw.items():
+        if key in ("platform",):
+            conds.append("id IN (SELECT article_id FROM tags WHERE kind = 'platform' AND value = :p)")
+            params["p"] = value
+        elif key == "source":
+            conds.append("source_id IN (SELECT id FROM sources WHERE name = :s)")
+            params["s"] = value
+        elif key == "status":
+            conds.append("status = :st")
+            params["st"] = value
+        elif key == "since":
+            conds.append("published_at >= :since")
+            params["since"] = search_mod.db_param(value, store.engine.dialect.name)
+    with store.engine.connect() as conn:
+        expected = set(conn.execute(text("SELECT id FROM articles WHERE " + " AND ".join(conds)), params).scalars())
+    assert {ids[h] for h in hits} == expected
+    assert res.facets["platform"]  # facets describe the browsed set too
+
+
+def test_an_empty_query_without_a_filter_is_a_clear_error(corpus):
+    with pytest.raises(QueryError, match="filter"):
+        run(corpus, "  ")
 
 
 @pytest.mark.parametrize("evil", ['"', "AND", "*", "NEAR(", "');DROP TABLE articles;--", "a" * 10000,

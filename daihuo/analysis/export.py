@@ -1,78 +1,228 @@
-"""Export any search to CSV, JSON lines or Parquet (for analysts' own tools)."""
+"""Export any search or filter, complete and streamed: CSV, JSON lines or Parquet.
+
+Every hit of the request is written, in the search's stated order (relevance: score, then
+newest; date: newest first; browsing: newest first; ties by id), read from ONE query over
+all matches and written as it is read: memory stays constant whatever the number of rows
+(details are fetched ``BATCH`` rows at a time). Rows are stories when collapsing (their shown
+member), articles with ``expand``. Snippets carry no 【】 markers: they are data here.
+
+CSV is UTF-8 with a byte-order mark by default (Excel on a Chinese Windows reads UTF-8
+without one as the ANSI code page: mojibake); lists are joined with ``|``. Parquet keeps
+types: ``published_at`` is a UTC timestamp, platforms/topics are lists of strings.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, text
 
-from storage.models import Article
-from storage.search import SearchRequest, search
+from storage import search as search_mod
+from storage.search import SearchRequest
 
 FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics", "cluster_id",
           "cluster_size", "status", "score", "snippet"]
+FORMATS = ("csv", "jsonl", "parquet")
+BATCH = 500  # hits whose details are fetched at once
+PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
+BOM = "\ufeff"
+
+
+@dataclass
+class ExportPlan:
+    """What an export will write: its request, the exact total and the stated order."""
+
+    req: SearchRequest
+    total: int
+    order: str
+
+
+#: an export's SQLite connections read with a small page cache, no memory map and sorts spilled
+#: to temporary files: the store's defaults (64 MB cache each, the file mapped, sorts in
+#: memory) suit interactive searches, but would make an export's memory grow with the store
+LEAN_SQLITE = {"cache_size": -8192, "mmap_size": 0, "temp_store": 1}
+
+
+@contextmanager
+def _lean(engine: Engine) -> Iterator[Connection]:
+    """A connection for a bulk read whose memory does not grow with the store (SQLite: see
+    LEAN_SQLITE; the pooled connection gets its own settings back afterwards)."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            yield conn
+            return
+        saved = {k: conn.exec_driver_sql(f"PRAGMA {k}").scalar() for k in LEAN_SQLITE}
+        for k, v in LEAN_SQLITE.items():
+            conn.exec_driver_sql(f"PRAGMA {k}={int(v)}")
+        try:
+            yield conn
+        finally:
+            for k, v in saved.items():
+                conn.exec_driver_sql(f"PRAGMA {k}={int(v)}")
+
+
+def plan_export(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]]) -> ExportPlan:
+    """The exact number of rows ``req`` exports and its order (QueryError for a bad request)."""
+    query = search_mod.prepare(req, analyze)
+    if req.sort == "date" or query is None:
+        order = "newest first"
+    else:
+        order = "relevance (bm25, title weighted), then newest"
+    with _lean(engine) as conn:
+        return ExportPlan(req, search_mod.count(engine, req, analyze, conn), order)
 
 
 def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]],
-                *, with_body: bool = False, page_size: int = 100) -> Iterator[dict]:
-    """Every hit of ``req`` (all pages), as flat rows."""
-    page = 1
-    while True:
-        result = search(engine, replace(req, page=page, per_page=page_size, facets=False), analyze)
-        rows = [{f: getattr(h, f) for f in FIELDS} for h in result.hits]
-        if with_body and rows:
-            with engine.connect() as conn:
-                bodies = dict(conn.execute(select(Article.id, Article.body)
-                                           .where(Article.id.in_([r["id"] for r in rows]))).all())
-            for r in rows:
-                r["body"] = bodies.get(r["id"])
-        yield from rows
-        if len(result.hits) < page_size:
-            return
-        page += 1
+                *, with_body: bool = False, batch: int = BATCH) -> Iterator[dict]:
+    """Every hit of ``req`` as a flat row, in the stated order, streamed."""
+    query = search_mod.prepare(req, analyze)
+    terms = query.terms() if query else []
+    dialect = engine.dialect.name
+    params: dict = {}
+    with _lean(engine) as conn, _lean(engine) as details:
+        if dialect == "sqlite":
+            search_mod._NARROW.set(search_mod._has_narrow_index(engine, conn))
+        sql = search_mod.ranked_sql(query, req, dialect, params, paged=False)
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
+        for part in result.partitions(batch):
+            bodies: dict[int, str] | None = {} if with_body else None
+            for h in search_mod.hit_details(details, part, terms, req.snippets, mark=("", ""),
+                                            bodies=bodies):
+                row = {f: getattr(h, f) for f in FIELDS}
+                if bodies is not None:
+                    row["body"] = bodies.get(h.id)
+                yield row
 
 
 def _flat(value: object) -> object:
-    if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    if hasattr(value, "isoformat"):
+    kind = type(value)
+    if kind is list:
+        return "|".join(map(str, value))
+    if kind is datetime:
         return value.isoformat()
     return value
 
 
-def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path) -> int:
-    """Write rows as csv | jsonl (to a text stream or file) or parquet (to a file)."""
+def _json(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _parquet_schema(with_body: bool):  # noqa: ANN202
+    import pyarrow as pa
+
+    fields = [("id", pa.int64()), ("title", pa.string()), ("url", pa.string()), ("source", pa.string()),
+              ("published_at", pa.timestamp("us", tz="UTC")), ("platforms", pa.list_(pa.string())),
+              ("topics", pa.list_(pa.string())), ("cluster_id", pa.int64()), ("cluster_size", pa.int32()),
+              ("status", pa.string()), ("score", pa.float64()), ("snippet", pa.string())]
+    if with_body:
+        fields.append(("body", pa.string()))
+    return pa.schema(fields)
+
+
+def _write_parquet(rows: Iterator[dict], out: Path, progress: Callable[[int], None] | None) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RuntimeError("Parquet export needs pyarrow: pip install 'daihuo[parquet]'") from None
+    n, chunk, schema, writer = 0, [], None, None
+    try:
+        for r in rows:
+            if schema is None:
+                schema = _parquet_schema("body" in r)
+                writer = pq.ParquetWriter(out, schema)
+            chunk.append(r)
+            n += 1
+            if len(chunk) >= PARQUET_GROUP:
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                chunk = []
+            if progress:
+                progress(n)
+        if writer is None:  # no rows: still a valid, typed, empty file
+            schema = _parquet_schema(False)
+            writer = pq.ParquetWriter(out, schema)
+        if chunk:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    return n
+
+
+def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path, *, bom: bool = True,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write rows as csv | jsonl (to a text stream or file) or parquet (to a file); returns the
+    number written. ``bom``: start a CSV with a UTF-8 byte-order mark. ``progress`` is called
+    with the running count after every row."""
+    if fmt not in FORMATS:
+        raise RuntimeError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise RuntimeError("Parquet export needs pyarrow: pip install 'daihuo[parquet]'") from None
         if not isinstance(out, Path):
-            raise RuntimeError("Parquet export needs --out FILE")
-        data = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
-        pq.write_table(pa.Table.from_pylist(data), out)
-        return len(data)
+            raise RuntimeError("Parquet export needs a file: add --out FILE.parquet")
+        return _write_parquet(rows, out, progress)
     own = isinstance(out, Path)
     stream = out.open("w", encoding="utf-8", newline="") if own else out
     n = 0
     try:
         writer = None
+        if fmt == "csv":
+            if bom:
+                stream.write(BOM)
+            # the header is written even for an empty export: the file still says its columns
+            first = next(rows, None)
+            fields = list(first) if first else FIELDS
+            writer = csv.writer(stream)
+            writer.writerow(fields)
+            if first is not None:
+                rows = _chain(first, rows)
         for r in rows:
-            if fmt == "csv":
-                if writer is None:
-                    writer = csv.DictWriter(stream, fieldnames=list(r))
-                    writer.writeheader()
-                writer.writerow({k: _flat(v) for k, v in r.items()})
+            if writer is not None:  # a row's values in its own key order (the header's)
+                writer.writerow([_flat(v) for v in r.values()])
             else:
-                stream.write(json.dumps(r, ensure_ascii=False, default=_flat) + "\n")
+                stream.write(json.dumps(r, ensure_ascii=False, default=_json) + "\n")
             n += 1
+            if progress:
+                progress(n)
     finally:
         if own:
             stream.close()
     return n
+
+
+def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    yield first
+    yield from rest
+
+
+def csv_chunks(rows: Iterator[dict], *, bom: bool = True, rows_per_chunk: int = 200) -> Iterator[str]:
+    """A CSV export as text chunks (for a streamed HTTP response)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    if bom:
+        buf.write(BOM)
+    header = False
+    pending = 0
+    for r in rows:
+        if not header:
+            writer.writerow(list(r))
+            header = True
+        writer.writerow([_flat(v) for v in r.values()])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            pending = 0
+    if not header:
+        writer.writerow(FIELDS)
+    yield buf.getvalue()

@@ -80,8 +80,7 @@ def demo(serve: bool) -> None:
             click.echo(f"\n$ daihuo search {label}")
             _run_search(q, platform=platform, since=None, limit=3, as_json=False)
         if serve:
-            click.echo(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
-            _wait_for_stop_signal()
+            _wait_for_stop_signal(f"\nserving {server.base_url}/ — Ctrl-C (or SIGTERM) stops it")
     # the site is gone: its sources would only fail (and alert) if run or scheduled now
     _disable_demo_sources(cli_engine(), [s.name for s in sources], serve)
     from daihuo.cli.demo_summary import NEXT_STEPS
@@ -89,14 +88,16 @@ def demo(serve: bool) -> None:
     click.echo("\n" + NEXT_STEPS)
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT or SIGTERM. Scrapy's reactor leaves its own handlers installed
-    after a crawl (they would swallow both), so ours are put back first."""
+def _wait_for_stop_signal(message: str) -> None:
+    """Say ``message``, then block until SIGINT or SIGTERM. Scrapy's reactor leaves its own
+    handlers installed after a crawl (they would swallow both), so ours go in first, before
+    the message invites the signal."""
     import signal
     import threading
 
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    click.echo(message)
     try:
         while not stop.wait(0.5):
             pass
@@ -283,12 +284,29 @@ def parse(files: tuple[Path, ...], url: str | None, out: Path | None, kind: str 
 
 
 # -- search ----------------------------------------------------------------------------------
+def _resolve_filters(engine, **filters: str | None) -> dict:  # noqa: ANN001
+    """Filter values made canonical (xiaohongshu → 小红书); an unknown one is a usage error
+    naming the closest known values."""
+    from editorial.filter_values import UnknownFilterValue, resolve_filters
+
+    try:
+        named = resolve_filters(engine, **filters)
+    except UnknownFilterValue as exc:
+        raise click.UsageError(str(exc)) from None
+    for kind, value in filters.items():  # say what an alias was taken for
+        if value and named[kind] != value.strip():
+            click.echo(f"({kind} {value!r} → {named[kind]})", err=True)
+    return named
+
+
 def _run_search(query: str, *, platform: str | None, since: date | None, limit: int,
                 as_json: bool, collapse: bool = True, sort: str = "relevance") -> None:
     from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, SearchRequest, search
 
     engine = cli_engine()
+    if platform:
+        platform = _resolve_filters(engine, platform=platform)["platform"]
     req = SearchRequest(query, platform=platform,
                         since=datetime.combine(since, datetime.min.time(), timezone.utc) if since else None,
                         per_page=limit, collapse=collapse, sort=sort, facets=False)
@@ -313,7 +331,7 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
 
 
 @main.command(name="search")
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--platform", help="Only articles tagged with this platform (e.g. 快手).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
@@ -322,7 +340,8 @@ def _run_search(query: str, *, platform: str | None, since: date | None, limit: 
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 def search_cmd(query: str, platform: str | None, since: datetime | None, limit: int, sort: str,
                expand: bool, as_json: bool) -> None:
-    """Full-text search of stored articles, best match first; one hit per story.
+    """Full-text search of stored articles, best match first; one hit per story. With an
+    empty query and --platform or --since, browse the newest articles they select.
 
     The query is segmented like the articles (Traditional input is converted); every
     word must match. "exact phrase", OR, NOT or -word work too. Matched words are
@@ -514,38 +533,52 @@ def lexicon_review(min_docs: int, limit: int, confirm: tuple[str, ...], reject: 
 
 # -- export ----------------------------------------------------------------------------------
 @main.command(name="export")
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: standard output).")
 @click.option("--platform")
 @click.option("--topic")
+@click.option("--entity")
 @click.option("--source")
+@click.option("--status", type=click.Choice(["new", "approved", "rejected", "published", "unpublished"]))
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--expand", is_flag=True, help="Every repost, not one row per story.")
 @click.option("--with-body", is_flag=True, help="Include the clean body text.")
-def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, source, since, until,  # noqa: ANN001
-               expand: bool, with_body: bool) -> None:
-    """Export every hit of a search (same query syntax as `daihuo search`).
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 byte-order mark (Excel needs it).")
+def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, entity, source, status,  # noqa: ANN001
+               since, until, sort: str, expand: bool, with_body: bool, no_bom: bool) -> None:
+    """Export every hit of a search (same query syntax as `daihuo search`), or, with an
+    empty query and a filter, every article the filter selects (newest first).
 
     \b
     daihuo export 直播带货 --platform 快手 --format csv --out kuaishou.csv
     daihuo export '"私域流量" -微信' --format jsonl
+    daihuo export --platform 小红书 --since 2024-01-01 --format parquet --out xhs.parquet
     """
-    from daihuo.analysis.export import search_rows, write_rows
+    from daihuo.analysis.export import plan_export, search_rows, write_rows
+    from daihuo.analysis.export_progress import Progress
     from daihuo.analysis.query_terms import query_terms
     from storage.search import QueryError, SearchRequest
 
-    req = SearchRequest(query=query, platform=platform, topic=topic, source=source,
-                        since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
-                        until=until.replace(tzinfo=DISPLAY_TZ) if until else None,
-                        collapse=not expand, snippets=True)
     engine = cli_engine()
     try:
-        n = write_rows(search_rows(engine, req, query_terms, with_body=with_body), fmt, out or sys.stdout)
+        filters = _resolve_filters(engine, platform=platform, topic=topic, entity=entity, source=source)
+        req = SearchRequest(query=query, **filters, status=status,
+                            since=since.replace(tzinfo=DISPLAY_TZ) if since else None,
+                            until=until.replace(tzinfo=DISPLAY_TZ) if until else None,
+                            sort=sort, collapse=not expand, snippets=True, facets=False)
+        plan = plan_export(engine, req, query_terms)
+        progress = Progress(plan.total, sys.stderr)
+        n = write_rows(search_rows(engine, req, query_terms, with_body=with_body), fmt, out or sys.stdout,
+                       bom=not no_bom, progress=progress)
+        progress.done()
     except (QueryError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"exported {n} rows" + (f" to {out}" if out else ""), err=True)
+    unit = "articles" if expand else "stories"
+    click.echo(f"exported {n} rows ({unit}; search total {plan.total}; order: {plan.order})"
+               + (f" to {out}" if out else ""), err=True)
 
 
 # -- trends / serve --------------------------------------------------------------------------

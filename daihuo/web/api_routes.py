@@ -13,11 +13,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from daihuo.analysis.query_terms import query_terms
 from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
+from daihuo.web.strict_params import reject_unknown_query_params
+from editorial.filter_values import UnknownFilterValue, resolve_filters
 from storage import listing_queries as listing_q
 from storage import queries
 from storage.search import QueryError, SearchRequest, search
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst"))])
+router = APIRouter(prefix="/api", dependencies=[Depends(require("analyst")),
+                                                Depends(reject_unknown_query_params)])
 
 
 def _start(d: date | None) -> datetime | None:
@@ -27,15 +30,20 @@ def _start(d: date | None) -> datetime | None:
 @router.get("/search", summary="Full-text search with filters and facet counts")
 def api_search(
     request: Request,
-    q: str = Query(..., max_length=2000, description="words, \"phrases\", OR, NOT/-word"),
+    q: str = Query("", max_length=2000,
+                   description="words, \"phrases\", OR, NOT/-word; empty: browse by the filters"),
     platform: str | None = None, topic: str | None = None, entity: str | None = None,
     source: str | None = None, since: date | None = None, until: date | None = None,
     cluster: int | None = None, status: str | None = None,
     sort: Literal["relevance", "date"] = "relevance", recency: bool = False,
-    page: int = Query(1, ge=1, le=1000), per_page: int = Query(20, ge=1, le=100),
+    page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=100),
     expand: bool = Query(False, description="show every repost instead of one hit per story"),
 ) -> dict:
-    req = SearchRequest(query=q, platform=platform, topic=topic, entity=entity, source=source,
+    try:
+        named = resolve_filters(_engine(request), platform=platform, topic=topic, entity=entity, source=source)
+    except UnknownFilterValue as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    req = SearchRequest(query=q, **named,
                         since=_start(since), until=_start(until), cluster=cluster, status=status,
                         sort=sort, recency=recency, page=page, per_page=per_page, collapse=not expand)
     try:
@@ -43,6 +51,7 @@ def api_search(
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return {"total": result.total, "total_exact": result.total_exact, "page": page, "per_page": per_page,
+            "filters": {k: v for k, v in named.items() if v},  # as searched: aliases made canonical
             "hits": [h.__dict__ for h in result.hits],
             "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()}}
 
@@ -74,6 +83,11 @@ def api_cluster(request: Request, cluster_id: int) -> dict:
 def api_trends(request: Request, kind: Literal["platform", "topic", "entity", "keyword"] = "platform",
                interval: Literal["day", "week"] = "day", since: date | None = None,
                until: date | None = None, value: list[str] | None = Query(None)) -> list[dict]:
+    if value and kind != "keyword":  # named values resolve like search filters (aliases; 422 with help)
+        try:
+            value = [resolve_filters(_engine(request), **{kind: v})[kind] for v in value]
+        except UnknownFilterValue as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
     return queries.trends(_engine(request), kind=kind, interval=interval, since=_start(since),
                           until=_start(until), values=value)
 

@@ -3,6 +3,7 @@ queue, rules, users, settings). ``router`` holds both; app.py includes it."""
 
 from fastapi import APIRouter
 
+from daihuo.web.console.analyst import router as analyst_router
 from daihuo.web.console.console_api import router as api_router
 from daihuo.web.console.discover import router as discover_router
 from daihuo.web.console.newsroom import router as newsroom_router
@@ -12,6 +13,7 @@ from daihuo.web.console.workers_page import router as workers_router
 
 router = APIRouter()
 router.include_router(pages_router)
+router.include_router(analyst_router)  # search, export, trends, listing statistics
 router.include_router(api_router)
 router.include_router(newsroom_router)  # run now, a source's run history, log download
 router.include_router(webhook_pages_router)  # /console/webhooks (admin)

@@ -14,7 +14,6 @@ an anonymous visitor is sent to the login page and a forbidden one sees an HTML 
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -24,7 +23,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
@@ -56,6 +55,8 @@ NAV = [
     ("/console/", "仪表盘", "analyst"),
     ("/console/search", "检索", "analyst"),
     ("/console/listings", "账号", "analyst"),
+    ("/console/trends", "趋势", "analyst"),
+    ("/console/listing-stats", "账号统计", "analyst"),
     ("/console/queue", "审核队列", "editor"),
     ("/console/sources", "来源", "editor"),
     ("/console/schedules", "计划", "editor"),
@@ -248,48 +249,7 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
                   audit=src_store.recent_audit(engine, 10) if user.can("editor") else [])
 
 
-def _search_request(q: str, platform: str | None, topic: str | None, source: str | None,
-                    status: str | None, page: int):  # noqa: ANN202
-    from storage.search import SearchRequest
-
-    return SearchRequest(query=q, platform=platform or None, topic=topic or None,
-                         source=source or None, status=status or None, page=page, per_page=20)
-
-
-@router.get("/search")
-def search_page(request: Request, q: str = "", platform: str = "", topic: str = "", source: str = "",
-                status: str = "", page: int = Query(1, ge=1, le=500), user: UserInfo = analyst) -> Response:
-    from daihuo.analysis.query_terms import query_terms
-    from storage.search import QueryError, search
-
-    result, error = None, None
-    if q.strip():
-        try:
-            result = search(_engine(request), _search_request(q, platform, topic, source, status, page),
-                            query_terms)
-        except QueryError as exc:
-            error = str(exc)
-    args = {"q": q, "platform": platform, "topic": topic, "source": source, "status": status}
-    return render(request, "search.html", result=result, error=error, args=args, page=page,
-                  export_query=urlencode(args))
-
-
-@router.get("/search/export.csv")
-def search_export(request: Request, q: str = Query(..., min_length=1), platform: str = "",
-                  topic: str = "", source: str = "", status: str = "",
-                  user: UserInfo = analyst) -> Response:
-    from daihuo.analysis.export import search_rows, write_rows
-    from daihuo.analysis.query_terms import query_terms
-    from storage.search import QueryError
-
-    req = _search_request(q, platform, topic, source, status, 1)
-    out = io.StringIO()
-    try:
-        write_rows(search_rows(_engine(request), req, query_terms), "csv", out)
-    except QueryError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    return StreamingResponse(iter([out.getvalue()]), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="search.csv"'})
+# the analyst search page and its export live in daihuo.web.console.analyst
 
 
 @router.get("/listings")
