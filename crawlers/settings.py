@@ -51,7 +51,12 @@ SPIDER_MIDDLEWARES = {"crawlers.incremental.IncrementalMiddleware": 600}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawlers.fetch_failures.SafeMetaRefreshMiddleware": 580,
-    "crawlers.netguard.NetGuardMiddleware": 990,  # last before the download: sees every hop
+    # robots.txt Crawl-delay (Scrapy parses it, never enforces it) and, for sources with
+    # render = auto/always, the choice of fetching through Chromium (crawlers/rendering.py)
+    "crawlers.crawldelay.CrawlDelayMiddleware": 110,
+    "crawlers.rendering.RenderMiddleware": 960,
+    # before RenderMiddleware: a page Chromium would fetch is checked first
+    "crawlers.netguard.NetGuardMiddleware": 955,
 }
 # Dropped items are logged with their URL and reason, never the item (bodies are megabytes).
 LOG_FORMATTER = "crawlers.logformat.QuietLogFormatter"

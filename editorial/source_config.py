@@ -17,6 +17,10 @@
     selector = "div.article"         # optional: CSS selector of the main content
     enabled = true
     removed_after = 2                # listings: missed crawls before a listing counts as removed
+    render = "never"                 # never | auto | always (editorial/source_fetching.py)
+    max_pages = 20                   # pages of one multi-page article at most
+    list_api = {url = "https://example.com/api?page={page}", items = "data", link = "url"}
+                                     # a JSON list endpoint (editorial/source_fetching.py)
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from editorial.network_policy import domain_problem
+from editorial.source_fetching import check_list_api, check_max_pages, check_render
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,6 +64,9 @@ class SourceConfig:
     selector: str | None = None
     enabled: bool = True
     removed_after: int = 2  # listings: crawls a listing may be missing before it counts as removed
+    render: str = "never"  # never | auto | always: fetch pages through Chromium (scrapy-playwright)
+    max_pages: int = 20  # a multi-page article's pages at most
+    list_api: dict | None = None  # a JSON list endpoint (editorial.source_fetching)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,9 +92,17 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
     kind = data.get("kind", "news")
     if kind not in KINDS:
         raise bad("kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
-    urls = data.get("start_urls")
-    if not isinstance(urls, list) or not urls:
-        raise bad("start_urls", "required; a non-empty list of http(s) URLs")
+    fetching = {}
+    for key, check in (("render", check_render), ("max_pages", check_max_pages),
+                       ("list_api", check_list_api)):
+        if data.get(key) is not None:
+            try:
+                fetching[key] = check(data[key])
+            except ValueError as exc:
+                raise bad(key, str(exc)) from None
+    urls = data.get("start_urls", [] if fetching.get("list_api") else None)
+    if not isinstance(urls, list) or (not urls and not fetching.get("list_api")):
+        raise bad("start_urls", "required (unless list_api is given); a list of http(s) URLs")
     for url in urls:
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
                 or not urlsplit(url).hostname:
@@ -125,9 +141,10 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
     for key in ("autothrottle", "enabled"):
         if not isinstance(data.get(key, True), bool):
             raise bad(key, "must be true or false")
-    allowed = data.get("allowed_domains") or sorted({urlsplit(u).hostname for u in urls})
-    return SourceConfig(**{**data, "kind": kind, "allowed_domains": allowed,
-                           "delay": float(delay), "concurrency": conc})
+    api_url = [fetching["list_api"]["url"].replace("{page}", "1")] if fetching.get("list_api") else []
+    allowed = data.get("allowed_domains") or sorted({urlsplit(u).hostname for u in urls + api_url})
+    return SourceConfig(**{**data, "kind": kind, "allowed_domains": allowed, "start_urls": urls,
+                           "delay": float(delay), "concurrency": conc, **fetching})
 
 
 def load_registry(path: Path | str, *, variables: dict[str, str] | None = None
@@ -163,6 +180,8 @@ def _toml_value(value: object) -> str:
     # JSON's strings, numbers and arrays of them are valid TOML (ensure_ascii off: readable)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):  # an inline table (list_api); keys are plain words
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(value, ensure_ascii=False)
 
 

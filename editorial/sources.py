@@ -212,7 +212,8 @@ def validate(data: dict, *, allowed: Iterable[IPNetwork] = (), resolver: Resolve
     if check_domains and "allowed_domains" in clean:  # the default is the start URLs' hosts
         check_allowed_domains(cfg.allowed_domains, allowed)
     if check_hosts:
-        for url in cfg.start_urls:
+        api = [cfg.list_api["url"].replace("{page}", "1")] if cfg.list_api else []
+        for url in cfg.start_urls + api:
             check_url(url, allowed, resolver)
     return cfg
 
@@ -266,7 +267,9 @@ def update_source(engine: Engine, name: str, changes: dict, actor: str, *, tier:
                    allowed=allowed_networks(engine) if domains_changed else ())
     if check_hosts:  # only URLs that are new: an edit of the tier must not need DNS
         allowed = allowed_networks(engine)
-        for url in cfg.start_urls:
+        old_api = (current.config.get("list_api") or {}).get("url")
+        api = [cfg.list_api["url"].replace("{page}", "1")] if cfg.list_api and cfg.list_api["url"] != old_api else []
+        for url in cfg.start_urls + api:
             if url not in (current.config.get("start_urls") or []):
                 check_url(url, allowed, resolver)
     with engine.begin() as conn:

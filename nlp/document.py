@@ -20,6 +20,8 @@ from urllib.parse import urldefrag, urlsplit
 from nlp import segment as seg
 from nlp.charset import decode_html
 from nlp.extract import Block, Extraction, extract
+from nlp.extract.dates import parse_date
+from nlp.extract.pagination import merge_block_texts, split_parts
 from nlp.neardup import Fingerprint, fingerprint
 from nlp.script import region_for
 from nlp.tagging import IdfTable, Tags, tag_document
@@ -67,6 +69,7 @@ class Document:
     error: str | None = None
     error_stage: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    more_html: list[str] = field(default_factory=list)  # a multi-page article's pages 2..N
 
     @property
     def body(self) -> str:
@@ -103,24 +106,66 @@ def stage_fetch(doc: Document) -> None:
 
 def stage_decode(doc: Document) -> None:
     page = doc.page
-    decoded = decode_html(page.body, header_charset=_content_type_charset(page.headers),
-                          hint=page.charset_hint)
-    doc.html, doc.charset = decoded.text, decoded.charset
-    if decoded.declared_wrong:
-        doc.flags["charset_declared_wrong"] = 1
-    if decoded.error:
-        raise StageError(decoded.error)
+    parts, info = split_parts(page.body, page.headers)
+    for i, part in enumerate(parts):
+        decoded = decode_html(part, header_charset=_content_type_charset(page.headers),
+                              hint=page.charset_hint)
+        if i == 0:
+            doc.html, doc.charset = decoded.text, decoded.charset
+            if decoded.declared_wrong:
+                doc.flags["charset_declared_wrong"] = 1
+            if decoded.error:
+                raise StageError(decoded.error)
+        elif not decoded.error:
+            doc.more_html.append(decoded.text)
+    if len(parts) > 1 or info:
+        doc.flags["pages"] = len(parts)
+    if info.get("missing"):
+        doc.flags["pages_missing"] = info["missing"]  # a continuation failed: the body is partial
+    if info.get("truncated"):
+        doc.flags["pages_truncated"] = 1  # the pager went on past the source's max_pages
 
 
 def stage_extract(doc: Document) -> None:
     ex = extract(doc.html or "", url=doc.page.url, now=doc.page.fetched_at,
                  selector=doc.page.selector)
     doc.extraction = ex
+    if doc.more_html and not ex.error:
+        join_continuations(doc, ex)
+    hints = list_hints(doc.page.headers)
+    ex.title = ex.title or hints.get("title")
+    if ex.published is None and hints.get("date"):
+        ex.published = parse_date(hints["date"], now=doc.page.fetched_at)
     doc.flags.update(ex.flags)
     if ex.cards:
         doc.flags["listing_cards"] = len(ex.cards)
     if ex.error or not ex.blocks:
         raise StageError(ex.error or "no main text found")
+
+
+def join_continuations(doc: Document, ex: Extraction) -> None:
+    """Append the blocks of pages 2..N to page 1's, each repeated header kept once."""
+    pages = [[b.text for b in ex.blocks]]
+    more: list[Block] = []
+    for html in doc.more_html:
+        part = extract(html, url=doc.page.url, now=doc.page.fetched_at, selector=doc.page.selector)
+        pages.append([b.text for b in part.blocks])
+        more.extend(part.blocks)
+        for key, value in part.flags.items():  # e.g. an ad contact on page 3 flags the article
+            ex.flags[key] = max(ex.flags.get(key, 0), value)
+    every = ex.blocks + more
+    keep = merge_block_texts(pages)
+    ex.blocks = [every[i] for i in keep]
+
+
+def list_hints(headers: dict[str, str]) -> dict[str, str]:
+    """Title and date a JSON list gave for the article (used when the page lacks them)."""
+    out = {}
+    for key, value in (headers or {}).items():
+        low = key.lower()
+        if low.startswith("x-daihuo-list-") and value:
+            out[low[len("x-daihuo-list-"):]] = value
+    return out
 
 
 def stage_text(doc: Document) -> None:

@@ -78,3 +78,43 @@ def test_spider_needs_a_source():
     with pytest.raises(ValueError, match="needs a source"):
         NewsSpider()
     assert parse_source(SRC).name == "t"
+
+
+def _api_spider(**api):
+    from scrapy.utils.test import get_crawler
+
+    src = {"name": "api", "list_api": {"url": "http://a.example.com/api?p={page}", "items": "data.list",
+                                       "link": "u", "title": "t", "date": "ts", "max_pages": 3, **api}}
+    crawler = get_crawler(NewsSpider)
+    spider = NewsSpider.from_crawler(crawler, source=parse_source(src))
+    return spider, crawler.stats
+
+
+def _api_page(spider, page, body):
+    start = next(iter(spider.api_requests()))  # sets up the list's state
+    req = start.replace(url=f"http://a.example.com/api?p={page}", meta={**start.meta, "daihuo_api_page": page})
+    from scrapy.http import TextResponse
+
+    return list(spider.parse_api(TextResponse(req.url, body=body, request=req)))
+
+
+def test_json_list_items_pages_and_bad_answers():
+    import json
+
+    spider, stats = _api_spider()
+    items = {"data": {"list": [{"u": "/n/1.html", "t": "标题一", "ts": 1793000000},
+                               {"u": "/n/2.html"}, {"t": "no link"}]}}
+    out = _api_page(spider, 1, json.dumps(items).encode())
+    arts = [r for r in out if r.callback == spider.parse_article]
+    assert [r.url for r in arts] == ["http://a.example.com/n/1.html", "http://a.example.com/n/2.html"]
+    assert arts[0].meta["daihuo_list_hints"]["title"] == "标题一"
+    assert arts[0].meta["daihuo_list_hints"]["date"].startswith("2026-")  # a Unix time, as ISO
+    assert [r.url for r in out if r.callback == spider.parse_api] == ["http://a.example.com/api?p=2"]
+    assert stats.get_value("daihuo/list_api/items_without_link") == 1
+    # the last page allowed (max_pages 3 from page 1) asks for no more
+    assert not [r for r in _api_page(spider, 3, json.dumps({"data": {"list": [{"u": "/n/9.html"}]}}).encode())
+                if r.callback == spider.parse_api]
+    assert _api_page(spider, 1, b"<html>not json</html>") == []
+    assert stats.get_value("daihuo/list_api/bad_json") == 1
+    assert _api_page(spider, 1, b'{"data": {"list": {"not": "an array"}}}') == []
+    assert stats.get_value("daihuo/list_api/bad_shape") == 1

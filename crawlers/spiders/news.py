@@ -18,7 +18,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers.fetch_failures import record_failure
+from crawlers.jsonlist import JsonListMixin
+from crawlers.multipage import MultiPageMixin
 from crawlers.registry import SourceConfig, parse_source
+from crawlers.rendering import render_settings
 from editorial.sources import source_config
 from nlp.document import Page
 from pipelines.wiring import system_of
@@ -26,7 +29,7 @@ from pipelines.wiring import system_of
 _FEED_SNIFF = re.compile(rb"<(rss|feed|urlset|sitemapindex)[\s>]", re.I)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(MultiPageMixin, JsonListMixin, scrapy.Spider):
     name = "news"
 
     def __init__(self, source: SourceConfig | dict | None = None, run_id: int | None = None,
@@ -60,6 +63,8 @@ class NewsSpider(scrapy.Spider):
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.parse_entry, errback=self.errback_fetch,
                                  dont_filter=True)
+        for request in self.api_requests():  # a JSON list endpoint (crawlers/jsonlist.py)
+            yield request
 
     def errback_fetch(self, failure):  # noqa: ANN001, ANN201
         """Every request's errback: the failure becomes a stored row (nothing vanishes)."""
@@ -117,7 +122,7 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------
     def parse_article(self, response: Response):  # noqa: ANN201
-        yield self.page_item(response)
+        yield from self.article_items(response)  # multi-page articles: crawlers/multipage.py
 
     def page_item(self, response: Response, kind: str = "article") -> Page:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1")
@@ -143,3 +148,4 @@ def apply_source_settings(settings, src: SourceConfig) -> None:  # noqa: ANN001
     settings.set("CONCURRENT_REQUESTS", src.concurrency, priority="spider")
     settings.set("AUTOTHROTTLE_ENABLED", src.autothrottle, priority="spider")
     settings.set("AUTOTHROTTLE_START_DELAY", max(src.delay, 0.1), priority="spider")
+    render_settings(settings, src)  # the browser's handler, only for sources that render

@@ -171,6 +171,12 @@ def crawl(sources: tuple[str, ...], all_: bool, full: bool, verbose: bool) -> No
         chosen = stored_sources(system, list(sources), all_enabled=all_)
     except RunError as exc:
         raise click.UsageError(str(exc)) from None
+    from crawlers.rendering import RenderUnavailable, check_sources
+
+    try:
+        check_sources(chosen)  # render = auto/always needs scrapy-playwright and Chromium
+    except RenderUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     t0 = time.perf_counter()
     if system.config.redis_url:  # distributed mode: seed the shared queues, help drain them
         from daihuo.runs.worker import finish_run, run_worker, seed_run
@@ -731,7 +737,8 @@ def sources_check(file: Path | None, registry: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     for s in items:
         state = "enabled" if s.enabled else "disabled"
-        click.echo(f"{s.name:<24} {s.kind:<9} {state:<9} delay {s.delay:g}s ×{s.concurrency}  {s.start_urls[0]}")
+        click.echo(f"{s.name:<24} {s.kind:<9} {state:<9} delay {s.delay:g}s ×{s.concurrency}  "
+                   f"{(s.start_urls or [(s.list_api or {}).get('url', '')])[0]}")
     click.echo(f"{len(items)} sources OK")
 
 
@@ -824,6 +831,10 @@ _register_console(main)
 from daihuo.cli.schedule_commands import register as _register_scheduling  # noqa: E402
 
 _register_scheduling(main)
+
+from daihuo.cli.discovery_commands import register as _register_discover  # noqa: E402
+
+_register_discover(main)  # `daihuo sources discover URL`
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -22,6 +22,7 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 
 from crawlers.registry import SourceConfig
+from crawlers.rendering import check_sources
 from crawlers.spiders.listings import ListingSpider
 from crawlers.spiders.news import NewsSpider, apply_source_settings
 from daihuo.runs.lifecycle import RunError, create_run, load_source, record_process
@@ -199,6 +200,7 @@ def run_crawl(system: System, sources: list[SourceConfig], *, run_id: int | None
     one is created here with the same one-run-per-source lock (RunConflict when a source is
     being crawled). Runs the Twisted reactor, so call it once per process."""
     catch_up(system)
+    check_sources(sources)  # a source that renders, on a machine without the browser: say so now
     if run_id is None:
         run_id = create_run(system.engine, [s.name for s in sources], trigger)
     # pid and host, so a crash is seen (reap_orphans) and the source is not blocked forever

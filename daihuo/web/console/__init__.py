@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from daihuo.web.console.analyst import router as analyst_router
 from daihuo.web.console.console_api import router as api_router
+from daihuo.web.console.discover import router as discover_router
 from daihuo.web.console.newsroom import router as newsroom_router
 from daihuo.web.console.pages import router as pages_router
 from daihuo.web.console.webhook_pages import router as webhook_pages_router
@@ -17,5 +18,6 @@ router.include_router(api_router)
 router.include_router(newsroom_router)  # run now, a source's run history, log download
 router.include_router(webhook_pages_router)  # /console/webhooks (admin)
 router.include_router(workers_router)  # /console/workers: distributed workers, queues, dead letters
+router.include_router(discover_router)  # /console/sources-discover
 
 __all__ = ["router"]
