@@ -18,7 +18,7 @@ def test_browse_without_a_query_and_exact_totals(client):  # noqa: F811
 @pytest.mark.parametrize("value", ["小红薯", "xiaohongsu"])
 def test_an_unknown_platform_is_a_422_naming_the_closest(client, value):  # noqa: F811
     r = client.get("/api/search", params={"q": "快手", "platform": value})
-    assert r.status_code == 422 and "小红书" in r.json()["detail"] and value in r.json()["detail"]
+    assert r.status_code == 422 and "小红书" in r.json()["detail"][0]["msg"] and value in r.json()["detail"][0]["msg"]
 
 
 def test_aliases_are_canonical_platforms(client):  # noqa: F811
@@ -41,4 +41,4 @@ def test_trend_values_resolve_like_filters(client):  # noqa: F811
     rows = client.get("/api/trends", params={"kind": "platform", "value": "kuaishou"}).json()
     assert rows and {r["value"] for r in rows} == {"快手"}
     r = client.get("/api/trends", params={"kind": "platform", "value": "小红薯"})
-    assert r.status_code == 422 and "小红书" in r.json()["detail"]
+    assert r.status_code == 422 and "小红书" in r.json()["detail"][0]["msg"]

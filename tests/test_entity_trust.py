@@ -94,4 +94,4 @@ def test_no_candidate_in_facets_api_or_trends_but_in_review(stored):
         assert "王芳" in trend_values and not GUESSES & trend_values
         # a guess is no entity the search knows: the filter is refused with help (issue 19)
         r = c.get("/api/search", params={"q": "主播", "entity": "顾客"})
-        assert r.status_code == 422 and "顾客" in r.json()["detail"]
+        assert r.status_code == 422 and "顾客" in r.json()["detail"][0]["msg"]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from daihuo.analysis.query_terms import query_terms
 from daihuo.web.app_state import engine_of as _engine
 from daihuo.web.auth import require
-from daihuo.web.bounds import MAX_DB_INT, IdPath, IsoDate
+from daihuo.web.bounds import MAX_DB_INT, IdPath, IsoDate, invalid
 from daihuo.web.strict_params import reject_unknown_query_params
 from editorial.filter_values import UnknownFilterValue, resolve_filters
 from storage import listing_queries as listing_q
@@ -42,8 +42,8 @@ def api_search(
 ) -> dict:
     try:
         named = resolve_filters(_engine(request), platform=platform, topic=topic, entity=entity, source=source)
-    except UnknownFilterValue as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    except UnknownFilterValue as exc:  # the declared 422 shape (HTTPValidationError)
+        raise invalid(("query", exc.kind), str(exc), exc.value) from None
     req = SearchRequest(query=q, **named,
                         since=_start(since), until=_start(until), cluster=cluster, status=status,
                         sort=sort, recency=recency, page=page, per_page=per_page, collapse=not expand)
@@ -88,7 +88,7 @@ def api_trends(request: Request, kind: Literal["platform", "topic", "entity", "k
         try:
             value = [resolve_filters(_engine(request), **{kind: v})[kind] for v in value]
         except UnknownFilterValue as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from None
+            raise invalid(("query", "value"), str(exc), exc.value) from None
     return queries.trends(_engine(request), kind=kind, interval=interval, since=_start(since),
                           until=_start(until), values=value)
 
