@@ -112,7 +112,9 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad(key, "must be a list of strings")
         if key == "allowed_domains":
-            hosts = [urlsplit(u).hostname or "" for u in urls]
+            # the hosts the source starts from (its list API's too) may be single labels
+            api_url = (fetching.get("list_api") or {}).get("url") if isinstance(fetching.get("list_api"), dict) else None
+            hosts = [urlsplit(u).hostname or "" for u in [*urls, *([api_url] if api_url else [])]]
             for domain in value:  # Scrapy matches these as suffixes: no bare "1" or "com"
                 problem = domain_problem(domain, hosts)
                 if problem:
