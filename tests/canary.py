@@ -4,11 +4,12 @@ serves a fixed map of paths to (status, headers, body)."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from daihuo.demo.demo_server import BackgroundServer
 
 
-class Pages:
+class Pages(BackgroundServer):
     def __init__(self, routes: dict[str, tuple[int, dict, bytes]] | None = None,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes = routes if routes is not None else {}
@@ -31,20 +32,12 @@ class Pages:
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        super().__init__(Handler, host, port)
         self.host, self.port = host, self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str = "/") -> str:
         return f"http://{self.host}:{self.port}{path}"
 
-    def __enter__(self) -> Pages:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class Canary(Pages):

@@ -13,7 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from daihuo.demo.demo_server import BackgroundServer
 
 SUBJECTS = ["主播", "商家", "平台", "品牌方", "供应链团队", "运营人员", "产业带工厂", "直播间"]
 VERBS = ["介绍了", "调整了", "总结了", "复盘了", "公布了", "优化了", "讨论了", "测试了"]
@@ -71,7 +73,7 @@ class Site:
         return [p for _, p in self.log]
 
 
-class Server:
+class Server(BackgroundServer):
     def __init__(self, site: Site) -> None:
         self.site = site
         outer = self
@@ -91,21 +93,8 @@ class Server:
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # -- the patterns site ------------------------------------------------------------------------

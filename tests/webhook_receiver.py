@@ -4,12 +4,13 @@ POST (path, query, JSON body) and answers with a configurable JSON reply."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from daihuo.demo.demo_server import BackgroundServer
 
-class Receiver:
+
+class Receiver(BackgroundServer):
     def __init__(self, reply: dict | None = None, status: int = 200) -> None:
         self.posts: list[dict] = []
         self.reply, self.status = reply or {"errcode": 0, "errmsg": "ok"}, status
@@ -32,16 +33,8 @@ class Receiver:
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -227,12 +227,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the DemoSite keeps its own request log
 
 
-class DemoServer:
-    """Serve a DemoSite on 127.0.0.1 (a free port) in a background thread."""
+class BackgroundServer:
+    """An HTTP server on 127.0.0.1 (a free port) in a background thread, stopped on exit
+    (the demo site's, and the tests' local sites and receivers)."""
 
-    def __init__(self, site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.site = site or DemoSite()
-        handler = type("Handler", (_Handler,), {"site": self.site})
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0) -> None:
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -242,13 +241,21 @@ class DemoServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> DemoServer:
+    def __enter__(self):  # noqa: ANN204
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class DemoServer(BackgroundServer):
+    """Serve a DemoSite on 127.0.0.1 (a free port) in a background thread."""
+
+    def __init__(self, site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site = site or DemoSite()
+        super().__init__(type("Handler", (_Handler,), {"site": self.site}), host, port)
 
 
 def demo_sources(base_url: str) -> list[dict]:
