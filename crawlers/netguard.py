@@ -35,6 +35,7 @@ from zope.interface import implementer
 
 from editorial import network_policy as netpolicy
 from editorial.network_policy import AddressRefused, IPNetwork
+from pipelines.wiring import NoSystem, system_of
 
 log = logging.getLogger(__name__)
 STATS_PREFIX = "daihuo/netguard/refused"
@@ -61,12 +62,14 @@ class NetGuardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         s = crawler.settings
         self.stats = crawler.stats
-        self.db_url = s.get("DAIHUO_DATABASE_URL")
+        try:  # the process's System (daihuo.system): its one engine, never one of our own
+            self.system = system_of(crawler)
+        except NoSystem:
+            self.system = None
         self.operator = netpolicy.env_allowed_networks() + netpolicy.parse_networks(
             s.getlist("DAIHUO_ALLOWED_NETWORKS"))
         self.allowed_ttl = s.getfloat("DAIHUO_NETGUARD_SETTINGS_SECONDS", 2.0)
         self.dns_ttl = s.getfloat("DAIHUO_NETGUARD_DNS_SECONDS", 60.0)
-        self._engine = None
         self._allowed: tuple[float, list[IPNetwork]] = (-1e9, [])
         self._dns: dict[str, tuple[float, list[str]]] = {}
 
@@ -86,15 +89,12 @@ class NetGuardMiddleware:
         return nets
 
     def _store_networks(self) -> list[IPNetwork]:
-        if not self.db_url:
+        if self.system is None:
             return []
         try:
             from editorial.sources import allowed_networks
-            from storage.db import make_engine
 
-            if self._engine is None:
-                self._engine = make_engine(self.db_url)
-            return allowed_networks(self._engine)
+            return allowed_networks(self.system.engine)
         except Exception as exc:  # noqa: BLE001 - unreadable: allow nothing extra (fail closed)
             log.warning("network guard: cannot read the allowed networks (%s); "
                         "allowing only DAIHUO_ALLOWED_NETWORKS", type(exc).__name__)
