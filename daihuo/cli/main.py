@@ -586,6 +586,26 @@ def export_cmd(query: str, fmt: str, out: Path | None, platform, topic, entity, 
                + (f" to {out}" if out else ""), err=True)
 
 
+@main.command(name="analyst-db")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def analyst_db_cmd(out: Path) -> None:
+    """Write the corpus to a new SQLite file OUT for analysts: every article, tag, story,
+    listing, source and run with the documented views and full-text search, and no users,
+    password hashes, sessions, webhooks or console settings.
+
+    \b
+    daihuo analyst-db corpus.db && datasette corpus.db
+    """
+    from daihuo.analysis.analyst_db import AnalystCopyError, write_analyst_db
+
+    try:
+        copy = write_analyst_db(cli_engine(), out)
+    except AnalystCopyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {copy.path}: {copy.rows.get('articles', 0)} articles, "
+               f"{copy.rows.get('listings', 0)} listings (no accounts, sessions or webhooks)")
+
+
 # -- trends / serve --------------------------------------------------------------------------
 @main.command(name="trends")
 @click.option("--kind", type=click.Choice(["platform", "topic", "entity", "keyword"]), default="platform",
