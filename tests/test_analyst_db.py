@@ -138,6 +138,7 @@ def test_the_copy_refuses_an_in_memory_store(tmp_path):
 # -- Datasette --------------------------------------------------------------------------------
 @pytest.fixture
 def sqlite_copy(tmp_path):
+    pytest.importorskip("datasette", reason="Datasette is optional: pip install -e '.[datasette]'")
     from test_search_corpus import load
 
     store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite'}")

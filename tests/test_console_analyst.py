@@ -81,6 +81,37 @@ def test_export_of_the_current_view_is_complete_with_a_bom(ana):
     assert len(rows) == total and not any("【" in row["snippet"] for row in rows)
 
 
+def test_parquet_export_has_the_csv_rows_with_typed_timestamps(ana):
+    pytest.importorskip("pyarrow", reason="Parquet is optional: pip install -e '.[parquet]'")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    c, *_ = ana
+    page = c.get("/console/search", params={"q": "直播", "expand": "true", "sort": "date"}).text
+    href = unescape(re.search(r'<a class="export-parquet" href="([^"]+)"', page).group(1))
+    r = c.get(href)
+    assert r.status_code == 200 and r.content.startswith(b"PAR1")
+    table = pq.read_table(io.BytesIO(r.content))
+    assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+    rows = list(csv.DictReader(io.StringIO(c.get(href.replace("fmt=parquet", "fmt=csv")).content.decode("utf-8-sig"))))
+    got = table.to_pylist()
+    assert len(got) == len(rows) == int(r.headers["x-total-count"]) > 0
+    assert [g["id"] for g in got] == [int(row["id"]) for row in rows]  # the same rows, same order
+    assert [g["published_at"].isoformat() if g["published_at"] else "" for g in got] == \
+        [row["published_at"] for row in rows]
+
+
+def test_parquet_export_without_pyarrow_says_what_to_install(ana, monkeypatch):
+    import daihuo.analysis.export as export
+
+    monkeypatch.setattr(export, "parquet_available", lambda: False)
+    c, *_ = ana
+    page = c.get("/console/search", params={"q": "直播"}).text
+    assert "export-parquet" not in page and 'class="export"' in page
+    r = c.get("/console/search/export", params={"q": "直播", "fmt": "parquet"})
+    assert r.status_code == 501 and "pyarrow" in r.text and "服务器没有安装" in r.text
+
+
 def test_trends_chart_with_its_table_switches_kind_and_interval(ana):
     c, *_ = ana
     for kind, interval in (("platform", "week"), ("topic", "day")):

@@ -129,34 +129,98 @@ def _parquet_schema(with_body: bool):  # noqa: ANN202
     return pa.schema(fields)
 
 
-def _write_parquet(rows: Iterator[dict], out: Path, progress: Callable[[int], None] | None) -> int:
+def _pyarrow():  # noqa: ANN202
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise RuntimeError("Parquet export needs pyarrow: pip install 'daihuo[parquet]'") from None
+    return pa, pq
+
+
+def parquet_available() -> bool:
+    """Whether Parquet can be written here (pyarrow is an optional extra)."""
+    try:
+        _pyarrow()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _parquet_groups(rows: Iterator[dict], where: object, progress: Callable[[int], None] | None,
+                    group: int = PARQUET_GROUP) -> Iterator[int]:
+    """Write rows to ``where`` (a path or a writable binary stream) one row group at a time;
+    yields the running count after each group is written and once at the end (footer
+    written), so a caller can pass the bytes on as they are produced."""
+    pa, pq = _pyarrow()
     n, chunk, schema, writer = 0, [], None, None
     try:
         for r in rows:
             if schema is None:
                 schema = _parquet_schema("body" in r)
-                writer = pq.ParquetWriter(out, schema)
+                writer = pq.ParquetWriter(where, schema)
             chunk.append(r)
             n += 1
-            if len(chunk) >= PARQUET_GROUP:
+            if len(chunk) >= group:
                 writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
                 chunk = []
+                yield n
             if progress:
                 progress(n)
         if writer is None:  # no rows: still a valid, typed, empty file
             schema = _parquet_schema(False)
-            writer = pq.ParquetWriter(out, schema)
+            writer = pq.ParquetWriter(where, schema)
         if chunk:
             writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
     finally:
         if writer is not None:
             writer.close()
+    yield n
+
+
+def _write_parquet(rows: Iterator[dict], out: Path, progress: Callable[[int], None] | None) -> int:
+    n = 0
+    for n in _parquet_groups(rows, out, progress):  # noqa: B007  (the last count is the total)
+        pass
     return n
+
+
+class _Drain(io.RawIOBase):
+    """A write-only binary stream whose bytes are taken out as they arrive (Parquet needs no
+    seeking: row groups are written in order, the footer last)."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pos = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # noqa: ANN001
+        self._buf += data
+        self._pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def take(self) -> bytes:
+        out, self._buf = bytes(self._buf), bytearray()
+        return out
+
+
+def parquet_chunks(rows: Iterator[dict], *, group: int = PARQUET_GROUP) -> Iterator[bytes]:
+    """A Parquet export as byte chunks, one row group at a time (for a streamed HTTP
+    response): memory holds one row group, whatever the number of rows. Call
+    :func:`parquet_available` first: pyarrow is optional."""
+    sink = _Drain()
+    for _n in _parquet_groups(rows, sink, None, group):
+        chunk = sink.take()
+        if chunk:
+            yield chunk
+    rest = sink.take()
+    if rest:
+        yield rest
 
 
 def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path, *, bom: bool = True,

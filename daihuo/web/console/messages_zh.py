@@ -147,6 +147,9 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"fetch failed: (.*)", r"抓取失败:\1"),
     (r"more than (\d+) redirects", r"跳转超过 \1 次"),
     (r"HTTP (\d+)", r"对方返回 HTTP \1"),
+    # exports
+    (r"Parquet export needs pyarrow on the server: .*",
+     r"服务器没有安装 pyarrow,无法导出 Parquet;请管理员执行 pip install 'daihuo[parquet]',或先导出 CSV"),
     # searching and generic
     (r"no such (article|source|run)", r"没有这个对象"),
 ]]
