@@ -42,8 +42,7 @@ def _plant_secrets(store: Store) -> dict[str, str]:
         pw_hash = conn.execute(text("SELECT password_hash FROM users")).scalar()
     return {"password hash": pw_hash, "csrf token": session.csrf_token,
             "session token hash": hashlib.sha256(session.token.encode()).hexdigest(),
-            "webhook key": WEBHOOK_KEY, "webhook secret": WEBHOOK_SECRET,
-            "user name": "analyst-test-admin"}
+            "webhook key": WEBHOOK_KEY, "webhook secret": WEBHOOK_SECRET}
 
 
 @pytest.fixture
