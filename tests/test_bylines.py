@@ -185,3 +185,104 @@ def test_demo_article_credits_its_author():
                                              headers={"Content-Type": ctype})))
     assert out["authors"] == ["陈嘉怡"] and out["editors"] == ["李志強"]
     assert out["published"].startswith("2026-03-12")
+
+
+# --- forms found missing on unseen sites (issue 20, second pass) -----------------------------
+
+def test_author_line_with_a_bracketed_biography():
+    found, pure = line("作者：Lumen(微博)(业余观星者，某某网频道主编，曾在天文台工作)")
+    assert found.authors == ["Lumen"] and not pure  # the biography stays with the article
+
+
+def test_editor_line_followed_by_a_tag_list():
+    found, _ = line("责任编辑:冯晓宁 标签：直播,带货,县域经济,农产品")
+    assert found.editors == ["冯晓宁"]
+
+
+def test_a_character_the_encoding_lost_stays_in_the_name():
+    assert line("作者：毛\ufffd磊")[0].authors == ["毛\ufffd磊"]
+
+
+def test_space_separated_source_on_an_info_line_with_a_date():
+    found, _ = line("时间 2024-3-12 17:58:00 来源 某某财经网 林思远")
+    assert found.source == "某某财经网"
+    # without a date it is an ordinary phrase, not a credit
+    assert line("来源 广泛的农产品")[0].source is None
+
+
+def test_bracketed_outlet_on_its_own_line():
+    found, pure = line("（某某晨报）")
+    assert found.source == "某某晨报" and pure
+    assert not line("（经济通）")[0]  # not an outlet's name by its ending: left alone
+
+
+def test_print_edition_line_names_the_paper_and_stays():
+    found, pure = line("《某某日报》（ 2024年02月13日 02版）")
+    assert found.source == "某某日报" and not pure
+
+
+def test_editor_after_an_outlet_in_brackets():
+    found, _ = line("（某某江网编辑 洪晓丽）")
+    assert found.editors == ["洪晓丽"]
+
+
+def test_outlet_glued_to_the_translators_name():
+    found = parse_trailing_credit("……跌幅超过四成。」（譯者：中央社林雅琪）1", make_view("……跌幅超过四成。」（譯者：中央社林雅琪）1"))
+    assert found.authors == ["林雅琪"] and found.source == "中央社"
+
+
+def test_date_before_a_reported_by_line():
+    found, pure = line("2024/1/17 蔡明哲 報導")
+    assert found.authors == ["蔡明哲"] and pure
+
+
+def test_two_names_written_together_after_the_role():
+    assert line("本报记者罗晓苏凯发自北京")[0].authors == ["罗晓", "苏凯"]
+    assert line("本报记者欧阳明月")[0].authors == ["欧阳明月"]  # a compound family name is one name
+
+
+def test_padded_name_and_affiliation_after_a_colon():
+    found, _ = line("作者: 赵  培：某某物资学院，北京")
+    assert found.authors == ["赵培"]
+
+
+@pytest.mark.parametrize("text, source", [
+    ("[某华财讯]近日，多家公司发布公告称", "某华"),
+    ("【看天下2024年07月03日报道】今年四月，县里的直播基地", "看天下"),
+])
+def test_bracketed_outlet_openings(text, source):
+    found = parse_dateline(text, make_view(text))
+    assert found.source == source and not found.authors
+
+
+@pytest.mark.parametrize("text", ["【新春走基层】记者走进县城", "【本报讯】昨天，县里召开会议"])
+def test_bracketed_openings_that_name_no_outlet(text):
+    found = parse_dateline(text, make_view(text))
+    assert found is None or found.source is None
+
+
+def test_content_provided_by_notice():
+    t = "(內容由某某北京提供。未經授權，不得轉載。)"
+    assert parse_credit_sentence(t, make_view(t)).source == "某某北京"
+    t2 = "图片由受访者提供。"
+    assert parse_credit_sentence(t2, make_view(t2)) is None
+
+
+def test_visible_byline_beats_the_cms_user_in_meta_author():
+    html = ("<html><head><meta charset='utf-8'><meta name='author' content='田小伟'><title>标题</title></head>"
+            "<body><div class='info'><span>作者：王小攀</span></div><div class='content'>"
+            + "".join(f"<p>{x}</p>" for x in BODY) + "</div></body></html>")
+    assert extract(html).authors == ["王小攀"]
+
+
+def test_reporter_in_the_dateline_stays_an_author_when_also_the_editor():
+    html = ("<html><head><meta charset='utf-8'><meta name='author' content='傅小伟'><title>标题</title></head><body>"
+            "<p>某某新闻网3月14日讯（记者 傅小伟 通讯员 刘小韬）" + BODY[0] + "</p>"
+            + "".join(f"<p>{x}</p>" for x in BODY[1:]) + "<p>编辑： 傅小伟</p></body></html>")
+    res = extract(html)
+    assert res.authors == ["傅小伟", "刘小韬"] and res.editors == ["傅小伟"]
+
+
+def test_photographer_in_a_closing_bracket_is_not_an_author():
+    res = extract(page(*BODY, "直播基地的分拣车间。本报记者 王小波 摄", "（王小波）"))
+    assert "王小波" not in res.authors

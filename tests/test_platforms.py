@@ -84,3 +84,51 @@ def test_count_first_pos_and_title() -> None:
     tb = by_name["淘宝"]
     assert not tb.in_title and tb.count == 1 and tb.first_pos > ks.first_pos
     assert tags.platforms[0].name == "快手" and ks.score > tb.score
+
+
+# --- failure classes on independently written text (issue 20, third pass) -------------------
+
+@pytest.mark.parametrize("body", [
+    "据京东内部人士透露，新的物流中心年底启用。",  # a company's insiders
+    "京东的采销团队今年扩招了一倍。",  # 的 + a department + team
+    "拼多多的商家运营负责人在会上发言。",
+    "淘宝的小二审核了这家店铺。",  # 小二: Taobao's staff
+    "微信的工作人员说，这个功能还在测试。",
+    "看点直播的研发团队来自另一个部门。",
+    "红孩子卖身苏宁之后，母婴品类并入了大平台。",  # a company in a deal
+    "优酷收购土豆网以后，两家的团队合并了。",
+])
+def test_company_staff_team_or_deal_is_not_the_platform(body: str) -> None:
+    assert not ({"京东", "拼多多", "淘宝", "微信", "腾讯直播", "苏宁", "土豆网"} & platforms(body))
+
+
+def test_staff_rule_keeps_the_platform_when_a_verb_stands_between() -> None:
+    assert platforms("拼多多的主播在直播间卖水果。") == {"拼多多"}
+    assert platforms("快手的老铁们在直播间刷礼物。") == {"快手"}
+
+
+@pytest.mark.parametrize("body", [
+    "周末不知道去哪儿，就在家里看书。",  # 'where to'
+    "午饭吃土豆炖牛肉，晚上去斗鱼看比赛直播。",  # the potato next to a commerce cue
+    "他拍拍我的肩膀说没事。",  # a pat
+    "分享到搜狐微博",  # another provider's microblog
+    "推荐至人民微博：",
+])
+def test_everyday_words_and_other_services(body: str) -> None:
+    assert not ({"去哪儿", "土豆网", "拍拍", "微博"} & platforms(body))
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("暑假在携程订酒店的人多了三成。", {"携程"}),
+    ("去哪儿网上的机票订单翻倍。", {"去哪儿"}),
+    ("在当当网买书比实体书店便宜。", {"当当"}),
+    ("小商家可以在淘宝、拍拍、京东开店。", {"淘宝", "拍拍", "京东"}),
+    ("凡客诚品的衬衫卖到了三十九元。", {"凡客"}),
+    ("这家奶茶店在饿了么和美团外卖都上架了。", {"饿了么", "美团"}),
+    ("越南卖家在Shopee和Lazada上都开了店。", {"Shopee", "Lazada"}),
+    ("工厂通过速卖通和敦煌网把小家电卖到巴西。", {"速卖通", "敦煌网"}),
+    ("她把做饭视频同时发在美拍和优酷上。", {"美拍", "优酷"}),
+    ("旧相机挂在闲鱼上两天就卖掉了。", {"闲鱼"}),
+])
+def test_wider_coverage(body: str, expected: set[str]) -> None:
+    assert platforms(body) == expected

@@ -67,7 +67,8 @@ _PERSON_STOP = {
 }
 _CJK = r"\u4e00-\u9fff"
 _NAME_TOKEN = re.compile(
-    rf"^(?:[{_CJK}]{{2,5}}|[{_CJK}]{{1,6}}[·・.．•‧][{_CJK}]{{1,8}}|[A-Za-z][A-Za-z0-9·.&_\- ]{{1,29}})$"
+    # U+FFFD: a rare character the page's encoding could not carry ('毛�磊' in a GBK page)
+    rf"^(?:[{_CJK}\ufffd]{{2,5}}|[{_CJK}]{{1,6}}[·・.．•‧][{_CJK}]{{1,8}}|[A-Za-z][A-Za-z0-9·.&_\- ]{{1,29}})$"
 )
 _SPLIT_NAMES = re.compile(r"[、,，;；\s]+")
 
@@ -136,8 +137,11 @@ def _clean_value(value: str) -> str:
     return value.strip(" \t:：/／|丨,，、;；.。-—·・\"'“”《》")
 
 
-def _names(value: str, *, strict: bool) -> list[str]:
-    """Names in a credit value; ``strict`` wants every name to look like a person's."""
+def _names(value: str, *, strict: bool, orgs: list[str] | None = None) -> list[str]:
+    """Names in a credit value; ``strict`` wants every name to look like a person's.
+
+    An outlet written right before a name ('中央社陈怡君', '新华社记者王某') is cut off and, when
+    ``orgs`` is given, appended to it (it is the piece's source)."""
     out: list[str] = []
     if re.search(r"[《》]|综合报|綜合報", value):
         return out  # '《财经》综合报道': a desk, not a person
@@ -145,7 +149,9 @@ def _names(value: str, *, strict: bool) -> list[str]:
         return out  # '本报记者 王某 摄', '新华社记者 王某 编制': the picture's or chart's credit
     from nlp.script import to_simplified
 
-    for tok in _SPLIT_NAMES.split(_clean_value(value)):
+    # '赵培：北京物资学院': what follows a colon after the name is an affiliation, not a name
+    value = re.split(r"[:：]", value, maxsplit=1)[0] if re.search(rf"[{_CJK}A-Za-z]\s*[:：]", value) else value
+    for tok in _merge_padded(_SPLIT_NAMES.split(_clean_value(value))):
         simple = to_simplified(tok)
         cut = re.search(r"(?:[\u4e00-\u9fff]{2})?(?:报道|报导)$|摄影?$|发自\S*$", simple)
         if cut and len(simple) == len(tok):
@@ -155,6 +161,15 @@ def _names(value: str, *, strict: bool) -> list[str]:
         simple = simple.strip("·・.()（）[]【】《》")
         if not tok or simple in _ROLE_OF or simple in _PERSON_STOP:
             continue
+        om = _ORG_PREFIX.match(simple)
+        if om and len(simple) == len(tok) and looks_like_person(om.group("who")):
+            if orgs is not None:
+                orgs.append(tok[: om.end("org")])
+            tok, simple = tok[om.start("who"):], om.group("who")
+        if strict and len(simple) == 4 and not looks_like_person(simple) and all(
+                looks_like_person(h) for h in (simple[:2], simple[2:])):
+            out.extend((tok[:2], tok[2:]))  # '记者罗某苏某发自北京': two names written together
+            continue
         if re.search(r"[\u4e00-\u9fff]", simple) and _ORG_END.search(simple) and not looks_like_person(tok):
             continue  # 新民网, 财经网: an outlet, not a person
         if not _NAME_TOKEN.match(tok):
@@ -162,16 +177,21 @@ def _names(value: str, *, strict: bool) -> list[str]:
         if strict and not looks_like_person(tok):
             continue
         out.append(tok)
-    return _merge_padded(out)
+    return out
 
 
-def _merge_padded(names: list[str]) -> list[str]:
-    """'耿 强' is one two-character name padded to three columns, not two names."""
+#: an outlet glued to the front of a name: '中央社陈某', '光明网王某'
+_ORG_PREFIX = re.compile(rf"^(?P<org>[{_CJK}]{{1,8}}?(?:通讯社|社|网|报|电台|电视台|新闻))(?P<who>[{_CJK}]{{2,3}})$")
+
+
+def _merge_padded(tokens: list[str]) -> list[str]:
+    """'耿 强' is one two-character name padded to three columns, not two names (merged before
+    the tokens are checked one by one, or each half would fail the name test)."""
     out, k = [], 0
-    while k < len(names):
-        t = names[k]
-        if len(t) == 1 and k + 1 < len(names) and len(names[k + 1]) == 1:
-            t, k = t + names[k + 1], k + 1
+    while k < len(tokens):
+        t = tokens[k]
+        if len(t) == 1 and k + 1 < len(tokens) and len(tokens[k + 1]) == 1:
+            t, k = t + tokens[k + 1], k + 1
         if len(t) > 1 or not re.match(rf"[{_CJK}]", t):
             out.append(t)
         k += 1
@@ -217,13 +237,21 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
     view = text if view is None else view
     found = Credits()
     marks = [m for m in _MARK.finditer(view) if _is_marker(view, m)]
+    if marks:
+        # '作者：某(业余观星者，某网频道主编，…)': role words inside an aside after a credit
+        # belong to the biography, not to another credit
+        asides = [b.span() for b in re.finditer(r"[(（][^()（）]*[)）]", view)
+                  if b.start() > marks[0].end() and (re.search(r"[,，]", b.group()) or len(b.group()) > 18)]
+        marks = [m for m in marks if not any(a < m.start() < b for a, b in asides)]
     values: list[tuple[str, bool, str]] = []  # (kind, separator given, value)
     spans: list[tuple[int, int]] = []
+    others: list[tuple[int, int]] = []  # '标签：甲,乙,丙': other fields' values, not prose
     for k, m in enumerate(marks):
         kind = _ROLE_OF[m.group(1)]
-        if kind == "other":
-            continue
         end = marks[k + 1].start() if k + 1 < len(marks) else len(view)
+        if kind == "other":
+            others.append((m.start(), end))
+            continue
         stop = _SEP_VALUE.search(view, m.end(), end)
         if stop:
             end = stop.start()
@@ -236,7 +264,14 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
         rest = rest[:a] + " " + rest[b:]
     rest = _FILLER.sub("", _DATE.sub("", rest))
     pure = bool(spans) and len(rest) <= 4
-    if spans and not pure and re.search(r"[。？！?!；;]|[,，].*[,，]", view):
+    asked = view
+    for a, b in reversed(others):
+        asked = asked[:a] + " " + asked[b:]
+    # '作者：某(天文爱好者，某网主编，…)': a bracketed aside is a biography, not a question
+    for b in reversed(list(re.finditer(r"[(（][^()（）]*[)）]", asked))):
+        if spans and b.start() >= spans[0][1] and not any(b.start() <= a < b.end() for a, _ in spans):
+            asked = asked[: b.start()] + " " + asked[b.end():]
+    if spans and not pure and re.search(r"[。？！?!；;]|[,，].*[,，]", asked):
         values = []  # '记者：那么，……' is an interview question, not a credit
     for kind, sep, value in values:
         if kind == "source":
@@ -249,13 +284,18 @@ def parse_credit_line(text: str, view: str | None = None) -> tuple[Credits, bool
                     found.editors.append(n)
         else:
             direct = not sep and not value[:1].isspace()
-            for n in _names(value, strict=direct):
+            orgs: list[str] = []
+            for n in _names(value, strict=direct, orgs=orgs):
                 if n not in found.authors:
                     found.authors.append(n)
+            found.source = found.source or plausible_source(orgs[0] if orgs else None)
     if not spans:
         reported = parse_reported_by(text, view)
         if reported:
             return reported, True
+        outlet = _bracketed_outlet(text, view) or _print_edition(text, view)
+        if outlet:
+            return Credits(source=outlet[0]), outlet[1]
     slash = parse_slash_dateline(text, view)
     if slash:
         found.update(slash)
@@ -273,15 +313,48 @@ def _is_marker(view: str, m: re.Match) -> bool:
     role, sep = m.group(1), m.group(2)
     if _ROLE_OF[role] == "other":
         return True
-    if role in _NEED_SEP and not sep and not (_ROLE_OF[role] == "editor" and _brackets_around(view, m)):
+    if role in _NEED_SEP and not sep and not (_ROLE_OF[role] == "editor" and _brackets_around(view, m)) \
+            and not _spaced_on_info_line(view, m):
         return False
     # 原文: / 全文 / 张文攀: 文 inside a word is not a credit
     return not (role in ("文", "文字") and m.start() > 0 and re.match(rf"[{_CJK}]", view[m.start() - 1]))
 
 
 def _brackets_around(view: str, m: re.Match) -> bool:
-    """'（编辑 张颖）': a bracket right before the role stands for the missing colon."""
-    return m.start() > 0 and view[m.start() - 1] in "（(【[〔"
+    """'（编辑 张颖）': a bracket right before the role stands for the missing colon; so does
+    a bracket and an outlet's name ('（某某网编辑 张颖）')."""
+    if m.start() > 0 and view[m.start() - 1] in "（(【[〔":
+        return True
+    before = re.search(r"[（(【\[〔]\s*([^\s（(【\[〔）)】\]〕]{2,10})$", view[: m.start()])
+    return bool(before and _ORG_END.search(before.group(1)))
+
+
+def _spaced_on_info_line(view: str, m: re.Match) -> bool:
+    """'时间 2012-1-12 17:58 来源 某网 作者 王某': on an info line that carries a date, a
+    space after the role word stands for the colon."""
+    return (m.end(1) < len(view) and view[m.end(1)].isspace() and (m.start() == 0 or view[m.start() - 1].isspace())
+            and bool(_DATE.search(view)) and len(view) <= 60)
+
+
+_OUTLET_LINE = re.compile(r"^\s*[(（](?P<o>[^()（）\s]{2,12})[)）]\s*$")
+_EDITION = re.compile(
+    r"^\s*《(?P<o>[^《》]{2,12})》\s*[(（]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
+    r"(?:第?\s*[\dA-Za-z]{1,3}\s*版)?\s*[)）]?\s*$")
+
+
+def _bracketed_outlet(text: str, view: str) -> tuple[str, bool] | None:
+    """'（某某日报）' on a line of its own: the outlet the piece comes from (chrome)."""
+    m = _OUTLET_LINE.match(view)
+    if not m or not _ORG_END.search(m.group("o")) or re.search(r"\d", m.group("o")):
+        return None
+    return _span(text, view, *m.span("o")), True
+
+
+def _print_edition(text: str, view: str) -> tuple[str, bool] | None:
+    """'《某某日报》（2022年02月13日 02版）': the paper the piece was printed in (kept: the
+    line is part of the article as published)."""
+    m = _EDITION.match(view)
+    return (_span(text, view, *m.span("o")), False) if m else None
 
 
 _REPORTED_BY = re.compile(
@@ -293,6 +366,10 @@ _REPORTED_BY = re.compile(
 def parse_reported_by(text: str, view: str | None = None) -> Credits | None:
     """A line that is only '王某 报导' / '某电台王某报导' / '记者王某台北报道'."""
     view = (text if view is None else view).strip()
+    text = text.strip()
+    if _DATE.match(view):  # '2012/1/17 王某 报导': a date before the credit
+        cut = _DATE.match(view).end()
+        text, view = (text[cut:] if len(text) == len(view) else view[cut:]).strip(), view[cut:].strip()
     if len(view) > 30:
         return None
     m = _REPORTED_BY.match(view)
@@ -302,7 +379,6 @@ def parse_reported_by(text: str, view: str | None = None) -> Credits | None:
     spaced = view[m.end("who"):m.end("who") + 1].isspace()
     if len(org) < 2 and not spaced:
         return None  # '国会报道', '网易商业报道': a section's name, not a credit
-    text = text.strip()
     who = _span(text, view, *m.span("who"))
     out = Credits(authors=[who])
     org = org.removesuffix("记者")
@@ -380,14 +456,19 @@ _REPUBLISHED = re.compile(
 )
 _AUTHORISED = re.compile(r"(?:^|[，,。])\s*(?:由)?\s*(?P<rep>[^，,。；;\s]{2,20}?)\s*经授权(?:发布|转载|转发)")
 _AUTHORISED_BY = re.compile(r"经\s*(?P<rep>[^，,。；;\s]{2,20}?)\s*授权(?:发布|转载|转发)")
+#: '（内容由某某提供。未经授权，不得转载。）': the outlet that supplied the piece
+_PROVIDED = re.compile(r"(?:^|[(（【\[。，,])\s*(?:本文|文章|内容|稿件|本稿|此文)\s*由\s*(?P<src>[^，,。；;\s()（）]{2,20}?)\s*(?:独家)?提供")
 
 
 def parse_credit_sentence(text: str, view: str | None = None) -> Credits | None:
     """'本文来自微信公众号“X”（ID：x），作者：Y，Z经授权发布。' and '经X授权发布' notices."""
     view = text if view is None else view
-    if len(view) > 160 or "授权" not in view and "本文来自" not in view and "本文转" not in view:
+    if len(view) > 160 or not re.search(r"授权|本文来自|本文转|由.{2,20}提供", view):
         return None
     out = Credits()
+    pm = _PROVIDED.search(view)
+    if pm:
+        out.source = plausible_source(_span(text, view, *pm.span("src")))
     m = _REPUBLISHED.search(view)
     if m:
         name = _span(text, view, *m.span("src")).strip()
@@ -423,8 +504,13 @@ def parse_dateline(text: str, view: str | None = None) -> Credits | None:
     if m:
         inner_v = m.group("in")
         inner = _span(text, view, *m.span("in"))
+        org = re.match(rf"^(?P<o>[{_CJK}A-Za-z]{{2,10}}?)(?:财讯|讯|电|综合报道|报道|报导)$", _DATE.sub("", inner_v))
         if _ORG_END.search(inner_v):
             out.source = inner
+        elif org and not org.group("o").startswith(("本报", "本网", "本台", "本刊")) and "记者" not in org.group("o") \
+                and not looks_like_person(org.group("o")):
+            # '[某某财讯]', '【某某2005年07月03日报道】': the outlet's own opening
+            out.source = _span(text, view, m.start("in"), m.start("in") + len(org.group("o")))
         else:
             rm = re.match(r"^(?P<org>.{2,10}?)记者(?P<who>.{2,8}?)(?:[\u4e00-\u9fff]{2})?(?:报导|报道)$", inner_v)
             if rm:
@@ -449,7 +535,7 @@ def parse_dateline(text: str, view: str | None = None) -> Credits | None:
     return out if out else None
 
 
-_TRAILING_BRACKET = re.compile(r"[（(](?P<in>[^（()）]{2,40})[）)]\s*$")
+_TRAILING_BRACKET = re.compile(r"[（(](?P<in>[^（()）]{2,40})[）)]\s*\d?\s*$")  # '）1': a footnote mark
 _TRAILING_PLAIN = re.compile(
     r"^(?P<names>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3}?)\s*"
     r"(?:[/／]?\s*(?P<role>编译|整理|综合|编辑|责编)|\s*(?:[\u4e00-\u9fff]{2})?(?:报道|发自[\u4e00-\u9fff]{2,4}))?$"

@@ -37,6 +37,7 @@ class Context:
     title: str | None = None
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
+    credited: set[str] = field(default_factory=set)  # authors a credit in the page's text names
     editor: str | None = None
     editors: list[str] = field(default_factory=list)
     original_source: str | None = None

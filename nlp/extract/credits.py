@@ -30,13 +30,14 @@ MAX_CREDIT_LINE = 80
 #: blocks read above the first and below the last body block
 ABOVE, BELOW = 12, 6
 #: a cheap test (both scripts) before a line is converted and parsed
-_ROLE_HINT = re.compile(r"[作文记記编編责責源处處译譯报報撰讯訊摄攝授／╱/]|实习|實習")
+_ROLE_HINT = re.compile(r"[作文记記编編责責源处處译譯报報撰讯訊摄攝授供／╱/]|实习|實習")
 #: an editor credit ('[责任编辑：某]') is distinctive enough to be looked for further down
 EDITOR_BELOW = 40
 
 
 def apply(ctx: Context, found: Credits) -> None:
     for name in found.authors:
+        ctx.credited.add(name)
         if name not in ctx.authors:
             ctx.authors.append(name)
     for name in found.editors:
@@ -93,6 +94,10 @@ def body_credits(ctx: Context) -> None:
         line = ctx.lines[i]
         found = parse_trailing_credit(line.text.strip(), line.view.strip())
         if found:
+            # '（王某）' under a picture credited '本报记者 王某 摄' names the photographer
+            shot = [n for n in found.authors if any(
+                re.search(re.escape(n) + r"\s*(?:摄|攝)", ctx.lines[j].view) for j in kept[-6:])]
+            found.authors = [n for n in found.authors if n not in shot]
             apply(ctx, found)
 
 
@@ -109,10 +114,15 @@ def around_body(ctx: Context, texts: Sequence[str], first: int, last: int, meta_
         view = make_view(text)
         if len(text) > 120 and not re.match(r"^\W{0,2}(?:作者|文|记者|编辑|责任编辑|来源)", view):
             continue
+        if "提供" in view and k in near:  # '（内容由某某提供。未经授权，不得转载。）'
+            found.update(Credits(source=(parse_credit_sentence(text, view) or Credits()).source))
         if R.DISCLAIMER.search(view) or "注明" in view:
             continue  # '凡注明“来源：某网”的作品……': the site's policy, not this article's source
         got, _pure = parse_credit_line(text, view)
         (found if k in near else editors).update(got if k in near else Credits(editors=got.editors))
+    if found.authors and ctx.authors and not ctx.credited and not set(ctx.authors) & set(found.authors):
+        # a byline the reader sees beats <meta name="author">, often the CMS user who posted it
+        ctx.authors[:] = []
     if not ctx.authors:
         apply(ctx, Credits(authors=found.authors))
     if not ctx.editors and not ctx.editor:
@@ -121,4 +131,5 @@ def around_body(ctx: Context, texts: Sequence[str], first: int, last: int, meta_
     apply(ctx, Credits(source=found.source or plausible_source(ctx.dateline_source)))
     # CMSs put the editor in <meta name="author">: an editor named only there is not an author
     credited = set(ctx.editors) | ({ctx.editor} if ctx.editor else set())
-    ctx.authors[:] = [a for a in ctx.authors if a not in credited or a not in meta_authors]
+    ctx.authors[:] = [a for a in ctx.authors
+                      if a not in credited or a not in meta_authors or a in ctx.credited]

@@ -111,6 +111,9 @@ class Lexicon:
     #: what right after a platform alias makes it the company (its staff, team, shares):
     #: 快手电商团队, 蘑菇街CEO陈琪, 淘宝网产品的经理 (platforms.toml [meta] staff_words)
     staff_after: re.Pattern[str] | None = None
+    #: what right before a platform alias makes it the company in a deal: 卖身苏宁, 收购土豆
+    #: (platforms.toml [meta] deal_words)
+    deal_before: re.Pattern[str] | None = None
 
     def parent_of(self, platform: str) -> str:
         p = self.platforms.get(platform)
@@ -123,13 +126,24 @@ class Lexicon:
 
 def _staff_pattern(words: list[str]) -> re.Pattern[str] | None:
     """Right context of an alias that names the company's people: between alias and staff
-    word only a 的 or a comma, a unit word (电商, 产品 ...) or a name set off by commas
-    (蘑菇街, 陈琪, CEO). A verb in between (拼多多都公布了财报) keeps the platform."""
+    word only a 的 or a comma, a unit word (电商, 产品 ...), a name set off by commas
+    (蘑菇街, 陈琪, CEO) or, after a 的, one short noun of a department (京东的采销团队,
+    拼多多的商家运营负责人). A verb in between (拼多多都公布了财报) keeps the platform."""
     if not words:
         return None
     alt = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
     unit = "|".join(_STAFF_UNITS)
-    return re.compile(r"^[的,，、 ]*(?:(?:" + unit + r")[的,，、 ]*)?(?:[\u4e00-\u9fff]{2,3}[,，、 ]+)?(?:" + alt + ")")
+    return re.compile(r"^(?:[的,，、 ]*(?:(?:" + unit + r")[的,，、 ]*)?(?:[\u4e00-\u9fff]{2,3}[,，、 ]+)?"
+                      r"|的(?!.{0,4}[了在是把被将和与跟])[\u4e00-\u9fff]{2,4}?)(?:" + alt + ")")
+
+
+def _deal_pattern(words: list[str]) -> re.Pattern[str] | None:
+    """Left context of an alias that makes it a party to a company deal (卖身苏宁, 收购土豆网):
+    the deal word ends right before the alias, at most a 给/于/了 between."""
+    if not words:
+        return None
+    alt = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?:" + alt + r")[给于了]?$")
 
 
 #: a unit of the company that may stand between its name and its people (快手电商团队)
@@ -259,6 +273,7 @@ def _load() -> Lexicon:
         version=digest.hexdigest()[:16],
         sources=[origin for _n, origin, _t in sources],
         staff_after=_staff_pattern(meta.get("staff_words", [])),
+        deal_before=_deal_pattern(meta.get("deal_words", [])),
     )
 
 

@@ -93,6 +93,8 @@ def scan(words: list[str], lex: Lexicon) -> list[Mention]:
         for t in targets:
             if t.kind == "platform" and lex.staff_after is not None and lex.staff_after.match(_right(joined, e)):
                 continue  # '快手电商团队', '蘑菇街CEO陈琪': the company's people, not the platform
+            if t.kind == "platform" and lex.deal_before is not None and lex.deal_before.search(_left(joined, s)):
+                continue  # '卖身苏宁', '收购土豆网': the company in a deal, not the platform
             if t.switch:
                 if ("platform", t.switch) in strong or lex.intl_cues.search(_context(joined, s, e, w)):
                     t = Target("platform", t.switch)
@@ -107,6 +109,11 @@ def scan(words: list[str], lex: Lexicon) -> list[Mention]:
 def _right(joined: str, e: int, w: int = 12) -> str:
     """The ``w`` characters after a match, separators removed."""
     return joined[e : e + 2 * w].replace(SEP, "")[:w]
+
+
+def _left(joined: str, s: int, w: int = 6) -> str:
+    """The ``w`` characters before a match, separators removed."""
+    return joined[max(0, s - 2 * w) : s].replace(SEP, "")[-w:]
 
 
 def _context(joined: str, s: int, e: int, w: int) -> str:
