@@ -227,8 +227,117 @@ def test_errors_and_flashes_are_chinese(newsroom):
     assert "已通过" in answers[9].text and "下架需要填写原因" in answers[8].text
 
 
+# An English phrase (three words or more in a row) inside a message that also holds Chinese:
+# the catalogue's fallback "操作未完成:<English>" or a message that carried the user's own
+# Chinese input past the catalogue. Quoted input, URLs and "code(中文)" pairs are not prose.
+PHRASE = re.compile(r"[A-Za-z']+(?:[ ,;:]+[A-Za-z']+){2,}")
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|&#39;[^&]*&#39;")
+CODE_GLOSS = re.compile(r"[A-Za-z_]+(?=\([^)]*[\u4e00-\u9fff])|\([A-Za-z_]+\)")
+FLASH = re.compile(r'<p class="(?:flash (?:ok|err)|detail|intro)"[^>]*>(.*?)</p>', re.S)
+
+
+def english_in_messages(html: str) -> list[str]:
+    """Flash, error and site messages that hold an English phrase (see PHRASE)."""
+    bad = []
+    for message in FLASH.findall(html):
+        rest = CODE_GLOSS.sub(" ", QUOTED.sub(" ", URL.sub(" ", message)))
+        if any(w.lower() not in ALLOWED for p in PHRASE.findall(rest) for w in WORD.findall(p)):
+            bad.append(message)
+    return bad
+
+
+def test_bad_input_is_answered_in_chinese(newsroom):
+    """Tampered or mistyped values in every kind of console form and filter: never a 500,
+    always a Chinese message saying what to change (no English left over from the layers
+    below, including messages that quote the user's own Chinese input)."""
+    app, identifiers, ctx = newsroom
+    c = TestClient(app, follow_redirects=True)
+    csrf = login(c, "adm")
+    huge = "9" * 30
+    src = {"csrf_token": csrf, "kind": "news", "tier": "B", "start_urls": "https://1.2.3.4/n/"}
+    answers = {
+        "kind": c.post("/console/sources", data={**src, "name": "s1", "kind": "bogus"}),
+        "regex": c.post("/console/sources", data={**src, "name": "s2", "follow": "(["}),
+        "name": c.post("/console/sources", data={**src, "name": "Has Spaces"}),
+        "delay": c.post("/console/sources", data={**src, "name": "s3", "delay": "abc"}),
+        "concurrency": c.post("/console/sources", data={**src, "name": "s4", "concurrency": "1.5"}),
+        "start": c.post("/console/sources", data={**src, "name": "s5", "start_urls": "not a url"}),
+        "ids-huge": c.post("/console/queue/bulk", data={"csrf_token": csrf, "action": "approve", "ids": [huge]}),
+        "ids-text": c.post("/console/queue/bulk", data={"csrf_token": csrf, "action": "approve", "ids": ["abc"]}),
+        "position": c.post("/console/rules", data={"csrf_token": csrf, "name": "p1", "condition": "tier A",
+                                                   "position": huge}),
+        "platform-rule": c.post("/console/rules", data={"csrf_token": csrf, "name": "p2",
+                                                        "condition": "platform 火星台"}),
+        "role": c.post("/console/users", data={"csrf_token": csrf, "name": "u1", "role": "boss",
+                                               "password": "long enough password"}),
+        "title": c.post(f"/console/articles/{ctx['article']}/edit", data={"csrf_token": csrf, "title": "长" * 301}),
+        "queue-status": c.get("/console/queue?status=xxx"),
+        "queue-platform": c.get("/console/queue?platform=火星台"),
+        "queue-tier": c.get("/console/queue?tier=Q"),
+        "runs-source": c.get("/console/runs?source=nosuch"),
+        "runs-status": c.get("/console/runs?status=bogus"),
+        "schedules-source": c.get("/console/schedules?source=nosuch"),
+        "listings-status": c.get("/console/listings?status=bogus"),
+        "listing-huge": c.get(f"/console/listings/{huge}"),
+        "search-status": c.get("/console/search?status=bogus"),
+        "search-words": c.get("/console/search?q=((("),
+    }
+    for what, r in answers.items():
+        assert r.status_code < 500 and "<html" in r.text, (what, r.status_code)
+        assert english_messages(r.text, identifiers | {"not a url"}) == [], what  # the form keeps the input
+        assert english_in_messages(r.text) == [], what
+        assert re.search(r'class="flash err"|class="detail"', r.text), what  # the page says what went wrong
+    assert "正则表达式" in answers["regex"].text and "只能用小写字母" in answers["name"].text
+    assert "不是数字" in answers["delay"].text and "不是整数" in answers["concurrency"].text
+    assert "选中的文章编号" in answers["ids-huge"].text and "位置" in answers["position"].text
+    assert "未知的平台“火星台”" in answers["platform-rule"].text
+    assert "最多 300 个字" in answers["title"].text
+    assert "没有相近的已知值" in answers["queue-platform"].text and "未知的来源“nosuch”" in answers["runs-source"].text
+    assert "没有可检索的词" in answers["search-words"].text
+
+
+def test_the_public_site_answers_bad_addresses_in_chinese_html(newsroom):
+    """A malformed or unknown site address is the site's own Chinese page, never FastAPI's
+    JSON; the API keeps its JSON answers."""
+    app, identifiers, _ = newsroom
+    c = TestClient(app)
+    for path, status in (("/articles/abc/", 422), ("/page/abc/", 422), ("/search/?q=直播&page=0", 422),
+                         ("/search/?q=" + "x" * 2001, 422), ("/no-such-page", 404), ("/search/?q=(((", 200)):
+        r = c.get(path)
+        assert r.status_code == status and r.headers["content-type"].startswith("text/html"), path
+        assert english_in_messages(r.text) == [] and '"detail"' not in r.text, path
+    assert "页码要写成 1 及以上的整数" in c.get("/page/abc/").text
+    assert "没有可检索的词" in c.get("/search/?q=(((").text
+    api = c.get("/api/no-such")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_an_analyst_is_not_linked_to_pages_of_other_roles(newsroom):
+    app, _, ctx = newsroom
+    c = TestClient(app)
+    login(c, "ana")
+    page = c.get(f"/console/articles/{ctx['article']}").text
+    assert "/console/runs/" not in page
+
+
+def test_messages_with_chinese_input_are_still_translated():
+    from daihuo.web.console import messages_zh
+
+    quoted = messages_zh.error("clause 'platform 火星台': unknown platform '火星台'; no known platform is close "
+                               "(see the facet counts for the values in use)")
+    assert quoted.startswith("条件 'platform 火星台':未知的平台“火星台”") and "facet" not in quoted
+    assert messages_zh.error("unknown topic '带货x'; did you mean 带货 or 直播?") == "未知的话题“带货x”,您是否要找:带货、直播?"
+    assert messages_zh.error("用户名或密码错误 (wrong name or password)") == "用户名或密码错误"
+    assert messages_zh.error("已保存") == "已保存"  # already Chinese
+    assert messages_zh.error("something new") == "操作未完成:something new"  # untranslated: still marked
+    assert messages_zh.reason("edited summary, title") == "修改了摘要和标题"
+
+
 def test_the_checker_catches_english():
     assert english_messages("<p>3 new 审核</p><p>0 approved</p>", set()) == ["0 approved"]
     assert english_messages('<button data-confirm="Really delete?">删</button>', set()) == ["Really delete?"]
     assert english_messages("<td>news-a</td><td>https://x.example/a</td><code>tier A and x</code>",
                             {"news-a"}) == []
+    assert english_in_messages('<p class="flash err">操作未完成:invalid literal for int()</p>') != []
+    assert english_in_messages('<p class="flash err">角色只能是 analyst(分析员)、editor(编辑)</p>') == []
+    assert english_in_messages("<p class=\"flash err\">不是地址:'not a url'</p>") == []

@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from daihuo.web.accounts import UserInfo
+from daihuo.web.bounds import IdPath
 from daihuo.web.console import messages_zh
 from daihuo.web.console.pages import SECURITY_HEADERS, ConsoleRoute, analyst, render
 from daihuo.web.svg_charts import bar_chart, line_chart
@@ -235,9 +236,11 @@ def _median(values: list[float]) -> float | None:
 
 @router.get("/listing-stats")
 def listing_stats_page(request: Request, platform: str = "", user: UserInfo = analyst) -> Response:
+    from daihuo.web.console.pages import filter_problem
     from storage.listing_queries import _mid, query_listings
 
-    rows = query_listings(request.app.state.engine, platform=platform.strip() or None)
+    err = filter_problem(request.app.state.engine, listing_platform=platform)
+    rows = [] if err else query_listings(request.app.state.engine, platform=platform.strip() or None)
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         groups.setdefault((r["platform"] or "未知平台", r["category"] or "未分类"), []).append(r)
@@ -256,12 +259,12 @@ def listing_stats_page(request: Request, platform: str = "", user: UserInfo = an
     follower_chart = bar_chart("follower-chart", "各平台/类目的粉丝数中位数", labels,
                                [s["median_followers"] for s in stats[:16]], y_label="粉丝") if stats else None
     listings = sorted(rows, key=lambda r: (r["platform"] or "", r["category"] or "", r["id"]))[:200]
-    return render(request, "analyst_listing_stats.html", stats=stats, price_chart=price_chart,
+    return render(request, "analyst_listing_stats.html", status_code=400 if err else 200, err=err, stats=stats, price_chart=price_chart,
                   follower_chart=follower_chart, platform=platform, listings=listings)
 
 
 @router.get("/listings/{listing_id}")
-def listing_page(request: Request, listing_id: int, user: UserInfo = analyst) -> Response:
+def listing_page(request: Request, listing_id: IdPath, user: UserInfo = analyst) -> Response:
     from storage.listing_queries import price_history, query_listings
 
     engine = request.app.state.engine

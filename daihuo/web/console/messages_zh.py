@@ -49,6 +49,9 @@ NAMES: dict[str, dict[str, str]] = {
              "known": "已知网址", "still_failing": "仍然失败"},
     "listing_status": {"active": "在售", "removed": "已下架"},
     "rule_action": {"approve": "通过", "reject": "拒绝", "feature": "置顶"},
+    "render": {"never": "不渲染", "auto": "自动判断", "always": "总是渲染"},
+    # console settings, as audit targets
+    "setting": {"allowed_networks": "允许的内网地址", "require_reject_reason": "拒绝必须填写原因"},
     "check": {"zero_items": "文章数", "body_length": "正文长度", "field_coverage": "字段覆盖率",
               "date_parse": "日期识别", "error_rate": "错误率"},
 }
@@ -63,6 +66,11 @@ def name(value: object, group: str) -> str:
 
 # (pattern over the English message, Chinese template with the pattern's groups)
 _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(re.compile(p, re.S), t) for p, t in [
+    # a Chinese message with its English gloss for API clients ("用户名或密码错误 (wrong name or password)")
+    (r"([\u3400-\u9fff][^()]*?) \([a-z][a-z ,'-]*\)", r"\1"),
+    # a failed fetch's reason (crawlers/fetch_failures.py), before the generic "XError: ..."
+    (r"IgnoreRequest: Forbidden by robots\.txt", r"网站的 robots.txt 不允许抓取这个网址"),
+    (r"ConnectionRefusedError: .*", r"对方拒绝连接(网站没有在这个端口上服务)"),
     # scheduler
     (r"a cron expression has 5 fields \(minute hour day month weekday\), not (\d+): (.*)",
      r"cron 表达式需要 5 个字段(分 时 日 月 周),这里有 \1 个:\2"),
@@ -88,14 +96,17 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     # sources and settings
     (r"no source (.*)", r"没有来源 \1"),
     (r"not an http\(s\) URL: (.*)", r"不是 http/https 地址:\1"),
-    (r"host (.*) does not resolve \((.*)\)", r"主机 \1 无法解析(\2)"),
+    (r"host (.*) does not resolve \((.*)\)", lambda m: f"主机 {m[1]} 无法解析({_resolver(m[2])}),请检查网址拼写"),
     (r"(\S+) resolves to (\S+), a private/loopback/link-local address.*",
      r"\1 解析到内网地址 \2(私有、回环或链路本地);如确需抓取,请管理员在“设置”中允许该地址段"),
     (r"not a network \(CIDR\) or address: (.*)", r"不是网段(CIDR)或地址:\1"),
+    (r"host (.*) has no address", r"主机 \1 没有地址"),
+    # a source's validation (editorial/source_config.py): "source 'x': field 'f': why"
+    (r"source(?: '[^']*')?: (field '.*)", lambda m: error(m[1])),
     (r"field 'tier': one of (.*), not (.*)", r"级别只能是 \1,不能是 \2"),
     (r"field 'name': a source (.*) exists already", r"来源 \1 已存在"),
     (r"field 'name': a source cannot be renamed; add a new one", r"来源不能改名;请添加一个新来源"),
-    (r"field '(\w+)': (.*)", r"字段 \1 有误:\2"),
+    (r"field '(\w+)': (.*)", lambda m: f"{_field(m[1])}有误:{_why(m[2])}"),
     # rules
     (r"a condition needs at least one clause", r"条件至少要有一项"),
     (r"clause (.*): tier takes (.*)", r"条件 \1:tier 只能是 \2"),
@@ -104,9 +115,14 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"clause (.*): write 'title contains WORD'", r"条件 \1:请写成 title contains 词"),
     (r"clause (.*): unknown; use .*",
      r"条件 \1 无法识别;可用 tier、source、platform、topic、flag、body、cluster、title contains、dated"),
+    (r"clause (.*?): (unknown (?:platform|topic|entity|source) .*)", lambda m: f"条件 {m[1]}:{error(m[2])}"),
+    (r"unknown (platform|topic|entity|source) '(.*)'; did you mean (.*)\?",
+     lambda m: f"未知的{_KIND_ZH[m[1]]}“{m[2]}”,您是否要找:{'、'.join(m[3].split(' or '))}?"),
+    (r"unknown (platform|topic|entity|source) '(.*)'; no known .* is close.*",
+     lambda m: f"未知的{_KIND_ZH[m[1]]}“{m[2]}”,没有相近的已知值(可参考检索页分面计数中的取值)"),
     (r"no rule (.*)", r"没有规则 \1"),
     (r"a rule name is 1 to 100 .*", r"规则名称为 1 到 100 个字母、数字、“.”、“-”或“_”"),
-    (r"action must be one of (.*)", r"动作只能是 \1"),
+    (r"action must be one of (.*)", lambda m: f"动作只能是 {_choices(m[1], 'rule_action')}"),
     (r"a rule (.*) exists already", r"规则 \1 已存在"),
     (r"nothing to change", r"没有需要修改的内容"),
     # curation
@@ -120,7 +136,7 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"wrong name or password", r"用户名或密码错误"),
     (r"too many failed logins; try again later", r"登录失败次数过多,请稍后再试"),
     (r"a user name is 1 to 100 characters", r"用户名为 1 到 100 个字符"),
-    (r"role must be one of (.*)", r"角色只能是 \1"),
+    (r"role must be one of (.*)", lambda m: f"角色只能是 {_choices(m[1], 'role')}"),
     (r"a password has at least (\d+) characters", r"密码至少 \1 位"),
     (r"user (.*) exists already", r"用户 \1 已存在"),
     (r"no user (.*)", r"没有用户 \1"),
@@ -131,7 +147,7 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"log in first", r"请先登录"),
     # webhooks
     (r"a webhook name is 1 to 100 characters", r"通知名称为 1 到 100 个字符"),
-    (r"kind must be one of (.*)", r"类型只能是 \1"),
+    (r"kind must be one of (.*)", lambda m: f"类型只能是 {_choices(m[1], 'webhook_kind')}"),
     (r"a webhook URL is an http\(s\) URL", r"通知地址必须是 http/https 地址"),
     (r"webhook (.*) exists already", r"通知 \1 已存在"),
     (r"no webhook (.*)", r"没有通知 \1"),
@@ -139,7 +155,7 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     # a failed page of a run (crawlers/fetch_failures.py): "failed (kind): reason"
     (r"(failed|refused) \((\w+)\): (.*)",
      lambda m: f"{'抓取失败' if m[1] == 'failed' else '按规则未抓取'}({_FETCH_KINDS.get(m[2], m[2])}):"
-               f"{error(m[3]) if m[3].startswith('HTTP ') else m[3]}"),
+               f"{_known(m[3])}"),
     # the console's test extraction (daihuo.web.console.extraction)
     (r"the page is (.*) bytes; the cap is (.*)", r"页面有 \1 字节,超过上限 \2 字节"),
     (r"the page is over the (.*)-byte cap", r"页面超过 \1 字节的上限"),
@@ -151,6 +167,10 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"Parquet export needs pyarrow on the server: .*",
      r"服务器没有安装 pyarrow,无法导出 Parquet;请管理员执行 pip install 'daihuo[parquet]',或先导出 CSV"),
     # searching and generic
+    (r"status must be one of (.*)", lambda m: f"状态只能是 {_choices(m[1], 'status')}"),
+    (r"the query has no searchable words", r"检索词里没有可检索的词(只有符号或运算符),请输入要找的词"),
+    (r"the query has no searchable words: .*",
+     r"检索词里没有可检索的词(只有符号或运算符);请输入要找的词,或不填检索词、选择平台、话题、实体、来源、日期或状态来浏览"),
     (r"no such (article|source|run)", r"没有这个对象"),
 ]]
 
@@ -190,13 +210,107 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def error(message: object) -> str:
     """The Chinese text of an error message (one that is already Chinese is kept)."""
     text = str(message or "").strip()
-    if not text or _CJK.search(text):
+    # The catalogue first: an English message may carry the user's Chinese input ('火星台').
+    # Chinese outside quotes and no pattern: a message that is Chinese already.
+    if not text:
         return text
+    translated = _known(text)
+    if translated != text or _CJK.search(_QUOTED.sub("", text)):
+        return translated
+    return f"操作未完成:{text}"
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”")
+
+
+def _known(text: str) -> str:
+    """``text`` translated by the catalogue, or unchanged when no pattern knows it."""
     for pattern, template in _ERRORS:
         m = pattern.fullmatch(text)
         if m:
             return template(m) if callable(template) else m.expand(template)
-    return f"操作未完成:{text}"
+    return text
+
+
+_KIND_ZH = {"platform": "平台", "topic": "话题", "entity": "实体", "source": "来源"}
+
+#: a source field's Chinese label (the form's), the code kept beside it
+_FIELDS = {"name": "名称", "kind": "类型", "start_urls": "起始地址", "follow": "跟随链接规则",
+           "articles": "文章链接规则", "allowed_domains": "允许的域名", "delay": "请求间隔",
+           "concurrency": "并发数", "removed_after": "下架判定次数", "region": "地区", "charset": "字符集",
+           "selector": "正文选择器", "render": "渲染", "max_pages": "最多页数", "list_api": "列表接口",
+           "tier": "级别", "autothrottle": "自动限速", "enabled": "启用"}
+
+
+def _field(key: str) -> str:
+    return f"字段“{_FIELDS[key]}”({key})" if key in _FIELDS else f"字段 {key} "
+
+
+# why a source field was refused (editorial/source_config.py, network_policy.domain_problem)
+_WHYS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"required; lowercase letters, digits, '-' or '_'", r"必填,只能用小写字母、数字、“-”或“_”"),
+    (r"must be one of (.*), not (.*)", r"只能是 \1,不能是 \2"),
+    (r"one of (.*), not (.*)", r"只能是 \1,不能是 \2"),
+    (r"required \(unless list_api is given\); a list of http\(s\) URLs",
+     r"必填(设置了列表接口 list_api 时除外),每行一个 http/https 地址"),
+    (r"not an http\(s\) URL: (.*)", r"不是 http/https 地址:\1(请写完整地址,例如 https://example.com/news/)"),
+    (r"not a number: (.*)", r"\1 不是数字"),
+    (r"not a whole number: (.*)", r"\1 不是整数"),
+    (r"must be a list of strings", r"必须是文本列表,每行一个"),
+    (r"invalid regex (.*): (.*?)(?: at position (\d+))?",
+     lambda m: f"正则表达式 {m[1]} 无效:{_REGEX_ERRORS.get(m[2], m[2])}"
+               + (f"(第 {int(m[3]) + 1} 个字符处)" if m[3] else "")),
+    (r"seconds between requests, a number from 0 to 3600", r"两次请求之间的秒数,须是 0 到 3600 之间的数字"),
+    (r"a whole number from (\d+) to (\d+)", r"须是 \1 到 \2 之间的整数"),
+    (r"a whole number of crawls from 1 to 100", r"完整抓取的次数,须是 1 到 100 之间的整数"),
+    (r"a whole number of pages from 1 to 200", r"页数,须是 1 到 200 之间的整数"),
+    (r"tw, hk or cn", r"只能是 tw(台湾)、hk(香港)或 cn(大陆),或留空"),
+    (r"must be a string", r"必须是文本"),
+    (r"must be true or false", r"必须是 true 或 false"),
+    (r"unknown field \(known: (.*)\)", r"不是来源的字段(可用字段:\1)"),
+    (r"duplicate name", r"名称重复"),
+    (r"(.*) is a bare label, which would match every host ending in it; .*",
+     r"\1 只是一段域名,会匹配所有以它结尾的主机;请写完整的主机名,例如 example.com"),
+    (r"(.*) is not a host name.*", r"\1 不是主机名(只写主机名,例如 example.com,不要写 http:// 或路径)"),
+]]
+
+_REGEX_ERRORS = {"unterminated character set": "方括号 [ 没有闭合", "nothing to repeat": "* + ? 前面没有可重复的内容",
+                 "missing ), unterminated subpattern": "圆括号 ( 没有闭合", "unbalanced parenthesis": "圆括号不配对",
+                 "multiple repeat": "重复符号连用", "bad escape (end of pattern)": "末尾的 \\ 后面缺少字符"}
+
+
+def _why(text: str) -> str:
+    for pattern, template in _WHYS:
+        m = pattern.fullmatch(text)
+        if m:
+            return template(m) if callable(template) else m.expand(template)
+    return error(text)
+
+
+def _choices(listed: str, group: str) -> str:
+    """"analyst, editor, admin" as "analyst(分析员)、editor(编辑)、admin(管理员)"."""
+    return "、".join(f"{v}({name(v, group)})" if name(v, group) != v else v
+                    for v in (x.strip() for x in listed.split(",")))
+
+
+def _resolver(reason: str) -> str:
+    """The resolver's reason ("[Errno -2] Name or service not known") in Chinese."""
+    for english, zh in (("Name or service not known", "域名不存在"), ("No address associated", "域名没有地址"),
+                        ("Temporary failure in name resolution", "暂时无法解析域名,请稍后再试"),
+                        ("nodename nor servname", "域名不存在")):
+        if english in reason:
+            return zh
+    return reason
+
+
+def reason(text: object) -> str:
+    """A decision's reason as the history shows it: editors' own words are kept; the reason
+    editorial.curation writes for an edit ("edited summary, title") is translated."""
+    text = str(text or "")
+    m = re.fullmatch(r"edited ((?:title|summary)(?:, (?:title|summary))*)", text)
+    if m:
+        return "修改了" + "和".join({"title": "标题", "summary": "摘要"}[f] for f in m[1].split(", "))
+    return text
 
 
 def delivery(result: str | None) -> str:

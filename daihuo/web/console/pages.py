@@ -34,7 +34,7 @@ from daihuo.web import accounts as users
 from daihuo.web import auth
 from daihuo.web.accounts import ROLES, UserInfo
 from daihuo.web.app_state import engine_of as _engine
-from daihuo.web.bounds import IdPath
+from daihuo.web.bounds import MAX_ID, IdPath
 from daihuo.web.console import messages_zh
 from daihuo.web.site.markup import blocks_to_html, display_date, safe_href
 from editorial import curation, rules
@@ -104,6 +104,7 @@ def environment() -> Environment:
     env.filters["zh_delivery"] = messages_zh.delivery
     env.filters["zh_detail"] = messages_zh.detail
     env.filters["zh_skip"] = messages_zh.skip
+    env.filters["zh_reason"] = messages_zh.reason
     env.globals["TIERS"] = TIERS
     env.globals["ROLES"] = ROLES
     return env
@@ -275,8 +276,13 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
 def listings_page(request: Request, platform: str = "", status: str = "", user: UserInfo = analyst) -> Response:
     from storage.listing_queries import query_listings
 
-    rows = query_listings(_engine(request), platform=platform or None, status=status or None, limit=200)
-    return render(request, "listings.html", rows=rows, platform=platform, status=status)
+    err = filter_problem(_engine(request), listing_platform=platform)
+    if status and status not in messages_zh.NAMES["listing_status"]:
+        err = f"状态只能是 {messages_zh._choices('active, removed', 'listing_status')}"
+    rows = [] if err else query_listings(_engine(request), platform=platform or None, status=status or None,
+                                         limit=200)
+    return render(request, "listings.html", status_code=400 if err else 200, rows=rows, platform=platform,
+                  status=status, err=err)
 
 
 @router.get("/articles/{article_id}")
@@ -292,6 +298,35 @@ def _lines(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def filter_problem(engine, **values: str | None) -> str | None:  # noqa: ANN001
+    """A Chinese message for the first filter value of a list page that names nothing known
+    (a typo would otherwise show an empty list that looks like an answer), else None.
+    ``platform``/``topic``/``source`` are checked like the search page's, ``tier`` against
+    TIERS, ``listing_platform`` against the platforms the listings hold."""
+    from editorial.filter_values import UnknownFilterValue, resolve_filters
+
+    named = {k: v for k, v in values.items() if k in ("platform", "topic", "source") and v and v.strip()}
+    try:
+        resolve_filters(engine, **named)
+    except UnknownFilterValue as exc:
+        return exc.message_zh()
+    tier = (values.get("tier") or "").strip()
+    if tier and tier not in TIERS:
+        return f"级别只能是 {'、'.join(TIERS)},不能是“{tier}”"
+    plat = (values.get("listing_platform") or "").strip()
+    if plat:
+        from sqlalchemy import select
+
+        from storage.models import Listing
+
+        with engine.connect() as conn:
+            known = sorted(p for p in conn.execute(select(Listing.platform).distinct()).scalars() if p)
+        if plat not in known:
+            return (f"账号里没有平台“{plat}”;现有平台:{'、'.join(known)}" if known
+                    else f"账号里没有平台“{plat}”:还没有抓到任何账号")
+    return None
 
 
 def source_form_data(form: dict) -> dict:
@@ -312,7 +347,8 @@ def source_form_data(form: dict) -> dict:
             try:
                 data[key] = cast(value)
             except ValueError:
-                raise src_store.SourceError(f"field '{key}': not a number: {value!r}") from None
+                kind = "a number" if cast is float else "a whole number"
+                raise src_store.SourceError(f"field '{key}': not {kind}: {value!r}") from None
     for key in ("autothrottle", "enabled"):
         if f"has_{key}" in form:  # checkboxes send nothing when off
             data[key] = form.get(key) == "on"
@@ -431,6 +467,9 @@ def queue_page(request: Request, status: str = "new", source: str = "", tier: st
     f = QueueFilter(status=status or None, source=source or None, tier=tier or None,
                     platform=platform or None, topic=topic or None, flag=flag or None, q=q or None,
                     order=order, page=page, per_page=30)
+    problem = filter_problem(_engine(request), platform=platform, topic=topic, source=source, tier=tier)
+    if problem:
+        raise HTTPException(status_code=400, detail=problem + "。请修改筛选条件后重试。")
     try:
         result = queue(_engine(request), f)
     except ValueError as exc:
@@ -496,7 +535,7 @@ async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
     form = await request.form()
     back = _safe_next(form.get("back")) if form.get("back") else "/console/queue"
     try:
-        ids = [int(i) for i in form.getlist("ids")]
+        ids = _article_ids(form.getlist("ids"))
         if not ids:
             return redirect(back, err="没有选中文章")
         if form.get("whole_story") == "on":
@@ -506,6 +545,30 @@ async def queue_bulk(request: Request, user: UserInfo = editor) -> Response:
     except (ValueError, curation.CurationError) as exc:
         return redirect(back, err=str(exc))
     return redirect(back, ok=f"{messages_zh.name(form.get('action'), 'action')}:{n} 篇")
+
+
+def _article_ids(values: list) -> list[int]:
+    """The ticked article ids of a bulk form; a tampered value is a message, not a 500
+    (an id past the id column would overflow the database driver)."""
+    ids = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            continue
+        if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+            raise curation.CurationError(f"选中的文章编号“{text[:40]}”无效,请刷新审核队列后重新勾选")
+        ids.append(int(text))
+    return ids
+
+
+def _position(text: str) -> int | None:
+    """A rule's position typed in the form: empty (last) or a whole number the column holds."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"-?\d{1,9}", text):
+        raise rules.RuleError(f"位置“{text[:40]}”不是有效的整数:请填写 1 到 999999999 之间的整数,或留空放在最后")
+    return int(text)
 
 
 @router.post("/articles/{article_id}/decide")
@@ -520,9 +583,17 @@ async def article_decide(request: Request, article_id: IdPath, user: UserInfo = 
     return redirect(back, ok=f"#{article_id} 已{messages_zh.name(form.get('action'), 'action')}")
 
 
+TITLE_MAX, SUMMARY_MAX = 300, 2000  # as the article page's form says
+
+
 @router.post("/articles/{article_id}/edit")
 def article_edit(request: Request, article_id: IdPath, title: str = Form(""), summary: str = Form(""),
                  user: UserInfo = editor) -> Response:
+    # the form's maxlength, enforced here too (a script or an old page is not held by it)
+    for label, value, cap in (("标题", title, TITLE_MAX), ("摘要", summary, SUMMARY_MAX)):
+        if len(value.strip()) > cap:
+            return redirect(f"/console/articles/{article_id}",
+                            err=f"{label}有 {len(value.strip())} 个字,最多 {cap} 个字,请缩短后再保存")
     try:
         curation.edit(_engine(request), article_id, user.name, title=title or None, summary=summary or None)
     except curation.CurationError as exc:
@@ -543,7 +614,7 @@ def rule_create(request: Request, name: str = Form(""), condition: str = Form(""
                 user: UserInfo = editor) -> Response:
     try:
         rules.add_rule(_engine(request), name.strip(), condition, action, user.name,
-                       position=int(position) if position.strip() else None)
+                       position=_position(position))
     except (rules.RuleError, ValueError) as exc:
         return render(request, "rules.html", status_code=400, rules=rules.list_rules(_engine(request)),
                       actions=rules.ACTIONS, preview=None, error=str(exc),
@@ -564,7 +635,7 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
             rules.update_rule(engine, name, user.name, enabled=op == "enable")
         else:
             rules.update_rule(engine, name, user.name, condition=condition or None, action=action or None,
-                              position=int(position) if position.strip() else None)
+                              position=_position(position))
     except (rules.RuleError, ValueError) as exc:
         if op == "edit":  # the row keeps the condition the editor typed
             return render(request, "rules.html", status_code=400, rules=rules.list_rules(engine),
@@ -670,13 +741,31 @@ def settings_save(request: Request, allowed_networks: str = Form(""), require_re
 
 def install_not_found_page(app) -> None:  # noqa: ANN001
     """A path under /console/ that no route answers gets the console's Chinese 404 page, not
-    the API's JSON body (other paths keep FastAPI's answer)."""
-    from fastapi.exception_handlers import http_exception_handler
+    the API's JSON body; a public-site address that is unknown or malformed (/articles/abc/,
+    /search/?page=0) gets the site's Chinese page. /api/ keeps FastAPI's JSON answers."""
+    from fastapi.exception_handlers import (
+        http_exception_handler,
+        request_validation_exception_handler,
+    )
     from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from daihuo.web.site.router import error_page
+
+    def public(path: str) -> bool:  # the site's pages: not the JSON API, its docs or schema
+        return not path.startswith(("/api/", "/openapi.json", PREFIX + "/")) and path not in ("/api", PREFIX)
 
     async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(PREFIX + "/") and exc.status_code == 404:
             return render(request, "error.html", status_code=404, detail="页面不存在")
+        if public(request.url.path) and exc.status_code == 404 and request.method in ("GET", "HEAD"):
+            return error_page(request, 404)  # the site's Chinese page, not {"detail": "Not Found"}
         return await http_exception_handler(request, exc)
 
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if public(request.url.path) and request.method in ("GET", "HEAD"):
+            locs = [e.get("loc", ()) for e in exc.errors()]
+            return error_page(request, 422, str(locs[0][-1]) if locs and locs[0] else None)
+        return await request_validation_exception_handler(request, exc)
+
     app.add_exception_handler(StarletteHTTPException, not_found)
+    app.add_exception_handler(RequestValidationError, bad_request)

@@ -35,10 +35,14 @@ def runs_page(request: Request, source: str | None = None, status: str | None = 
               page: int = Query(1, ge=1, le=10_000), user=editor) -> Response:  # noqa: ANN001
     per = 50
     page = max(page, 1)
-    items = runs.list_runs(_engine(request), source=source or None,
-                           status=status if status in STATUSES else None,
-                           limit=per + 1, offset=(page - 1) * per)
-    return render(request, "runs.html", runs=items[:per], more=len(items) > per, page=page,
+    from daihuo.web.console.pages import filter_problem
+
+    err = filter_problem(_engine(request), source=source)  # a typo: say so, not an empty list
+    if status and status not in STATUSES:
+        err = f"状态只能是 {'、'.join(f'{s}({STATUS_NAMES[s]})' for s in STATUSES)}"
+    items = [] if err else runs.list_runs(_engine(request), source=source or None, status=status or None,
+                                          limit=per + 1, offset=(page - 1) * per)
+    return render(request, "runs.html", status_code=400 if err else 200, err=err, runs=items[:per], more=len(items) > per, page=page,
                   source=source or "", status=status or "", statuses=STATUSES, names=STATUS_NAMES,
                   live=any(r["status"] == "running" for r in items))
 

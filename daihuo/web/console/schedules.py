@@ -46,7 +46,10 @@ def _page(request: Request, source: str | None = None, *, status_code: int = 200
 
 @router.get("/schedules")
 def schedules_page(request: Request, source: str | None = None, user=editor) -> Response:  # noqa: ANN001
-    return _page(request, source)
+    from daihuo.web.console.pages import filter_problem
+
+    problem = filter_problem(_engine(request), source=source)  # a typo: say so, not an empty list
+    return _page(request, source, status_code=400 if problem else 200, error=problem)
 
 
 @router.post("/schedules")

@@ -146,3 +146,7 @@ class Renderer:
     def not_found(self, path: str) -> str:
         return self._render("message.html", path, heading="页面不存在",
                             text="这篇文章不存在、尚未发布或已撤下。")
+
+    def message(self, path: str, heading: str, text: str) -> str:
+        """A page that only says something (an error a reader can fix)."""
+        return self._render("message.html", path, heading=heading, text=text)

@@ -221,3 +221,21 @@ def search_page(request: Request, q: str = Query("", max_length=2000),
 
 
 _add_routes()
+
+
+# what a reader can do about a bad parameter in a site address, by parameter
+_BAD_PARAM = {"q": "检索词最多 2000 个字,请缩短后再搜索。",
+              "page": "页码要写成 1 及以上的整数。",
+              "article_id": "文章地址里的编号要是数字,例如 /articles/123/。",
+              "part": "站点地图的编号要是数字,请从 /sitemap.xml 进入。"}
+
+
+def error_page(request: Request, status: int, loc: str | None = None) -> Response:
+    """The site's answer to an address it cannot serve, in Chinese and in HTML like every
+    other page: 404 (no such page) or 422 (a malformed parameter, said which and how)."""
+    site = _Site(request)
+    if status == 404:
+        return _not_found(site, request)
+    text = _BAD_PARAM.get(loc or "", "地址里的参数有误,请检查地址,或从首页重新进入。")
+    return HTMLResponse(site.render.message(request.url.path, "地址有误", text), status_code=status,
+                        headers={"Cache-Control": "no-store"})

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from daihuo.analysis.query_terms import query_terms
+from daihuo.web.console import messages_zh
 from editorial.published import PUBLIC_STATUSES, published_summaries
 from storage.search import QueryError, SearchRequest, search
 
@@ -36,7 +37,7 @@ def site_search(engine: Engine, query: str, now: datetime, page: int = 1, per_pa
             query=query, page=page, per_page=per_page, collapse=True, facets=False, snippets=True,
             now=now, live_at=now, live_statuses=PUBLIC_STATUSES), query_terms)
     except QueryError as exc:
-        out.error = str(exc)
+        out.error = messages_zh.error(exc)  # the site speaks Chinese, like the console
         return out
     # collapsed by the search: one hit per story, its canonical report when that matched
     items = {item["id"]: item for item in published_summaries(engine, [h.id for h in result.hits], now)}
