@@ -39,6 +39,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
+from crawlers import guardproxy
 from nlp.urlpatterns import url_class
 
 log = logging.getLogger(__name__)
@@ -120,11 +121,15 @@ def render_settings(settings, src):  # noqa: ANN001, ANN201
                                 "https": handler}, priority="spider")
     s.set("DAIHUO_RENDER", mode, priority="spider")
     s.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="spider")
+    # every connection of the browser goes through the network guard's proxy (started and fed
+    # the policy by the crawl's NetGuardMiddleware; until then it refuses connections)
+    guard = guardproxy.bind()
+    s.set("DAIHUO_BROWSER_GUARD_PORT", guard.port, priority="spider")
     s.set("PLAYWRIGHT_LAUNCH_OPTIONS", {
         "executable_path": chromium_path(), "headless": True,
         "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-extensions"]}, priority="spider")
+                 "--disable-extensions", *guardproxy.browser_args(guard)]}, priority="spider")
     s.set("PLAYWRIGHT_MAX_CONTEXTS", 1, priority="spider")
     s.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", max(1, src.concurrency), priority="spider")
     s.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", s.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000,
@@ -178,6 +183,7 @@ class RenderMiddleware:
                         "fetched plainly", self.mode)
             raise NotConfigured
         self.stats = crawler.stats
+        self.guard = guardproxy.PROXIES.get(crawler.settings.getint("DAIHUO_BROWSER_GUARD_PORT"))
         self.decisions: dict[str, bool] = {}  # URL class -> render?
         crawler.signals.connect(self._spaced_from_now, signal=signals.response_downloaded)
 
@@ -211,6 +217,12 @@ class RenderMiddleware:
             self.stats.inc_value("daihuo/render/rendered")
 
     def process_response(self, request: Request, response: Response, spider=None):  # noqa: ANN001, ANN201
+        if request.meta.get(_MODE_META) == "rendered":
+            refused = guardproxy.refusal_reason(
+                (response.headers.get(guardproxy.HEADER) or b"").decode("latin-1"), self.guard)
+            if refused:  # the navigation (or a redirect hop of it) was refused: a failed fetch
+                return self.process_exception(request, RenderFailed(
+                    f"the network guard refused {response.url} ({refused})"))
         probe = request.meta.get(_PROBE)
         if probe is not None:
             return self._decide(request, response, probe)
