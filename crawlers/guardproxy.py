@@ -14,7 +14,10 @@ A tunnel carries TLS end to end: the certificate is still checked against the na
 A refused request is answered ``403`` with the ``X-Daihuo-Netguard`` header (a plain http
 request: the page sees it as the response; crawlers/rendering.py turns a refused navigation
 into a failed fetch) or a failed tunnel (https: Chromium reports a network error), and is
-reported through ``on_refused`` (the middleware counts it in the stats).
+reported through ``on_refused`` (the middleware counts it in the stats). A host that does not
+resolve or answer is no refusal: it gets a ``502`` marked ``unreachable`` the same way (the
+proxy's own answer is never taken for the site's page), and is not counted; Chromium's own
+background requests (component updates, account checks) land there on an offline machine.
 
 Why a proxy of our own and not a route in the page (Playwright's ``page.route``): routes do
 not see redirect hops, service workers or WebSockets, and a route that continues a request
@@ -39,6 +42,8 @@ from editorial.network_policy import AddressRefused, IPNetwork, Resolver
 log = logging.getLogger(__name__)
 
 HEADER = "X-Daihuo-Netguard"
+#: the reason the proxy's answers give when the site, not the guard, failed the request
+UNREACHABLE = "unreachable"
 _HEAD_LIMIT = 64 * 1024  # a request or response head larger than this is not a browser's
 #: port -> the proxy bound for a crawl's browser: settings carry the port (they are deep-copied,
 #: a socket is not), the crawl's NetGuardMiddleware finds the proxy here and starts it
@@ -127,7 +132,12 @@ class GuardProxy:
                 addrs = cached[1]
             else:
                 loop = asyncio.get_running_loop()
-                addrs = await loop.run_in_executor(None, self.resolver, host)
+                try:
+                    addrs = await loop.run_in_executor(None, self.resolver, host)
+                except AddressRefused:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any resolver failure: no address
+                    raise AddressRefused(f"host {host!r} does not resolve ({exc})", "unresolvable") from None
                 if len(self._dns) > 10_000:  # a bound, not a tuning
                     self._dns.clear()
                 self._dns[host] = (time.monotonic(), addrs)
@@ -159,6 +169,8 @@ class GuardProxy:
                 await self._forward(method, target, version, rest, reader, writer)
         except (ConnectionError, OSError, asyncio.CancelledError):
             pass
+        except Exception:  # noqa: BLE001 - one broken exchange must not stop the proxy
+            log.exception("network guard proxy: a request failed")
         finally:
             writer.close()
 
@@ -176,6 +188,10 @@ class GuardProxy:
         try:
             address = await self.checked(host)
         except AddressRefused as exc:
+            if exc.reason == "unresolvable":  # no address, nothing refused: a failed fetch, as
+                log.debug("browser: %s", exc)  # Chromium's own lookup would have failed
+                await self._answer(writer, 502, str(exc), UNREACHABLE)
+                return None
             self._refused(url, exc)
             await self._answer(writer, 403, f"network guard: {exc}", exc.reason)
             return None
@@ -183,7 +199,8 @@ class GuardProxy:
             return await asyncio.wait_for(asyncio.open_connection(address, port, limit=_HEAD_LIMIT),
                                           self.connect_timeout)
         except (OSError, TimeoutError) as exc:
-            await self._answer(writer, 502, f"cannot connect to {host}:{port} ({type(exc).__name__})")
+            await self._answer(writer, 502, f"cannot connect to {host}:{port} ({type(exc).__name__})",
+                               UNREACHABLE)
             return None
 
     async def _tunnel(self, target: str, reader: asyncio.StreamReader,
@@ -230,7 +247,7 @@ class GuardProxy:
             response_head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), self.idle_timeout)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             up_writer.close()
-            await self._answer(writer, 502, f"no answer from {host}:{port}")
+            await self._answer(writer, 502, f"no answer from {host}:{port}", UNREACHABLE)
             return
         status_line, _, rest = response_head.partition(b"\r\n")
         writer.write(status_line + b"\r\n" + _without_hop_headers(rest) + b"Connection: close\r\n\r\n")

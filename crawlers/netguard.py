@@ -13,6 +13,18 @@ revocation applies to the next requests) plus ``DAIHUO_ALLOWED_NETWORKS`` (envir
 Scrapy setting: the operator's, e.g. the demo's own server). A refusal raises
 ``NetGuardRefused`` (an IgnoreRequest carrying the URL and the reason) and is counted in
 the stats as ``daihuo/netguard/refused/<reason>``.
+
+What the middleware cannot see is what a browser does with a page it renders (sources with
+``render``): redirects Chromium follows, the page's scripts, XHR/fetch, iframes and
+WebSockets, and Chromium's own DNS. Those connections go through the browser's proxy
+(crawlers/guardproxy.py), which applies the same policy to each and connects to the checked
+address (taking this middleware's pin for a host it already checked); this middleware
+starts it for the crawl, hands it the allowed networks as they are re-read and counts its
+refusals as above, plus ``daihuo/netguard/browser_refused``.
+
+Not covered here: connections made outside the crawl (test extraction and webhooks use
+daihuo/runs/pinned_http.py; source validation resolves names itself), and distributed
+workers, which do not render.
 """
 
 from __future__ import annotations

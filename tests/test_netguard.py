@@ -287,6 +287,9 @@ def test_browser_proxy_connects_only_to_checked_addresses(canary):
                 assert head.startswith("HTTP/1.1 403"), (raw, head)
                 value = head.split(guardproxy.HEADER + ": ", 1)[1].split("\r\n")[0]
                 assert guardproxy.refusal_reason(value, proxy) in ("loopback", "scheme")
+            # a name that does not resolve: no refusal, but the proxy's answer is marked as its own
+            head = ask(proxy.port, b"GET http://nowhere.test/ HTTP/1.1\r\n\r\n").partition(b"\r\n\r\n")[0]
+            assert head.startswith(b"HTTP/1.1 502") and f"{proxy.token} {guardproxy.UNREACHABLE}".encode() in head
             # a site's own header with that name is not the guard's refusal
             assert guardproxy.refusal_reason("0123456789abcdef loopback", proxy) is None
         finally:
