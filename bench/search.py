@@ -46,10 +46,15 @@ from sqlalchemy import text  # noqa: E402
 import bench.capped_fts5_search as capped_mod  # noqa: E402
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
-from pipelines.storing import open_store  # noqa: E402
+from daihuo.system import System  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.search import SearchRequest  # noqa: E402
 from storage.store import Store  # noqa: E402
+
+
+def open_store(url: str) -> Store:
+    """The store as every entry point opens it (daihuo.system): reposts clustered at insert."""
+    return System.from_env(database_url=url).store()
 
 BATCH = 1000
 NICE = 10  # generation and segmentation yield the CPU to Store.write, the one serial stage
