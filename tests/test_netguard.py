@@ -277,6 +277,10 @@ def test_browser_proxy_connects_only_to_checked_addresses(canary):
                 assert b" 200 " in head.split(b"\r\n")[0] and body == "<p>允许的页面</p>".encode(), got
                 # one request per connection: the browser must not send another host's here
                 assert b"Connection: close" in head and guardproxy.HEADER.encode() not in head
+            # a tunnel (https, wss) to an allowed name relays to the checked address
+            got = ask(proxy.port, f"CONNECT site.test:{site.port} HTTP/1.1\r\nHost: site.test:{site.port}\r\n\r\n"
+                                  f"GET /tunnelled HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n".encode())
+            assert got.startswith(b"HTTP/1.1 200 Connection established") and b"not here" in got
             assert asked == ["site.test"]  # resolved once; the pinned name not at all
             internal = [f"GET {canary.url('/xhr')} HTTP/1.1\r\nHost: 127.0.0.2\r\n\r\n",
                         f"GET http://twofaced.test:{canary.port}/ HTTP/1.1\r\nHost: twofaced.test\r\n\r\n",
@@ -295,7 +299,7 @@ def test_browser_proxy_connects_only_to_checked_addresses(canary):
         finally:
             proxy.stop()
     assert [reason for _, reason in refused] == ["loopback", "loopback", "loopback", "scheme"]
-    assert canary.hits == [] and site.hits == ["/", "/", "/"]
+    assert canary.hits == [] and site.hits == ["/", "/", "/", "/tunnelled"]
 
 
 @pytest.mark.slow
