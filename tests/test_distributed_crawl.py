@@ -146,13 +146,10 @@ class Crawl:
 
     def __init__(self, tmp: Path, site, base_url: str, redis_url: str, prefix: str,  # noqa: ANN001
                  db_url: str, delay: float) -> None:
-        from daihuo.demo.demo_server import registry_toml
+        from daihuo.demo.demo_server import registry_toml, site_source
 
         self.site, self.tmp = site, tmp
-        src = {"name": "syn", "kind": "news", "start_urls": [f"{base_url}/"],
-               "allowed_domains": ["127.0.0.1"], "follow": [r"/list_\d+\.html$"],
-               "articles": [r"/news/\d+\.html$"], "delay": delay, "concurrency": 8,
-               "autothrottle": False}
+        src = site_source("syn", base_url, delay=delay, concurrency=8)
         reg = tmp / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(tmp / "home"),
