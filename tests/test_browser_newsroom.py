@@ -75,6 +75,13 @@ def _login(browser, base: str, name: str):  # noqa: ANN001, ANN202
     return console_login(browser, base, name, PW, accept_dialogs=True)
 
 
+def _finish(ctx, page, errors: list[str], shot: str) -> None:  # noqa: ANN001
+    """A screenshot for the artifacts, no script error on the way, the context closed."""
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    assert errors == []
+    ctx.close()
+
+
 def _run_id(page) -> int:  # noqa: ANN001
     m = re.search(r"/console/runs/(\d+)", page.url)
     assert m, page.url
@@ -103,9 +110,7 @@ def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
     page.goto(f"{base}/console/sources/demo-news/history")
     assert page.locator("svg.history-chart rect.fetched").count() >= 1
     assert page.locator(f"table.history-table tr[data-run='{run_id}']").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "newsroom-run-history.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-run-history")
 
 
 def test_a_failing_source_shows_on_the_dashboard(served, browser):
@@ -127,8 +132,7 @@ def test_a_failing_source_shows_on_the_dashboard(served, browser):
     failed = page.locator("table.failures tbody tr")
     assert failed.count() >= 1 and "/" in failed.first.locator("td.url").inner_text()
     assert page.locator("a[download]").count() == 1
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-failed-run")
 
 
 def test_admin_adds_and_tests_a_webhook(served, browser):
@@ -150,9 +154,7 @@ def test_admin_adds_and_tests_a_webhook(served, browser):
         assert len(rx.posts) == 1 and rx.posts[0]["json"]["msgtype"] == "markdown"
         delivery = page.locator("table.deliveries tr[data-delivery]")
         assert delivery.count() == 1 and "成功" in delivery.inner_text() and "测试" in delivery.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "newsroom-webhooks.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-webhooks")
 
 
 def test_an_impossible_cron_is_refused_in_chinese(served, browser):
@@ -175,9 +177,7 @@ def test_an_impossible_cron_is_refused_in_chinese(served, browser):
             'X-CSRF-Token': csrf}, body: JSON.stringify({source: 'news-b', cron: '0 9 31 2 *'})});
         return r.status; }""")
     assert code == 422
-    page.screenshot(path=str(ARTIFACTS / "newsroom-cron-refused.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-cron-refused")
 
 
 def test_a_story_approved_with_its_reposts_is_one_entry_on_home(served, browser):
@@ -204,6 +204,4 @@ def test_a_story_approved_with_its_reposts_is_one_entry_on_home(served, browser)
     hrefs = [a.get_attribute("href") for a in site.locator("main a[href^='/articles/']").all()]
     shown = {h for h in hrefs if h in (f"/articles/{original}/", f"/articles/{repost}/")}
     assert shown == {f"/articles/{original}/"}, hrefs
-    site.screenshot(path=str(ARTIFACTS / "newsroom-home-one-story.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, site, errors, "newsroom-home-one-story")
