@@ -88,13 +88,18 @@ def _run_id(page) -> int:  # noqa: ANN001
     return int(m.group(1))
 
 
+def _run_now(page, url: str, button: str) -> int:  # noqa: ANN001
+    """Press a run-now ``button`` on the page at ``url``; the new run's id (its page opened)."""
+    page.goto(url)
+    page.click(button)
+    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
+    return _run_id(page)
+
+
 def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
     base, engine, _ids = served
     ctx, page, errors = _login(browser, base, "editor1")
-    page.goto(f"{base}/console/sources/demo-news")
-    page.click("#run-now")
-    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
-    run_id = _run_id(page)
+    run_id = _run_now(page, f"{base}/console/sources/demo-news", "#run-now")
     assert "已开始运行" in page.locator("p.flash.ok").inner_text()
     assert page.locator("#run").get_attribute("data-status") == "running"
     run = runs.get_run(engine, run_id)
@@ -116,10 +121,7 @@ def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
 def test_a_failing_source_shows_on_the_dashboard(served, browser):
     base, engine, _ids = served
     ctx, page, errors = _login(browser, base, "editor1")
-    page.goto(f"{base}/console/sources")
-    page.click("tr[data-source=dead-news] button[data-action=run]")
-    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
-    run_id = _run_id(page)
+    run_id = _run_now(page, f"{base}/console/sources", "tr[data-source=dead-news] button[data-action=run]")
     until(lambda: page.locator("#run").get_attribute("data-status") != "running", 90)
     page.goto(f"{base}/console/")
     row = page.locator(f"table.problem-runs tr[data-run='{run_id}']")
