@@ -15,7 +15,6 @@ Usage: PYTHONPATH=. python bench/bylines.py [--errors]
 
 from __future__ import annotations
 
-import argparse
 import html as htmllib
 import json
 import re
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from leave_site_out import PRF, leave_site_out  # noqa: E402
+from leave_site_out import PRF, leave_site_out, quality_args  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 LABELS = ROOT / "bench" / "data" / "bylines_labels.jsonl"
@@ -80,11 +79,7 @@ def score_one(gold: dict, pred: dict) -> dict[str, PRF]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--errors", action="store_true", help="list every page with a mistake")
-    args = ap.parse_args()
-    if not (SHARED / "bench" / "extraction").exists():
-        sys.exit(f"no evaluation data at {SHARED} (../shared is not part of a clone): nothing to score")
+    args = quality_args(SHARED, "list every page with a mistake")
     labels = load_labels()
     pages = {lab["page"]: page_html(lab["page"]) for lab in labels}
     cache: dict[tuple, dict] = {}

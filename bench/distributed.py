@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 def crawl(pages: int, workers: int, delay: float, redis_url: str, db: str | None,
           tmp: Path) -> dict:
-    from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml
+    from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml, site_source
 
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     site = DemoSite(synthetic=pages)
@@ -49,10 +49,7 @@ def crawl(pages: int, workers: int, delay: float, redis_url: str, db: str | None
         db = f"{db}{'&' if '?' in db else '?'}options=-csearch_path%3D{schema}"
     db = db or f"sqlite:///{run_dir / 'store.sqlite'}"
     with DemoServer(site) as srv:
-        src = {"name": "bench", "kind": "news", "start_urls": [f"{srv.base_url}/"],
-               "allowed_domains": ["127.0.0.1"], "follow": [r"/list_\d+\.html$"],
-               "articles": [r"/news/\d+\.html$"], "delay": delay, "concurrency": 8,
-               "autothrottle": False}
+        src = site_source("bench", srv.base_url, delay=delay, concurrency=8)
         reg = run_dir / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(REPO), "DAIHUO_HOME": str(run_dir / "home"),

@@ -22,7 +22,6 @@ Usage: PYTHONPATH=. python bench/entities.py [--errors]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -35,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bylines import SHARED, page_html  # noqa: E402
-from leave_site_out import PRF, leave_site_out  # noqa: E402
+from leave_site_out import PRF, leave_site_out, quality_args  # noqa: E402
 
 LABELS = ROOT / "bench" / "data" / "entity_labels.jsonl"
 SETTINGS = [("lexicon",), ("lexicon", "role"), ("lexicon", "role", "suffix"),
@@ -108,11 +107,7 @@ def score(items, tags, evidence: tuple[str, ...], with_guesses: bool = False) ->
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--errors", action="store_true")
-    args = ap.parse_args()
-    if not (SHARED / "bench" / "extraction").exists():
-        sys.exit(f"no evaluation data at {SHARED} (../shared is not part of a clone): nothing to score")
+    args = quality_args(SHARED)
     items = load()
     pages = sorted({it["page"] for it in items})
     tags, per, _chars = tag_pages(pages)

@@ -9,9 +9,12 @@ pooled. That pooled figure is the one that predicts a site we have never seen.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 SHARED_README = "../shared is not part of a clone: this bench needs the evaluation data there"
 
@@ -76,3 +79,14 @@ def leave_site_out(
         notes.append(f"  tune on half {k} ({len(tune)} items) -> setting {best!r}; "
                      f"held-out half {1 - k} ({len(test)} items, {n_sites} sites): {held.line()}")
     return pooled, notes
+
+
+def quality_args(shared: Path, errors_help: str = "list every item with a mistake") -> argparse.Namespace:
+    """The quality benches' command line (``--errors``); exits saying why when the evaluation
+    data under ``shared`` is missing (a clone has no ../shared)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--errors", action="store_true", help=errors_help)
+    args = ap.parse_args()
+    if not (shared / "bench" / "extraction").exists():
+        sys.exit(f"no evaluation data at {shared} (../shared is not part of a clone): nothing to score")
+    return args

@@ -22,7 +22,6 @@ Usage: PYTHONPATH=. python bench/platforms.py [--errors]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bylines import SHARED  # noqa: E402
-from leave_site_out import PRF, leave_site_out  # noqa: E402
+from leave_site_out import PRF, leave_site_out, quality_args  # noqa: E402
 
 LABELS = ROOT / "bench" / "data" / "platform_sentences.jsonl"
 #: labelled after the lexicon was edited, never used to edit it: the check on unseen text
@@ -78,11 +77,7 @@ def predict(text: str, window: int) -> set[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--errors", action="store_true")
-    args = ap.parse_args()
-    if not (SHARED / "bench" / "extraction").exists():
-        sys.exit(f"no evaluation data at {SHARED} (../shared is not part of a clone): nothing to score")
+    args = quality_args(SHARED)
     from nlp.tagging import lexicon
 
     rows = load()

@@ -109,7 +109,9 @@ def crawl(base: str, mode: str, concurrency: int, workdir: Path) -> dict:
         "articles = ['/(news|js|video|notice)/\\d+\\.html$']\ndelay = 0.0\n"
         f"concurrency = {concurrency}\nautothrottle = false\nrender = '{mode}'\n", encoding="utf-8")
     db = workdir / f"{mode}.sqlite"
-    env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{db}", "DAIHUO_HOME": str(workdir / "home")}
+    # the site is on 127.0.0.1: the network guard (the browser's proxy too) must allow it
+    env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{db}", "DAIHUO_HOME": str(workdir / "home"),
+           "DAIHUO_ALLOWED_NETWORKS": "127.0.0.1/32"}
     subprocess.run([sys.executable, "-m", "daihuo", "sources", "import", str(registry)], env=env,
                    check=True, capture_output=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

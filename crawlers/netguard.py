@@ -13,6 +13,18 @@ revocation applies to the next requests) plus ``DAIHUO_ALLOWED_NETWORKS`` (envir
 Scrapy setting: the operator's, e.g. the demo's own server). A refusal raises
 ``NetGuardRefused`` (an IgnoreRequest carrying the URL and the reason) and is counted in
 the stats as ``daihuo/netguard/refused/<reason>``.
+
+What the middleware cannot see is what a browser does with a page it renders (sources with
+``render``): redirects Chromium follows, the page's scripts, XHR/fetch, iframes and
+WebSockets, and Chromium's own DNS. Those connections go through the browser's proxy
+(crawlers/guardproxy.py), which applies the same policy to each and connects to the checked
+address (taking this middleware's pin for a host it already checked); this middleware
+starts it for the crawl, hands it the allowed networks as they are re-read and counts its
+refusals as above, plus ``daihuo/netguard/browser_refused``.
+
+Not covered here: connections made outside the crawl (test extraction and webhooks use
+daihuo/runs/pinned_http.py; source validation resolves names itself), and distributed
+workers, which do not render.
 """
 
 from __future__ import annotations
@@ -23,22 +35,24 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer, threads
+from twisted.internet import defer, task, threads
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
 
+from crawlers import guardproxy
 from editorial import network_policy as netpolicy
 from editorial.network_policy import AddressRefused, IPNetwork
 from pipelines.wiring import NoSystem, system_of
 
 log = logging.getLogger(__name__)
 STATS_PREFIX = "daihuo/netguard/refused"
+BROWSER_STATS = "daihuo/netguard/browser_refused"  # the refusals of the browser's proxy, also counted above
 SCHEMES = ("http", "https")
 
 #: host -> the address last checked for it; the resolver answers with it (module state: the
@@ -72,6 +86,14 @@ class NetGuardMiddleware:
         self.dns_ttl = s.getfloat("DAIHUO_NETGUARD_DNS_SECONDS", 60.0)
         self._allowed: tuple[float, list[IPNetwork]] = (-1e9, [])
         self._dns: dict[str, tuple[float, list[str]]] = {}
+        # the browser's proxy (crawlers/guardproxy.py), bound by render_settings for a
+        # rendering source: this guard feeds it the policy and counts its refusals
+        port = s.getint("DAIHUO_BROWSER_GUARD_PORT")
+        self.browser_guard = guardproxy.PROXIES.get(port) if port else None
+        self._refresh: task.LoopingCall | None = None
+        if self.browser_guard is not None:
+            crawler.signals.connect(self._start_browser_guard, signal=signals.spider_opened)
+            crawler.signals.connect(self._stop_browser_guard, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NetGuardMiddleware:
@@ -99,6 +121,35 @@ class NetGuardMiddleware:
             log.warning("network guard: cannot read the allowed networks (%s); "
                         "allowing only DAIHUO_ALLOWED_NETWORKS", type(exc).__name__)
             return []
+
+    # -- the browser's proxy ---------------------------------------------------------------------
+    def _start_browser_guard(self, spider: Spider | None = None) -> None:
+        from twisted.internet import reactor
+
+        guard = self.browser_guard
+        guard.pins = _pinned
+        guard.on_refused = lambda url, reason, detail: reactor.callFromThread(
+            self._count_browser_refusal, reason)
+        self._push_allowed()
+        guard.start()
+        # the admin's setting is read here, on the reactor, and handed over: the proxy's
+        # thread never touches the store
+        self._refresh = task.LoopingCall(self._push_allowed)
+        self._refresh.start(max(self.allowed_ttl, 0.5), now=False)
+
+    def _push_allowed(self) -> None:
+        self.browser_guard.allowed = list(self.allowed_networks())
+
+    def _stop_browser_guard(self, spider: Spider | None = None) -> None:
+        if self._refresh is not None and self._refresh.running:
+            self._refresh.stop()
+        guardproxy.PROXIES.pop(self.browser_guard.port, None)
+        self.browser_guard.stop()
+
+    def _count_browser_refusal(self, reason: str) -> None:
+        if self.stats is not None:
+            for key in (STATS_PREFIX, f"{STATS_PREFIX}/{reason}", BROWSER_STATS):
+                self.stats.inc_value(key)
 
     # -- one request -------------------------------------------------------------------------
     def _cached(self, host: str) -> list[str]:
@@ -143,6 +194,11 @@ class NetGuardMiddleware:
             self.stats.inc_value(f"{STATS_PREFIX}/{reason}")
         log.warning("network guard refused %s: %s", request.url, detail)
         raise NetGuardRefused(request.url, reason, detail)
+
+
+def _pinned(host: str) -> str | None:
+    with _PINS_LOCK:
+        return PINS.get(host)
 
 
 @implementer(IResolverSimple)

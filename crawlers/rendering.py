@@ -19,6 +19,20 @@ render is never a lost page: in ``auto`` the plain page is used; otherwise ``Ren
 with the reason reaches the request's errback, which stores it as a failed fetch
 (crawlers/fetch_failures.py).
 
+The network guard applies to the browser too: Chromium is launched with every connection sent
+through the guard's proxy (crawlers/guardproxy.py: loopback included, and a resolver that
+finds no name, so nothing reaches the network around it). The main navigation, each redirect
+hop the browser follows, sub-requests, iframes and WebSockets are each resolved once by the
+proxy, checked against the allowed networks and connected to the checked address. A refused
+sub-request simply fails inside the page; a refused navigation (a redirect to an internal
+address) is a ``RenderFailed`` naming the refused URL over plain http, and Chromium's tunnel
+error over https (the proxy answers a CONNECT, not a page); either way a failed fetch, and
+counted in ``daihuo/netguard/refused/<reason>``. ``abort_request`` stays in front of it: it
+is scope and politeness (what the page may ask for), the proxy is the guard (where any
+connection may go). Not covered: UDP is not proxied, so QUIC and WebRTC's non-proxied UDP are
+switched off rather than guarded; a page's service worker and Chromium's own background
+requests are guarded like the rest (offline they merely fail, uncounted).
+
 scrapy-playwright and Chromium are needed only by runs that have a rendering source:
 ``render_settings`` refuses such a run with what to install when either is missing.
 """
@@ -39,6 +53,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
+from crawlers import guardproxy
 from nlp.urlpatterns import url_class
 
 log = logging.getLogger(__name__)
@@ -92,8 +107,9 @@ def check_sources(sources) -> None:  # noqa: ANN001
 
 def abort_request_for(domains: list[str]) -> Callable[[object], bool]:
     """The browser's sub-request filter for one source (PLAYWRIGHT_ABORT_REQUEST): no
-    images/media/fonts, nothing off the source's domains. Kept as one small function so a
-    network guard can add its own check here."""
+    images/media/fonts, nothing off the source's domains. Scope, not the network guard:
+    names are not addresses, and routes never see redirect hops; every connection the
+    browser makes passes the guard's proxy as well (crawlers/guardproxy.py)."""
     allowed = [d.lower().lstrip(".") for d in domains]
 
     def abort(request) -> bool:  # noqa: ANN001
@@ -120,11 +136,16 @@ def render_settings(settings, src):  # noqa: ANN001, ANN201
                                 "https": handler}, priority="spider")
     s.set("DAIHUO_RENDER", mode, priority="spider")
     s.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="spider")
+    # every connection of the browser goes through the network guard's proxy (started and fed
+    # the policy by the crawl's NetGuardMiddleware; until then it refuses connections)
+    # (the settings pass through here twice, as a copy and as the crawler's: one proxy)
+    guard = guardproxy.PROXIES.get(s.getint("DAIHUO_BROWSER_GUARD_PORT")) or guardproxy.bind()
+    s.set("DAIHUO_BROWSER_GUARD_PORT", guard.port, priority="spider")
     s.set("PLAYWRIGHT_LAUNCH_OPTIONS", {
         "executable_path": chromium_path(), "headless": True,
         "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-extensions"]}, priority="spider")
+                 "--disable-extensions", *guardproxy.browser_args(guard)]}, priority="spider")
     s.set("PLAYWRIGHT_MAX_CONTEXTS", 1, priority="spider")
     s.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", max(1, src.concurrency), priority="spider")
     s.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", s.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000,
@@ -178,6 +199,7 @@ class RenderMiddleware:
                         "fetched plainly", self.mode)
             raise NotConfigured
         self.stats = crawler.stats
+        self.guard = guardproxy.PROXIES.get(crawler.settings.getint("DAIHUO_BROWSER_GUARD_PORT"))
         self.decisions: dict[str, bool] = {}  # URL class -> render?
         crawler.signals.connect(self._spaced_from_now, signal=signals.response_downloaded)
 
@@ -211,6 +233,13 @@ class RenderMiddleware:
             self.stats.inc_value("daihuo/render/rendered")
 
     def process_response(self, request: Request, response: Response, spider=None):  # noqa: ANN001, ANN201
+        if request.meta.get(_MODE_META) == "rendered":
+            refused = guardproxy.refusal_reason(
+                (response.headers.get(guardproxy.HEADER) or b"").decode("latin-1"), self.guard)
+            if refused:  # the proxy's answer, not the site's page: the fetch failed
+                why = (f"the browser could not reach {response.url}" if refused == guardproxy.UNREACHABLE
+                       else f"the network guard refused {response.url} ({refused})")
+                return self.process_exception(request, RenderFailed(why))
         probe = request.meta.get(_PROBE)
         if probe is not None:
             return self._decide(request, response, probe)

@@ -73,3 +73,48 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def daihuo_home(path: Path) -> Iterator[Path]:
+    """DAIHUO_HOME set to ``path`` for a module's served app (run logs, spool), then restored."""
+    old = os.environ.get("DAIHUO_HOME")
+    os.environ["DAIHUO_HOME"] = str(path)
+    try:
+        yield path
+    finally:
+        if old is None:
+            os.environ.pop("DAIHUO_HOME", None)
+        else:
+            os.environ["DAIHUO_HOME"] = old
+
+
+def console_login(browser, base: str, name: str, password: str, *, accept_dialogs: bool = False):  # noqa: ANN001, ANN201
+    """A new zh-CN browser context logged into the console as ``name``: (context, page, page
+    errors). With ``accept_dialogs`` every confirm() is answered yes."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if accept_dialogs:
+        page.on("dialog", lambda d: d.accept())
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("section.login button[type=submit]")
+    page.wait_for_load_state()
+    assert "/console/login" not in page.url
+    return ctx, page, errors
+
+
+def until(cond, timeout: float) -> None:  # noqa: ANN001
+    """Poll ``cond`` (a page may be reloading: errors count as not yet) until it holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return
+        except Exception:  # noqa: BLE001 - the page is reloading
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out")

@@ -1,5 +1,5 @@
-"""Tiny local HTTP servers for the network-guard tests: ``Canary`` (on 127.0.0.2, an
-internal address nobody allowed) counts every request it gets; ``Pages`` (on 127.0.0.1)
+"""Tiny local HTTP servers for the network-guard tests: ``Canary`` (on 127.0.0.2 unless told,
+an internal address nobody allowed) counts every request it gets; ``Pages`` (on 127.0.0.1)
 serves a fixed map of paths to (status, headers, body)."""
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ class Pages(BackgroundServer):
 class Canary(Pages):
     """Answers every path with a page worth storing, so a fetch would show in the store."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.2") -> None:
         body = ("<html><head><title>内部机密页面</title></head><body><article><h1>内部机密页面</h1>"
                 + "<p>这是一段只应在内网看到的文字，用来检验爬虫是否越界抓取了内部地址。</p>" * 8
                 + "</article></body></html>").encode()
-        super().__init__(host="127.0.0.2", port=port)
+        super().__init__(host=host, port=port)
         self.routes = _Always((200, {}, body))
 
 

@@ -90,3 +90,14 @@ def corpus(db_url):
     ids = load(store)
     yield store, ids
     store.close()
+
+
+@pytest.fixture
+def migrated_engine(db_url):
+    """An engine on a store migrated to the head revision (both backends, like db_url)."""
+    from storage.db import make_engine, migrate
+
+    eng = make_engine(db_url)
+    migrate(eng)
+    yield eng
+    eng.dispose()

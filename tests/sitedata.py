@@ -63,3 +63,18 @@ def make_store(url: str) -> tuple[Store, dict[str, int]]:
     outcomes = store.write([record(*a) for a in ARTICLES])
     assert all(o.status == "stored" for o in outcomes), outcomes
     return store, {o.url: o.article_id for o in outcomes}
+
+
+def page_record(url: str, *, published: datetime, platforms: list[str], title: str | None = None,
+                body: str | None = None, terms: tuple[str, str] = ("", "正文"),
+                fp: bytes | None = None, band_key: int = 1) -> PageRecord:
+    """One fetched article as the pipeline writes it (source "s"), tagged with ``platforms``;
+    ``fp`` puts it in the near-duplicate band ``band_key`` (same fp and key: one story)."""
+    art = ArticleRecord(url=url, canonical_url=url, title=title or url, published_at=published,
+                        body=body or f"正文 {url}", script="simplified", content_hash=url,
+                        title_terms=terms[0], body_terms=terms[1],
+                        tags=[TagRecord("platform", p, 1.0, 1) for p in platforms])
+    if fp:
+        art.fingerprint, art.band_keys = fp, [(0, band_key)]
+    return PageRecord(raw=RawRecord(url=url, status=200, fetched_at=published, html=b"", source="s"),
+                      article=art)

@@ -4,23 +4,19 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
+from sitedata import page_record
 
 from daihuo.web.app import create_app
-from storage.records import ArticleRecord, ListingRecord, PageRecord, RawRecord, TagRecord
+from storage.records import ListingRecord
 from storage.store import Store
 
 CN = timezone(timedelta(hours=8))
 T = datetime(2026, 3, 2, 10, 0, tzinfo=CN)
 
 
-def rec(url, title, body, terms, platforms, published=T, fp=None):
-    art = ArticleRecord(url=url, canonical_url=url, title=title, published_at=published, body=body,
-                        script="simplified", content_hash=url, title_terms=terms[0], body_terms=terms[1],
-                        tags=[TagRecord("platform", p, 1.0, 1) for p in platforms])
-    if fp:
-        art.fingerprint, art.band_keys = fp, [(0, 7)]
-    return PageRecord(raw=RawRecord(url=url, status=200, fetched_at=published, html=b"", source="s"),
-                      article=art)
+def rec(url, title, body, terms, platforms, published=T, fp=None):  # noqa: ANN001, ANN201
+    return page_record(url, title=title, body=body, terms=terms, platforms=platforms,
+                       published=published, fp=fp, band_key=7)
 
 
 @pytest.fixture

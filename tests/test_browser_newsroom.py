@@ -10,13 +10,19 @@ CI=true where it must run.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import time
 
 import pytest
-from browser import ARTIFACTS, chromium, require_browser, serve_app
+from browser import (
+    ARTIFACTS,
+    chromium,
+    console_login,
+    daihuo_home,
+    require_browser,
+    serve_app,
+    until,
+)
 from schedsupport import ConditionalDemoServer, add_demo_source
 from sitedata import make_store
 from webhook_receiver import Receiver
@@ -41,27 +47,22 @@ def served(tmp_path_factory):
     from daihuo.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("browser-newsroom")
-    old_home = os.environ.get("DAIHUO_HOME")
-    os.environ["DAIHUO_HOME"] = str(tmp / "home")
-    url = f"sqlite:///{tmp / 'newsroom.sqlite'}"
-    demo = ConditionalDemoServer().__enter__()
-    store, ids = make_store(url)  # news-a/b/c: an original and its repost are one story
-    add_demo_source(store, demo.base_url, concurrency=1, delay=0.3)  # slow enough to watch live
-    dead = f"http://127.0.0.1:{_dead_port()}"
-    add_demo_source(store, dead, name="dead-news", concurrency=1, delay=0.0,
-                    allowed_domains=["127.0.0.1"])
-    set_allowed_networks(store.engine, ["127.0.0.0/8"], "test")
-    create_user(store.engine, "editor1", PW, "editor")
-    create_user(store.engine, "admin1", PW, "admin")
-    app = create_app(url)
-    with serve_app(app) as base:
-        yield base, app.state.engine, ids
-    demo.__exit__(None, None, None)
-    store.close()
-    if old_home is None:
-        os.environ.pop("DAIHUO_HOME", None)
-    else:
-        os.environ["DAIHUO_HOME"] = old_home
+    with daihuo_home(tmp / "home"):  # run logs go here
+        url = f"sqlite:///{tmp / 'newsroom.sqlite'}"
+        demo = ConditionalDemoServer().__enter__()
+        store, ids = make_store(url)  # news-a/b/c: an original and its repost are one story
+        add_demo_source(store, demo.base_url, concurrency=1, delay=0.3)  # slow enough to watch live
+        dead = f"http://127.0.0.1:{_dead_port()}"
+        add_demo_source(store, dead, name="dead-news", concurrency=1, delay=0.0,
+                        allowed_domains=["127.0.0.1"])
+        set_allowed_networks(store.engine, ["127.0.0.0/8"], "test")
+        create_user(store.engine, "editor1", PW, "editor")
+        create_user(store.engine, "admin1", PW, "admin")
+        app = create_app(url)
+        with serve_app(app) as base:
+            yield base, app.state.engine, ids
+        demo.__exit__(None, None, None)
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,31 +71,15 @@ def browser(served):
         yield b
 
 
-def _login(browser, base: str, name: str):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: d.accept())
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PW)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
-    assert "/console/login" not in page.url
-    return ctx, page, errors
+def _login(browser, base: str, name: str):  # noqa: ANN001, ANN202
+    return console_login(browser, base, name, PW, accept_dialogs=True)
 
 
-def _until(cond, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if cond():
-                return
-        except Exception:  # noqa: BLE001 - the page is reloading
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+def _finish(ctx, page, errors: list[str], shot: str) -> None:  # noqa: ANN001
+    """A screenshot for the artifacts, no script error on the way, the context closed."""
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    assert errors == []
+    ctx.close()
 
 
 def _run_id(page) -> int:  # noqa: ANN001
@@ -103,21 +88,26 @@ def _run_id(page) -> int:  # noqa: ANN001
     return int(m.group(1))
 
 
+def _run_now(page, url: str, button: str) -> int:  # noqa: ANN001
+    """Press a run-now ``button`` on the page at ``url``; the new run's id (its page opened)."""
+    page.goto(url)
+    page.click(button)
+    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
+    return _run_id(page)
+
+
 def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
     base, engine, _ids = served
     ctx, page, errors = _login(browser, base, "editor1")
-    page.goto(f"{base}/console/sources/demo-news")
-    page.click("#run-now")
-    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
-    run_id = _run_id(page)
+    run_id = _run_now(page, f"{base}/console/sources/demo-news", "#run-now")
     assert "已开始运行" in page.locator("p.flash.ok").inner_text()
     assert page.locator("#run").get_attribute("data-status") == "running"
     run = runs.get_run(engine, run_id)
     assert run["trigger"] == "manual" and run["pid"]  # a run process of its own, like a schedule's
-    _until(lambda: int(page.locator("#run").get_attribute("data-live") or 0) >= 1
+    until(lambda: int(page.locator("#run").get_attribute("data-live") or 0) >= 1
            or page.locator("#run").get_attribute("data-status") != "running", 30)
     page.screenshot(path=str(ARTIFACTS / "newsroom-run-now-live.png"), full_page=True)
-    _until(lambda: page.locator("#run").get_attribute("data-status") in runs.COMPLETED, 90)
+    until(lambda: page.locator("#run").get_attribute("data-status") in runs.COMPLETED, 90)
     assert int(page.locator("[data-k=stored]").inner_text()) > 0
     assert page.locator("[data-k=status]").inner_text().startswith("完成")  # the demo has a dead link
     assert page.locator("a[download]").get_attribute("href") == f"/console/runs/{run_id}/log.txt"
@@ -125,19 +115,14 @@ def test_run_now_from_the_source_page_opens_a_live_run(served, browser):
     page.goto(f"{base}/console/sources/demo-news/history")
     assert page.locator("svg.history-chart rect.fetched").count() >= 1
     assert page.locator(f"table.history-table tr[data-run='{run_id}']").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "newsroom-run-history.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-run-history")
 
 
 def test_a_failing_source_shows_on_the_dashboard(served, browser):
     base, engine, _ids = served
     ctx, page, errors = _login(browser, base, "editor1")
-    page.goto(f"{base}/console/sources")
-    page.click("tr[data-source=dead-news] button[data-action=run]")
-    page.wait_for_url(re.compile(r".*/console/runs/\d+.*"))
-    run_id = _run_id(page)
-    _until(lambda: page.locator("#run").get_attribute("data-status") != "running", 90)
+    run_id = _run_now(page, f"{base}/console/sources", "tr[data-source=dead-news] button[data-action=run]")
+    until(lambda: page.locator("#run").get_attribute("data-status") != "running", 90)
     page.goto(f"{base}/console/")
     row = page.locator(f"table.problem-runs tr[data-run='{run_id}']")
     assert row.count() == 1 and "dead-news" in row.inner_text() and "失败" in row.inner_text()
@@ -149,8 +134,7 @@ def test_a_failing_source_shows_on_the_dashboard(served, browser):
     failed = page.locator("table.failures tbody tr")
     assert failed.count() >= 1 and "/" in failed.first.locator("td.url").inner_text()
     assert page.locator("a[download]").count() == 1
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-failed-run")
 
 
 def test_admin_adds_and_tests_a_webhook(served, browser):
@@ -172,9 +156,7 @@ def test_admin_adds_and_tests_a_webhook(served, browser):
         assert len(rx.posts) == 1 and rx.posts[0]["json"]["msgtype"] == "markdown"
         delivery = page.locator("table.deliveries tr[data-delivery]")
         assert delivery.count() == 1 and "成功" in delivery.inner_text() and "测试" in delivery.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "newsroom-webhooks.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-webhooks")
 
 
 def test_an_impossible_cron_is_refused_in_chinese(served, browser):
@@ -197,9 +179,7 @@ def test_an_impossible_cron_is_refused_in_chinese(served, browser):
             'X-CSRF-Token': csrf}, body: JSON.stringify({source: 'news-b', cron: '0 9 31 2 *'})});
         return r.status; }""")
     assert code == 422
-    page.screenshot(path=str(ARTIFACTS / "newsroom-cron-refused.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, page, errors, "newsroom-cron-refused")
 
 
 def test_a_story_approved_with_its_reposts_is_one_entry_on_home(served, browser):
@@ -226,6 +206,4 @@ def test_a_story_approved_with_its_reposts_is_one_entry_on_home(served, browser)
     hrefs = [a.get_attribute("href") for a in site.locator("main a[href^='/articles/']").all()]
     shown = {h for h in hrefs if h in (f"/articles/{original}/", f"/articles/{repost}/")}
     assert shown == {f"/articles/{original}/"}, hrefs
-    site.screenshot(path=str(ARTIFACTS / "newsroom-home-one-story.png"), full_page=True)
-    assert errors == []
-    ctx.close()
+    _finish(ctx, site, errors, "newsroom-home-one-story")

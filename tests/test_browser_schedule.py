@@ -10,12 +10,18 @@ without them, except under CI=true where it must run.
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import timedelta
 
 import pytest
-from browser import ARTIFACTS, chromium, require_browser, serve_app
+from browser import (
+    ARTIFACTS,
+    chromium,
+    console_login,
+    daihuo_home,
+    require_browser,
+    serve_app,
+    until,
+)
 from schedsupport import ConditionalDemoServer, add_demo_source
 
 from daihuo.runs import lifecycle as runs
@@ -46,23 +52,18 @@ def served(tmp_path_factory):
     from daihuo.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("browser-schedule")
-    old_home = os.environ.get("DAIHUO_HOME")
-    os.environ["DAIHUO_HOME"] = str(tmp / "home")  # run logs go here
-    url = f"sqlite:///{tmp / 'console.sqlite'}"
-    demo = ConditionalDemoServer().__enter__()
-    store = Store.open(url)
-    add_demo_source(store, demo.base_url, concurrency=1, delay=0.3)  # slow enough to watch live
-    create_user(store.engine, "editor1", PW, "editor")
-    create_user(store.engine, "analyst1", PW, "analyst")
-    app = create_app(url)
-    with serve_app(app) as base:
-        yield base, app.state.engine, url
-    demo.__exit__(None, None, None)
-    store.close()
-    if old_home is None:
-        os.environ.pop("DAIHUO_HOME", None)
-    else:
-        os.environ["DAIHUO_HOME"] = old_home
+    with daihuo_home(tmp / "home"):  # run logs go here
+        url = f"sqlite:///{tmp / 'console.sqlite'}"
+        demo = ConditionalDemoServer().__enter__()
+        store = Store.open(url)
+        add_demo_source(store, demo.base_url, concurrency=1, delay=0.3)  # slow enough to watch live
+        create_user(store.engine, "editor1", PW, "editor")
+        create_user(store.engine, "analyst1", PW, "analyst")
+        app = create_app(url)
+        with serve_app(app) as base:
+            yield base, app.state.engine, url
+        demo.__exit__(None, None, None)
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -71,30 +72,8 @@ def browser(served):
         yield b
 
 
-def _login(browser, base: str, name: str):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PW)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
-    assert "/console/login" not in page.url
-    return ctx, page, errors
-
-
-def _until(cond, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if cond():
-                return
-        except Exception:  # noqa: BLE001 - the page is reloading
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+def _login(browser, base: str, name: str):  # noqa: ANN001, ANN202
+    return console_login(browser, base, name, PW)
 
 
 def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
@@ -123,10 +102,10 @@ def test_editor_schedules_a_crawl_and_watches_the_run(served, browser):
     assert page.locator("#run").get_attribute("data-status") == "running"
     # the live view polls the run while it crawls, then reloads when it ends
     # (polled from Python: the console's CSP forbids the eval that wait_for_function uses)
-    _until(lambda: int(page.locator("#run").get_attribute("data-live") or 0) >= 1
+    until(lambda: int(page.locator("#run").get_attribute("data-live") or 0) >= 1
            or page.locator("#run").get_attribute("data-status") != "running", 30)
     page.screenshot(path=str(ARTIFACTS / "console-run-live.png"), full_page=True)
-    _until(lambda: page.locator("#run").get_attribute("data-status") in runs.COMPLETED, 60)
+    until(lambda: page.locator("#run").get_attribute("data-status") in runs.COMPLETED, 60)
     stored = page.locator("[data-k=stored]").inner_text()
     assert stored == "7", stored
     assert "200: 11" in page.locator("[data-k=responses_by_status]").inner_text()

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from test_console_catalogue import english_messages
 from test_distributed import REDIS_DB, redis_or_skip
 
-from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml
+from daihuo.demo.demo_server import DemoServer, DemoSite, registry_toml, site_source
 from daihuo.web.accounts import create_user
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,10 +86,7 @@ def test_two_live_workers_during_a_distributed_crawl(tmp_path, distributed, pg_u
     site = DemoSite(synthetic=400)
     app = _app(tmp_path)
     with DemoServer(site) as srv:
-        src = {"name": "syn", "kind": "news", "start_urls": [f"{srv.base_url}/"],
-               "allowed_domains": ["127.0.0.1"], "follow": [r"/list_\d+\.html$"],
-               "articles": [r"/news/\d+\.html$"], "delay": 0.05, "concurrency": 2,
-               "autothrottle": False}
+        src = site_source("syn", srv.base_url, delay=0.05, concurrency=2)
         reg = tmp_path / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -288,17 +288,14 @@ def test_settings_switch_to_distributed_mode_only_with_a_url():
 def crawl(rds, tmp_path, site, *, delay: float = 0.0, workers: int = 1, extra=(),  # noqa: ANN001
           handler=None):  # noqa: ANN001
     """Seed and run ``workers`` worker processes on ``site`` (a DemoSite); returns the store URL."""
-    from daihuo.demo.demo_server import DemoServer, registry_toml
+    from daihuo.demo.demo_server import DemoServer, registry_toml, site_source
 
     _, url, prefix = rds
     srv = DemoServer(site)
     if handler is not None:
         srv.httpd.RequestHandlerClass = handler
     with srv:
-        src = {"name": "syn", "kind": "news", "start_urls": [f"{srv.base_url}/"],
-               "allowed_domains": ["127.0.0.1"], "follow": [r"/list_\d+\.html$"],
-               "articles": [r"/news/\d+\.html$"], "delay": delay, "concurrency": 4,
-               "autothrottle": False}
+        src = site_source("syn", srv.base_url, delay=delay, concurrency=4)
         reg = tmp_path / "reg.toml"
         reg.write_text(registry_toml([src]), encoding="utf-8")
         db = f"sqlite:///{tmp_path / 'store.sqlite'}"

@@ -23,11 +23,14 @@ from storage.db import make_engine, migrate
 REPO = Path(__file__).resolve().parents[1]
 
 
-def crawl(db_url: str, *args: str) -> dict:
+def crawl(db_url: str, *args: str, log: list[str] | None = None) -> dict:
+    """The crawl's stats; its log (stderr) is appended to ``log`` when given."""
     env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"}
     proc = subprocess.run([sys.executable, str(REPO / "tests" / "netguard_crawl.py"), db_url, *args],
                           env=env, capture_output=True, text=True, timeout=180, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    if log is not None:
+        log.append(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -234,3 +237,117 @@ def test_webhooks_go_through_the_guard_and_never_show_their_tokens(canary, tmp_p
     text = json.dumps(shown)
     assert "0123456789abcdef" not in text and "8f1c2d3e-4b5a-6978-a1b2-c3d4e5f60718" not in text
     assert "SECsupersecret" not in text and "oapi.dingtalk.com" in text
+
+
+# -- the browser: every connection Chromium makes goes through the guard's proxy -------------
+def ask(port: int, raw: bytes) -> bytes:
+    """Send ``raw`` to the proxy on ``port`` and read its whole answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(raw)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_browser_proxy_connects_only_to_checked_addresses(canary):
+    from crawlers import guardproxy
+
+    answers = {"site.test": ["127.0.0.3"], "twofaced.test": ["127.0.0.3", "127.0.0.2"]}
+    asked = []
+
+    def resolver(host):
+        asked.append(host)
+        return answers[host]
+
+    with Pages({"/": (200, {}, "<p>允许的页面</p>".encode())}, host="127.0.0.3") as site:
+        proxy = guardproxy.GuardProxy(resolver=resolver)
+        proxy.allowed = [ipaddress.ip_network("127.0.0.3/32")]
+        proxy.pins = {"pinned.test": "127.0.0.3"}.get  # what the downloader's guard checked
+        refused = []
+        proxy.on_refused = lambda url, reason, detail: refused.append((url, reason))
+        proxy.start()
+        try:
+            for host in ("site.test", "site.test", "pinned.test"):
+                got = ask(proxy.port, f"GET http://{host}:{site.port}/ HTTP/1.1\r\nHost: {host}:{site.port}\r\n"
+                                      "Proxy-Connection: keep-alive\r\n\r\n".encode())
+                head, _, body = got.partition(b"\r\n\r\n")
+                assert b" 200 " in head.split(b"\r\n")[0] and body == "<p>允许的页面</p>".encode(), got
+                # one request per connection: the browser must not send another host's here
+                assert b"Connection: close" in head and guardproxy.HEADER.encode() not in head
+            # a tunnel (https, wss) to an allowed name relays to the checked address
+            got = ask(proxy.port, f"CONNECT site.test:{site.port} HTTP/1.1\r\nHost: site.test:{site.port}\r\n\r\n"
+                                  f"GET /tunnelled HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n".encode())
+            assert got.startswith(b"HTTP/1.1 200 Connection established") and b"not here" in got
+            assert asked == ["site.test"]  # resolved once; the pinned name not at all
+            internal = [f"GET {canary.url('/xhr')} HTTP/1.1\r\nHost: 127.0.0.2\r\n\r\n",
+                        f"GET http://twofaced.test:{canary.port}/ HTTP/1.1\r\nHost: twofaced.test\r\n\r\n",
+                        f"CONNECT 127.0.0.2:{canary.port} HTTP/1.1\r\nHost: 127.0.0.2:{canary.port}\r\n\r\n",
+                        f"GET ftp://127.0.0.3:{site.port}/ HTTP/1.1\r\n\r\n"]
+            for raw in internal:
+                head = ask(proxy.port, raw.encode()).partition(b"\r\n\r\n")[0].decode()
+                assert head.startswith("HTTP/1.1 403"), (raw, head)
+                value = head.split(guardproxy.HEADER + ": ", 1)[1].split("\r\n")[0]
+                assert guardproxy.refusal_reason(value, proxy) in ("loopback", "scheme")
+            # a name that does not resolve: no refusal, but the proxy's answer is marked as its own
+            head = ask(proxy.port, b"GET http://nowhere.test/ HTTP/1.1\r\n\r\n").partition(b"\r\n\r\n")[0]
+            assert head.startswith(b"HTTP/1.1 502") and f"{proxy.token} {guardproxy.UNREACHABLE}".encode() in head
+            # a site's own header with that name is not the guard's refusal
+            assert guardproxy.refusal_reason("0123456789abcdef loopback", proxy) is None
+        finally:
+            proxy.stop()
+    assert [reason for _, reason in refused] == ["loopback", "loopback", "loopback", "scheme"]
+    assert canary.hits == [] and site.hits == ["/", "/", "/", "/tunnelled"]
+
+
+@pytest.mark.slow
+def test_rendered_pages_reach_nothing_internal(store_url, canary, monkeypatch):
+    """A rendered page's redirect, its scripts' requests to an IP literal and to a name of a
+    loopback address: all go through the guard's proxy and are refused; the site's own
+    rendered article is stored."""
+    from browser import require_browser
+
+    require_browser()
+    pytest.importorskip("scrapy_playwright", reason="pip install scrapy-playwright")
+    # the site on 127.0.0.3 is the only allowed network here: 127.0.0.1 is internal too
+    monkeypatch.setenv("DAIHUO_ALLOWED_NETWORKS", "127.0.0.3/32")
+    paragraph = "<p>这篇文章的正文由页面脚本从同一站点取来，浏览器经网络守卫的代理拿到它。</p>"
+    with Canary(host="127.0.0.1") as named:
+        by_name = f"http://localhost:{named.port}/name"
+        scripts = (f"<script>fetch('{canary.url('/xhr')}').catch(() => 0);"
+                   f"fetch('{by_name}').catch(() => 0);</script>")
+        writer = ("<script>fetch('/a/1.json').then(r => r.json()).then(d => "
+                  "{document.querySelector('article').innerHTML = d.html;});</script>")
+        routes = {
+            "/": (200, {}, ("<html><body><h1>目录</h1><a href='/a/1.html'>脚本写出的文章标题</a>"
+                            f"{scripts}</body></html>").encode()),
+            "/go": (302, {"Location": canary.url("/redirected")}, b""),
+            "/a/1.html": (200, {}, ("<html><head><title>脚本写出的文章</title></head><body>"
+                                    f"<article></article>{writer}</body></html>").encode()),
+            "/a/1.json": (200, {"Content-Type": "application/json"},
+                          json.dumps({"html": "<h1>脚本写出的文章</h1>" + paragraph * 6}).encode()),
+        }
+        with Pages(routes, host="127.0.0.3") as site:
+            log: list[str] = []
+            stats = crawl(store_url, source(
+                "browser", site.url("/"), render="always", start_urls=[site.url("/"), site.url("/go")],
+                allowed_domains=["127.0.0.3", "127.0.0.2", "localhost"]), log=log)
+            assert "/go" in site.hits and "/a/1.json" in site.hits  # the page's own data: allowed
+    assert canary.hits == [] and named.hits == []
+    for url in (canary.url("/redirected"), canary.url("/xhr"), by_name):
+        assert f"refused the browser's request for {url}" in log[0], (url, log[0][-3000:])
+    assert stats.get("daihuo/netguard/browser_refused", 0) >= 3
+    assert refused(stats).get("loopback", 0) >= 3
+    # the refused redirect is a failed fetch of the page that redirected, with the reason
+    from sqlalchemy import text
+
+    engine = make_engine(store_url)
+    with engine.connect() as conn:
+        failed = conn.execute(text("SELECT url, error FROM raw_pages WHERE error IS NOT NULL")).all()
+        bodies = [r.body for r in conn.execute(text("SELECT body FROM articles"))]
+    engine.dispose()
+    assert [(u.rsplit("/", 1)[1], "network guard refused" in e and canary.url("/redirected") in e)
+            for u, e in failed] == [("go", True)], failed
+    assert any(paragraph[3:20] in b for b in bodies), bodies

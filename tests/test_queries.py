@@ -3,22 +3,16 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sitedata import page_record
 
 from storage.queries import article_detail, cluster_members, trends
-from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.store import Store
 
 CN = timezone(timedelta(hours=8))
 
 
-def rec(url, published, platforms, fp=None):
-    art = ArticleRecord(url=url, canonical_url=url, title=url, published_at=published, body=f"正文 {url}",
-                        script="simplified", content_hash=url, title_terms="", body_terms="正文",
-                        tags=[TagRecord("platform", p, 1.0, 1) for p in platforms])
-    if fp:
-        art.fingerprint, art.band_keys = fp, [(0, 1)]
-    return PageRecord(raw=RawRecord(url=url, status=200, fetched_at=published, html=b"", source="s"),
-                      article=art)
+def rec(url, published, platforms, fp=None):  # noqa: ANN001, ANN201
+    return page_record(url, published=published, platforms=platforms, fp=fp)
 
 
 @pytest.fixture

@@ -22,14 +22,19 @@ def browser_needed():
     pytest.importorskip("scrapy_playwright", reason="pip install scrapy-playwright")
 
 
-def test_auto_renders_the_js_list_and_article_only(tmp_path):
-    site, facts = build_patterns_site()
+def _crawl_rendered(tmp_path, site, name: str, list_path: str, render: str, articles: str):  # noqa: ANN001, ANN202
+    """`daihuo crawl` of one rendering source from ``list_path`` on ``site``; (its store engine, the process)."""
     with Server(site) as server:
         base = server.base_url
-        engine, proc = crawl(tmp_path, [source(
-            "js", base, start_urls=[f"{base}/js/list.html"], render="auto",
-            articles=[r"/js/(article|item)/\d+\.html$"])], timeout=240)
+        engine, proc = crawl(tmp_path, [source(name, base, start_urls=[base + list_path],
+                                               render=render, articles=[articles])], timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return engine, proc
+
+
+def test_auto_renders_the_js_list_and_article_only(tmp_path):
+    site, facts = build_patterns_site()
+    engine, proc = _crawl_rendered(tmp_path, site, "js", "/js/list.html", "auto", r"/js/(article|item)/\d+\.html$")
     stored = articles(engine)
     js = facts["js"]
     # the list only exists once its script ran: every article it names was crawled
@@ -66,12 +71,7 @@ def test_a_rendering_source_without_chromium_says_what_to_install(tmp_path):
 
 def test_render_always_records_a_failed_render(tmp_path):
     site, facts = build_patterns_site()
-    with Server(site) as server:
-        base = server.base_url
-        engine, proc = crawl(tmp_path, [source(
-            "always", base, start_urls=[f"{base}/js/always-list.html"], render="always",
-            articles=[r"/js/(hangup|item)/?\d*\.html$"])], timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    engine, proc = _crawl_rendered(tmp_path, site, "always", "/js/always-list.html", "always", r"/js/(hangup|item)/?\d*\.html$")
     assert "/js/item/2.html" in articles(engine)  # rendered and stored
     from sqlalchemy import text
 
@@ -87,12 +87,7 @@ def test_rendered_fetches_keep_robots_and_crawl_delay(tmp_path):
     site.add("/render-list.html", "<html><body><a href='/js/item/2.html'>脚本列表文章二的标题</a>"
              "<a href='/js/item/3.html'>脚本列表文章三的标题</a>"
              "<a href='/private/1.html'>不许抓取的页面标题很长</a></body></html>")
-    with Server(site) as server:
-        base = server.base_url
-        engine, proc = crawl(tmp_path, [source(
-            "polite", base, start_urls=[f"{base}/render-list.html"], render="always",
-            articles=[r"/(js/item|private)/\d+\.html$"])], timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    engine, proc = _crawl_rendered(tmp_path, site, "polite", "/render-list.html", "always", r"/(js/item|private)/\d+\.html$")
     assert {"/js/item/2.html", "/js/item/3.html"} <= set(articles(engine))
     assert not site.fetched("/private/1.html")  # robots.txt holds for the browser too
     pages = [t for t, path in site.log if path.endswith(".html")]

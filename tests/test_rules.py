@@ -20,18 +20,14 @@ from editorial.rules import (
     update_rule,
 )
 from storage.console_models import SourceMeta
-from storage.db import make_engine, migrate
 from storage.models import Article, Cluster, Source, Tag
 
 NOW = datetime(2026, 3, 20, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    migrate(eng)
-    yield eng
-    eng.dispose()
+def engine(migrated_engine):
+    return migrated_engine
 
 
 def facts(**kw):

@@ -157,12 +157,19 @@ def test_fires_on_time_and_not_before(engine, world):
     assert sched.tick().launched == []  # same minute: nothing more
 
 
-def test_no_overlap_with_a_running_run(engine, world):
+def _every_minute_first_run(engine, world):  # noqa: ANN001, ANN202
+    """A schedule firing every minute and a scheduler that launched its first run:
+    (clock, procs, scheduler factory, schedule, that scheduler, run id)."""
     clock, procs, scheduler = world
     s = add_schedule(engine, "demo-news", "* * * * *", now=clock.now())
     sched = scheduler()
     clock.advance(minutes=1)
-    (_, first), = sched.tick().launched
+    (_, run_id), = sched.tick().launched
+    return clock, procs, scheduler, s, sched, run_id
+
+
+def test_no_overlap_with_a_running_run(engine, world):
+    clock, procs, _, s, sched, first = _every_minute_first_run(engine, world)
     clock.advance(minutes=1)  # the crawl takes longer than a minute
     res = sched.tick()
     assert res.launched == [] and res.skipped and f"run #{first}" in res.skipped[0][1]
@@ -244,11 +251,7 @@ def test_disabled_source_is_skipped(engine, world):
 
 # -- restarts ----------------------------------------------------------------------------------
 def test_restart_leaves_live_runs_alone_and_resumes_orphans_once(engine, world):
-    clock, procs, scheduler = world
-    s = add_schedule(engine, "demo-news", "* * * * *", now=clock.now())
-    first = scheduler()
-    clock.advance(minutes=1)
-    (_, run_id), = first.tick().launched
+    clock, procs, scheduler, s, first, run_id = _every_minute_first_run(engine, world)
     # the scheduler process dies (no lease release); the crawl it launched lives on
     clock.advance(seconds=10)
     second = scheduler()

@@ -19,15 +19,11 @@ from editorial.sources import (
     source_config,
     update_source,
 )
-from storage.db import make_engine, migrate
 
 
 @pytest.fixture
-def engine(db_url):
-    eng = make_engine(db_url)
-    migrate(eng)
-    yield eng
-    eng.dispose()
+def engine(migrated_engine):
+    return migrated_engine
 
 
 def fake_dns(table):

@@ -54,12 +54,8 @@ while true do
   end
 end
 """
-# Enqueue with the dupefilter check and the release of the lease it follows up, atomically:
-# a fingerprint is never recorded for a request that did not reach the queue.
-# KEYS: queue, payloads, leases, owners, attempts, seq, fingerprint sets (newest first)...
-# ARGV: score, payload, fingerprint ('' = none), fp expire, lease ('' = none),
-#       '1' to filter by the fingerprint, '0' only to record it (dont_filter requests)
-_ENQUEUE = """
+# A finished request leaves every structure. KEYS: queue, payloads, leases, owners, attempts
+_ACK_FN = """
 local function ack(id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[1], id)
@@ -67,6 +63,13 @@ local function ack(id)
   redis.call('HDEL', KEYS[4], id)
   redis.call('HDEL', KEYS[5], id)
 end
+"""
+# Enqueue with the dupefilter check and the release of the lease it follows up, atomically:
+# a fingerprint is never recorded for a request that did not reach the queue.
+# KEYS: queue, payloads, leases, owners, attempts, seq, fingerprint sets (newest first)...
+# ARGV: score, payload, fingerprint ('' = none), fp expire, lease ('' = none),
+#       '1' to filter by the fingerprint, '0' only to record it (dont_filter requests)
+_ENQUEUE = _ACK_FN + """
 if ARGV[3] ~= '' and ARGV[6] == '1' then
   for i = 7, #KEYS do
     if redis.call('SISMEMBER', KEYS[i], ARGV[3]) == 1 then
@@ -86,15 +89,8 @@ if ARGV[5] ~= '' then ack(ARGV[5]) end
 return id
 """
 # KEYS: queue, payloads, leases, owners, attempts
-_ACK = """
-for i = 1, #ARGV do
-  local id = ARGV[i]
-  redis.call('ZREM', KEYS[3], id)
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
-  redis.call('HDEL', KEYS[4], id)
-  redis.call('HDEL', KEYS[5], id)
-end
+_ACK = _ACK_FN + """
+for i = 1, #ARGV do ack(ARGV[i]) end
 return #ARGV
 """
 # Return one leased id to the queue (or the dead list after max attempts). Shared by nack

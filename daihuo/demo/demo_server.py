@@ -277,3 +277,12 @@ def registry_toml(sources: list[dict]) -> str:
     from editorial.source_config import dump_registry, parse_source
 
     return dump_registry([parse_source(s) for s in sources])
+
+
+def site_source(name: str, base_url: str, *, delay: float, concurrency: int) -> dict:
+    """A source dict crawling a DemoSite at ``base_url``: its list pages, then its articles
+    (what the distributed tests and benchmarks seed their workers with)."""
+    return {"name": name, "kind": "news", "start_urls": [f"{base_url}/"],
+            "allowed_domains": ["127.0.0.1"], "follow": [r"/list_\d+\.html$"],
+            "articles": [r"/news/\d+\.html$"], "delay": delay, "concurrency": concurrency,
+            "autothrottle": False}

@@ -36,44 +36,38 @@ def _bad(exc: Exception, status: int = 400) -> HTTPException:
 
 
 # -- sources ---------------------------------------------------------------------------------
-class SourceIn(BaseModel):
+class _SourceOptions(BaseModel):
+    """The registry fields a source may leave at their defaults (see crawlers/registry.py)."""
+
+    allowed_domains: list[str] | None = None
+    follow: list[str] | None = None
+    articles: list[str] | None = None
+    delay: float | None = None
+    concurrency: int | None = None
+    autothrottle: bool | None = None
+    charset: str | None = None
+    region: str | None = None
+    selector: str | None = None
+    enabled: bool | None = None
+    removed_after: int | None = None
+
+
+class SourceIn(_SourceOptions):
     """Registry fields (see crawlers/registry.py) plus the console's tier and note."""
 
     name: str
     kind: Literal["news", "listings"] = "news"
     start_urls: list[str]
-    allowed_domains: list[str] | None = None
-    follow: list[str] | None = None
-    articles: list[str] | None = None
-    delay: float | None = None
-    concurrency: int | None = None
-    autothrottle: bool | None = None
-    charset: str | None = None
-    region: str | None = None
-    selector: str | None = None
-    enabled: bool | None = None
-    removed_after: int | None = None
     tier: Literal["A", "B", "C"] = "B"
     note: str | None = None
 
 
-class SourcePatch(BaseModel):
+class SourcePatch(_SourceOptions):
     """Fields to change; omitted ones stay, null resets a registry field to its default."""
 
     model_config = {"extra": "forbid"}
     kind: Literal["news", "listings"] | None = None
     start_urls: list[str] | None = None
-    allowed_domains: list[str] | None = None
-    follow: list[str] | None = None
-    articles: list[str] | None = None
-    delay: float | None = None
-    concurrency: int | None = None
-    autothrottle: bool | None = None
-    charset: str | None = None
-    region: str | None = None
-    selector: str | None = None
-    enabled: bool | None = None
-    removed_after: int | None = None
     tier: Literal["A", "B", "C"] | None = None
     note: str | None = None
 
