@@ -135,6 +135,11 @@ def test_listing_stats_and_price_history(ana):
     assert h.status_code == 200 and 'id="price-history"' in h.text and 'id="price-table"' in h.text
     assert h.text.count("<polyline") == 1 and h.text.count('<tr><th scope="row">') == 3
     assert c.get("/console/listings/99999").status_code == 404
+    # a platform alias finds the listings; an unknown platform is said, with the ones there are
+    alias = c.get("/console/listing-stats", params={"platform": "kuaishou"})
+    assert alias.status_code == 200 and "美食" in alias.text
+    unknown = c.get("/console/listings", params={"platform": "火星台"})
+    assert unknown.status_code == 400 and "账号里没有平台“火星台”" in unknown.text and "快手" in unknown.text
 
 
 def test_empty_and_bad_dates_from_the_form(ana):

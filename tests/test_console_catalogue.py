@@ -281,6 +281,11 @@ def test_bad_input_is_answered_in_chinese(newsroom):
         "listing-huge": c.get(f"/console/listings/{huge}"),
         "search-status": c.get("/console/search?status=bogus"),
         "search-words": c.get("/console/search?q=((("),
+        "charset": c.post("/console/sources", data={**src, "name": "s6", "charset": "nonsense-cs"}),
+        "page": c.get("/console/queue?page=0"),
+        "dates": c.get("/console/trends?since=2026-03-10&until=2026-03-01"),
+        "search-dates": c.get("/console/search?platform=快手&since=2026-03-10&until=2026-03-01"),
+        "form-address": c.get("/console/sources/news-a/test"),  # a form's answer, opened again
     }
     for what, r in answers.items():
         assert r.status_code < 500 and "<html" in r.text, (what, r.status_code)
@@ -294,6 +299,9 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     assert "最多 300 个字" in answers["title"].text
     assert "没有相近的已知值" in answers["queue-platform"].text and "未知的来源“nosuch”" in answers["runs-source"].text
     assert "没有可检索的词" in answers["search-words"].text
+    assert "未知的字符集" in answers["charset"].text and "不能小于 1" in answers["page"].text
+    assert "晚于截止日期" in answers["dates"].text and "晚于截止日期" in answers["search-dates"].text
+    assert answers["form-address"].status_code == 405 and "只接受表单提交" in answers["form-address"].text
 
 
 def test_the_public_site_answers_bad_addresses_in_chinese_html(newsroom):
@@ -308,6 +316,7 @@ def test_the_public_site_answers_bad_addresses_in_chinese_html(newsroom):
         assert english_in_messages(r.text) == [] and '"detail"' not in r.text, path
     assert "页码要写成 1 及以上的整数" in c.get("/page/abc/").text
     assert "没有可检索的词" in c.get("/search/?q=(((").text
+    assert c.get("/favicon.ico").status_code == 204  # no 404 in every reader's browser console
     api = c.get("/api/no-such")
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
 

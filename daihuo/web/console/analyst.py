@@ -56,6 +56,15 @@ def _day(text: str | None, label: str) -> date | None:
         raise BadDate(f"{label}“{text}”不是有效日期，请写成 2026-03-01 的形式") from None
 
 
+def _dates(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """The form's date range; a range that ends before it starts is a message, not an empty
+    result that looks like "nothing was published"."""
+    first, last = _day(since, "起始日期"), _day(until, "截止日期")
+    if first and last and first > last:
+        raise BadDate(f"起始日期 {first} 晚于截止日期 {last},请对调两个日期或修改其中一个")
+    return first, last
+
+
 def _day_start(d: date | None, days: int = 0) -> datetime | None:
     if d is None:
         return None
@@ -109,7 +118,7 @@ def search_page(request: Request, q: str = Query("", max_length=500), platform: 
     result, error = None, None
     engine = request.app.state.engine
     try:
-        view = _view(q, platform, topic, entity, source, status, _day(since, "起始日期"), _day(until, "截止日期"),
+        view = _view(q, platform, topic, entity, source, status, *_dates(since, until),
                      sort, expand, page)
     except BadDate as exc:
         view, error = _view(q, platform, topic, entity, source, status, None, None, sort, expand, page), str(exc)
@@ -174,7 +183,7 @@ def search_export(request: Request, fmt: Literal["csv", "jsonl", "parquet"] = "c
 
     engine = request.app.state.engine
     try:
-        view = _view(q, platform, topic, entity, source, status, _day(since, "起始日期"), _day(until, "截止日期"),
+        view = _view(q, platform, topic, entity, source, status, *_dates(since, until),
                      sort, expand)
         req = view.request(engine)
         plan = plan_export(engine, req, query_terms)  # validates before the response starts
@@ -208,7 +217,7 @@ def trends_page(request: Request, kind: Literal["platform", "topic"] = "platform
     from storage import queries
 
     try:
-        since_d, until_d = _day(since, "起始日期"), _day(until, "截止日期")
+        since_d, until_d = _dates(since, until)
     except BadDate as exc:
         return render(request, "analyst_trends.html", status_code=400, chart=None, error=str(exc), kind=kind,
                       interval=interval, since=since, until=until)
@@ -236,11 +245,11 @@ def _median(values: list[float]) -> float | None:
 
 @router.get("/listing-stats")
 def listing_stats_page(request: Request, platform: str = "", user: UserInfo = analyst) -> Response:
-    from daihuo.web.console.pages import filter_problem
+    from daihuo.web.console.pages import listing_platform
     from storage.listing_queries import _mid, query_listings
 
-    err = filter_problem(request.app.state.engine, listing_platform=platform)
-    rows = [] if err else query_listings(request.app.state.engine, platform=platform.strip() or None)
+    named, err = listing_platform(request.app.state.engine, platform)
+    rows = [] if err else query_listings(request.app.state.engine, platform=named)
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         groups.setdefault((r["platform"] or "未知平台", r["category"] or "未分类"), []).append(r)

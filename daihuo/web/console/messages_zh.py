@@ -266,6 +266,7 @@ _WHYS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(re
     (r"a whole number of pages from 1 to 200", r"页数,须是 1 到 200 之间的整数"),
     (r"tw, hk or cn", r"只能是 tw(台湾)、hk(香港)或 cn(大陆),或留空"),
     (r"must be a string", r"必须是文本"),
+    (r"unknown charset (.*) \(e\.g\. .*\)", r"未知的字符集 \1(例如 gb18030、utf-8、big5;不确定就留空,自动识别)"),
     (r"must be true or false", r"必须是 true 或 false"),
     (r"unknown field \(known: (.*)\)", r"不是来源的字段(可用字段:\1)"),
     (r"duplicate name", r"名称重复"),

@@ -118,7 +118,8 @@ def nav_for(user: UserInfo | None, path: str) -> list[dict]:
             for href, label, role in NAV if user.can(role)]
 
 
-def render(request: Request, template_name: str, status_code: int = 200, **context) -> HTMLResponse:
+def render(request: Request, template_name: str, status_code: int = 200, headers: dict | None = None,
+           **context) -> HTMLResponse:
     """A console page: ``template_name`` rendered with the user, their CSRF token (for every
     form: ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">``), the
     navigation and any ``ok``/``err`` message passed in the query string."""
@@ -132,7 +133,7 @@ def render(request: Request, template_name: str, status_code: int = 200, **conte
         if isinstance(ctx.get(key), str):
             ctx[key] = messages_zh.error(ctx[key])
     html = environment().get_template(template_name).render(**ctx)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    return HTMLResponse(html, status_code=status_code, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
 def redirect(url: str, **message: str) -> RedirectResponse:
@@ -147,6 +148,20 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/console/"
+
+
+def _invalid(error: dict) -> str:
+    """One validation error of a console address as "参数 page 不能小于 1": the parameter and
+    what its value must be (pydantic's error type and limits), not only its name."""
+    where = str((error.get("loc") or ["?"])[-1])
+    ctx = error.get("ctx") or {}
+    must = {"greater_than_equal": f"不能小于 {ctx.get('ge')}", "less_than_equal": f"不能大于 {ctx.get('le')}",
+            "greater_than": f"须大于 {ctx.get('gt')}", "less_than": f"须小于 {ctx.get('lt')}",
+            "int_parsing": "须是整数", "int_from_float": "须是整数", "float_parsing": "须是数字",
+            "bool_parsing": "须是 true 或 false", "string_too_long": f"最多 {ctx.get('max_length')} 个字符",
+            "literal_error": f"只能是 {ctx.get('expected', '').replace(' or ', '、')}",
+            "missing": "不能为空", "extra_forbidden": "是多余的参数"}.get(str(error.get("type")))
+    return f"参数 {where} {must}" if must else f"参数 {where} 的值无效"
 
 
 class ConsoleRoute(APIRoute):
@@ -173,7 +188,7 @@ class ConsoleRoute(APIRoute):
                                   detail=messages_zh.error(exc.detail or "") or "页面不存在")
                 raise
             except RequestValidationError as exc:
-                fields = "、".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+                fields = ";".join(_invalid(e) for e in exc.errors())
                 return render(request, "error.html", status_code=422,
                               detail=f"请求参数有误:{fields}。请检查地址或表单后重试。")
             for key, value in SECURITY_HEADERS.items():
@@ -276,10 +291,10 @@ def dashboard(request: Request, user: UserInfo = analyst) -> Response:
 def listings_page(request: Request, platform: str = "", status: str = "", user: UserInfo = analyst) -> Response:
     from storage.listing_queries import query_listings
 
-    err = filter_problem(_engine(request), listing_platform=platform)
+    named, err = listing_platform(_engine(request), platform)
     if status and status not in messages_zh.NAMES["listing_status"]:
         err = f"状态只能是 {messages_zh._choices('active, removed', 'listing_status')}"
-    rows = [] if err else query_listings(_engine(request), platform=platform or None, status=status or None,
+    rows = [] if err else query_listings(_engine(request), platform=named, status=status or None,
                                          limit=200)
     return render(request, "listings.html", status_code=400 if err else 200, rows=rows, platform=platform,
                   status=status, err=err)
@@ -315,18 +330,32 @@ def filter_problem(engine, **values: str | None) -> str | None:  # noqa: ANN001
     tier = (values.get("tier") or "").strip()
     if tier and tier not in TIERS:
         return f"级别只能是 {'、'.join(TIERS)},不能是“{tier}”"
-    plat = (values.get("listing_platform") or "").strip()
-    if plat:
-        from sqlalchemy import select
+    return listing_platform(engine, values.get("listing_platform"))[1]
 
-        from storage.models import Listing
 
-        with engine.connect() as conn:
-            known = sorted(p for p in conn.execute(select(Listing.platform).distinct()).scalars() if p)
-        if plat not in known:
-            return (f"账号里没有平台“{plat}”;现有平台:{'、'.join(known)}" if known
-                    else f"账号里没有平台“{plat}”:还没有抓到任何账号")
-    return None
+def listing_platform(engine, value: str | None) -> tuple[str | None, str | None]:  # noqa: ANN001
+    """(the listings' own name for platform ``value``, or a message naming the platforms the
+    listings hold). Aliases resolve like the search's (kuaishou, 快手 → 快手)."""
+    from sqlalchemy import select
+
+    from editorial.filter_values import UnknownFilterValue, resolve
+    from storage.models import Listing
+
+    plat = (value or "").strip()
+    if not plat:
+        return None, None
+    with engine.connect() as conn:
+        known = sorted(p for p in conn.execute(select(Listing.platform).distinct()).scalars() if p)
+    if plat in known:
+        return plat, None
+    try:
+        canonical = resolve(engine, "platform", plat)
+    except UnknownFilterValue:
+        canonical = None
+    if canonical in known:
+        return canonical, None
+    return None, (f"账号里没有平台“{plat}”;现有平台:{'、'.join(known)}" if known
+                  else f"账号里没有平台“{plat}”:还没有抓到任何账号")
 
 
 def source_form_data(form: dict) -> dict:
@@ -740,8 +769,8 @@ def settings_save(request: Request, allowed_networks: str = Form(""), require_re
 
 
 def install_not_found_page(app) -> None:  # noqa: ANN001
-    """A path under /console/ that no route answers gets the console's Chinese 404 page, not
-    the API's JSON body; a public-site address that is unknown or malformed (/articles/abc/,
+    """A path under /console/ that no route answers gets the console's Chinese 404 page (405
+    for a form's address opened with GET), not the API's JSON body; a public-site address that is unknown or malformed (/articles/abc/,
     /search/?page=0) gets the site's Chinese page. /api/ keeps FastAPI's JSON answers."""
     from fastapi.exception_handlers import (
         http_exception_handler,
@@ -757,6 +786,10 @@ def install_not_found_page(app) -> None:  # noqa: ANN001
     async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(PREFIX + "/") and exc.status_code == 404:
             return render(request, "error.html", status_code=404, detail="页面不存在")
+        if request.url.path.startswith(PREFIX + "/") and exc.status_code == 405:
+            # the address of a form's answer, opened again from the address bar or a bookmark
+            return render(request, "error.html", status_code=405, headers=dict(exc.headers or {}),
+                          detail="这个地址只接受表单提交,不能直接打开;请回到上一页重新提交表单")
         if public(request.url.path) and exc.status_code == 404 and request.method in ("GET", "HEAD"):
             return error_page(request, 404)  # the site's Chinese page, not {"detail": "Not Found"}
         return await http_exception_handler(request, exc)
