@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 from editorial.network_policy import domain_problem
 from editorial.source_fetching import check_list_api, check_max_pages, check_render
-from nlp.charset import normalize_charset
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -141,9 +140,6 @@ def parse_source(data: dict, where: str = "source") -> SourceConfig:
     for key in ("charset", "selector"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise bad(key, "must be a string")
-    # an unknown charset hint would be ignored at every fetch without a word: refuse it here
-    if data.get("charset") and normalize_charset(data["charset"]) is None:
-        raise bad("charset", f"unknown charset {data['charset']!r} (e.g. gb18030, utf-8, big5)")
     for key in ("autothrottle", "enabled"):
         if not isinstance(data.get(key, True), bool):
             raise bad(key, "must be true or false")

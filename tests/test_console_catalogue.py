@@ -286,6 +286,10 @@ def test_bad_input_is_answered_in_chinese(newsroom):
         "dates": c.get("/console/trends?since=2026-03-10&until=2026-03-01"),
         "search-dates": c.get("/console/search?platform=快手&since=2026-03-10&until=2026-03-01"),
         "form-address": c.get("/console/sources/news-a/test"),  # a form's answer, opened again
+        "reason": c.post(f"/console/articles/{ctx['article']}/decide",
+                         data={"csrf_token": csrf, "action": "reject", "reason": "长" * 501}),
+        "when": c.post(f"/console/articles/{ctx['article']}/decide",
+                       data={"csrf_token": csrf, "action": "approve", "publish_at": "明天早上"}),
     }
     for what, r in answers.items():
         assert r.status_code < 500 and "<html" in r.text, (what, r.status_code)
@@ -301,6 +305,7 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     assert "没有可检索的词" in answers["search-words"].text
     assert "未知的字符集" in answers["charset"].text and "不能小于 1" in answers["page"].text
     assert "晚于截止日期" in answers["dates"].text and "晚于截止日期" in answers["search-dates"].text
+    assert "原因最多 500 个字" in answers["reason"].text and "2026-03-01T08:00" in answers["when"].text
     assert answers["form-address"].status_code == 405 and "只接受表单提交" in answers["form-address"].text
 
 
@@ -340,6 +345,8 @@ def test_messages_with_chinese_input_are_still_translated():
     assert messages_zh.error("已保存") == "已保存"  # already Chinese
     assert messages_zh.error("something new") == "操作未完成:something new"  # untranslated: still marked
     assert messages_zh.reason("edited summary, title") == "修改了摘要和标题"
+    assert "未知的字符集 'x-nope'" in messages_zh.error(  # a run refused at start quotes the source's check
+        "could not start: stored source 's1' 's1': field 'charset': unknown charset 'x-nope' (e.g. utf-8)")
 
 
 def test_the_checker_catches_english():

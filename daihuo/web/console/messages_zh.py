@@ -87,7 +87,7 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"orphaned: no heartbeat from (\S+) since (.*)", r"自 \2 起没有收到 \1 的心跳"),
     (r"cancelled", r"已取消"),
     (r"cancelled \(no live process\)", r"已取消(进程已不在)"),
-    (r"could not start: (.*)", r"无法启动:\1"),
+    (r"could not start: (.*)", lambda m: f"无法启动:{_known(m[1])}"),
     (r"(\w+(?:Error|Exception)): (.*)", r"运行出错(\1):\2"),
     (r"source (.*) is being crawled by run #(\d+)", r"来源 \1 正在被运行 #\2 抓取,同一来源的运行不会重叠"),
     (r"could not start run #(\d+): (.*)", r"无法启动运行 #\1:\2"),
@@ -102,7 +102,7 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     (r"not a network \(CIDR\) or address: (.*)", r"不是网段(CIDR)或地址:\1"),
     (r"host (.*) has no address", r"主机 \1 没有地址"),
     # a source's validation (editorial/source_config.py): "source 'x': field 'f': why"
-    (r"source(?: '[^']*')?: (field '.*)", lambda m: error(m[1])),
+    (r"(?:stored )?source(?: '[^']*')*: (field '.*)", lambda m: error(m[1])),
     (r"field 'tier': one of (.*), not (.*)", r"级别只能是 \1,不能是 \2"),
     (r"field 'name': a source (.*) exists already", r"来源 \1 已存在"),
     (r"field 'name': a source cannot be renamed; add a new one", r"来源不能改名;请添加一个新来源"),
@@ -128,9 +128,10 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     # curation
     (r"no article (\d+)", r"没有文章 #\1"),
     (r"a takedown needs a reason", r"下架需要填写原因"),
+    (r"a reason is at most (\d+) characters, not (\d+)", r"原因最多 \1 个字,这里有 \2 个字,请缩短"),
     (r"a rejection needs a reason", r"拒绝需要填写原因(设置中已要求)"),
     (r"edit needs a title or a summary", r"请填写标题或摘要"),
-    (r"not a date and time: (.*)", r"不是有效的日期时间:\1"),
+    (r"not a date and time: (.*)", r"不是有效的日期时间:\1;请写成 2026-03-01T08:00 的形式(北京时间)"),
     (r"unknown action (.*)", r"未知操作 \1"),
     # users and login
     (r"wrong name or password", r"用户名或密码错误"),

@@ -46,6 +46,7 @@ from editorial.review_queue import (
     queue_article,
     story_members,
 )
+from nlp.charset import normalize_charset
 from storage.console_models import TIERS
 
 HERE = Path(__file__).resolve().parent
@@ -378,6 +379,10 @@ def source_form_data(form: dict) -> dict:
             except ValueError:
                 kind = "a number" if cast is float else "a whole number"
                 raise src_store.SourceError(f"field '{key}': not {kind}: {value!r}") from None
+    # A charset hint the decoder does not know is ignored at every fetch without a word; the
+    # form refuses it (stored sources and TOML files are not re-judged: their runs go on).
+    if data.get("charset") and normalize_charset(data["charset"]) is None:
+        raise src_store.SourceError(f"field 'charset': unknown charset {data['charset']!r} (e.g. gb18030, utf-8, big5)")
     for key in ("autothrottle", "enabled"):
         if f"has_{key}" in form:  # checkboxes send nothing when off
             data[key] = form.get(key) == "on"
@@ -526,6 +531,7 @@ def _parse_when(text: str | None) -> datetime | None:
 
 
 REJECT_REASON_SETTING = "require_reject_reason"
+REASON_MAX = 500
 
 
 def reject_reason_required(engine) -> bool:  # noqa: ANN001
@@ -537,6 +543,8 @@ def apply_decision(engine, article_ids: list[int], action: str, actor: str,  # n
                    reason: str | None = None, publish_at: datetime | None = None) -> int:
     """One editor decision on articles (the queue's buttons, bulk actions and the API)."""
     reason = (reason or "").strip() or None
+    if reason and len(reason) > REASON_MAX:  # the forms' maxlength, for every caller
+        raise curation.CurationError(f"a reason is at most {REASON_MAX} characters, not {len(reason)}")
     if action == "reject" and not reason and reject_reason_required(engine):
         raise curation.CurationError("a rejection needs a reason")
     if action == "approve":
