@@ -286,6 +286,9 @@ def test_bad_input_is_answered_in_chinese(newsroom):
         "dates": c.get("/console/trends?since=2026-03-10&until=2026-03-01"),
         "search-dates": c.get("/console/search?platform=快手&since=2026-03-10&until=2026-03-01"),
         "form-address": c.get("/console/sources/news-a/test"),  # a form's answer, opened again
+        "cron": c.post("/console/schedules", data={"csrf_token": csrf, "source": "news-a", "cron": "61 * * * *"}),
+        "hook": c.post("/console/webhooks", data={"csrf_token": csrf, "name": "lan-hook",
+                                                  "url": "http://192.168.1.9/hook", "kind": "json"}),
         "reason": c.post(f"/console/articles/{ctx['article']}/decide",
                          data={"csrf_token": csrf, "action": "reject", "reason": "长" * 501}),
         "when": c.post(f"/console/articles/{ctx['article']}/decide",
@@ -293,9 +296,11 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     }
     for what, r in answers.items():
         assert r.status_code < 500 and "<html" in r.text, (what, r.status_code)
-        assert english_messages(r.text, identifiers | {"not a url"}) == [], what  # the form keeps the input
+        assert english_messages(r.text, identifiers | {"not a url", "lan-hook"}) == [], what  # the form keeps the input
         assert english_in_messages(r.text) == [], what
         assert re.search(r'class="flash err"|class="detail"', r.text), what  # the page says what went wrong
+    public = c.post("/console/webhooks", data={"csrf_token": csrf, "name": "pub-hook", "url": "https://1.2.3.4/h"})
+    assert "已添加通知 pub-hook" in public.text and "内网地址" not in public.text
     assert "正则表达式" in answers["regex"].text and "只能用小写字母" in answers["name"].text
     assert "不是数字" in answers["delay"].text and "不是整数" in answers["concurrency"].text
     assert "选中的文章编号" in answers["ids-huge"].text and "位置" in answers["position"].text
@@ -305,6 +310,8 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     assert "没有可检索的词" in answers["search-words"].text
     assert "未知的字符集" in answers["charset"].text and "不能小于 1" in answers["page"].text
     assert "晚于截止日期" in answers["dates"].text and "晚于截止日期" in answers["search-dates"].text
+    assert "例如 0 8 * * * 是每天 8 点" in answers["cron"].text  # what a valid one looks like
+    assert "已添加通知 lan-hook" in answers["hook"].text and "192.168.1.9 是内网地址" in answers["hook"].text
     assert "原因最多 500 个字" in answers["reason"].text and "2026-03-01T08:00" in answers["when"].text
     assert answers["form-address"].status_code == 405 and "只接受表单提交" in answers["form-address"].text
 

@@ -74,7 +74,8 @@ _ERRORS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(
     # scheduler
     (r"a cron expression has 5 fields \(minute hour day month weekday\), not (\d+): (.*)",
      r"cron 表达式需要 5 个字段(分 时 日 月 周),这里有 \1 个:\2"),
-    (r"not a valid cron expression: (.*)", r"不是有效的 cron 表达式:\1"),
+    (r"not a valid cron expression: (.*)",
+     r"不是有效的 cron 表达式:\1(分 0–59、时 0–23、日 1–31、月 1–12、周 0–6,可用 *、*/15、1-5、1,15;例如 0 8 * * * 是每天 8 点)"),
     (r"cron expression (.*) never fires .*",
      r"cron 表达式 \1 永远不会触发:没有任何日期同时符合它的“日”“月”“周”字段(例如 2 月没有 31 日)"),
     (r"cron expression (.*) fires less than once a year \(up to (\d+) days apart\).*",

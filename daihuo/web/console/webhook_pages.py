@@ -39,7 +39,29 @@ def webhook_create(request: Request, name: str = Form(""), url: str = Form(""), 
         # the secret is not sent back into the page: the admin types it again
         return _list_page(request, status_code=400, error=str(exc),
                           form={"name": name, "url": url, "kind": kind})
-    return redirect("/console/webhooks", ok=f"已添加通知 {hook.name}")
+    return redirect("/console/webhooks", ok=f"已添加通知 {hook.name}", err=_internal_warning(request, url))
+
+
+def _internal_warning(request: Request, url: str) -> str | None:
+    """A warning when the URL is an internal address the network guard will refuse at every
+    delivery (an IP literal or localhost; names are not resolved here): said now, not
+    discovered in the delivery history after the first failed run."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from editorial import sources as src_store
+    from editorial.network_policy import env_allowed_networks, in_networks, refusal_reason
+
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    try:
+        addr = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host)
+    except ValueError:
+        return None
+    allowed = [*src_store.allowed_networks(_engine(request)), *env_allowed_networks()]
+    if refusal_reason(addr) is None or in_networks(addr, allowed):
+        return None
+    return (f"注意:{host} 是内网地址,发送会被网络防护拒绝;如确需发往内网,请在“设置”中允许它所在的网段"
+            f"(例如 {addr}/32)")
 
 
 def _hook(request: Request, webhook_id: IdPath) -> webhooks.WebhookInfo:
