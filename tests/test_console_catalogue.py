@@ -286,6 +286,9 @@ def test_bad_input_is_answered_in_chinese(newsroom):
         "dates": c.get("/console/trends?since=2026-03-10&until=2026-03-01"),
         "search-dates": c.get("/console/search?platform=快手&since=2026-03-10&until=2026-03-01"),
         "form-address": c.get("/console/sources/news-a/test"),  # a form's answer, opened again
+        "note": c.post("/console/sources", data={**src, "name": "s7", "note": "长" * 2001}),
+        "condition": c.post("/console/rules", data={"csrf_token": csrf, "name": "p3",
+                                                    "condition": "title contains " + "长" * 1000}),
         "cron": c.post("/console/schedules", data={"csrf_token": csrf, "source": "news-a", "cron": "61 * * * *"}),
         "hook": c.post("/console/webhooks", data={"csrf_token": csrf, "name": "lan-hook",
                                                   "url": "http://192.168.1.9/hook", "kind": "json"}),
@@ -310,6 +313,7 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     assert "没有可检索的词" in answers["search-words"].text
     assert "未知的字符集" in answers["charset"].text and "不能小于 1" in answers["page"].text
     assert "晚于截止日期" in answers["dates"].text and "晚于截止日期" in answers["search-dates"].text
+    assert "最多 2000 个字" in answers["note"].text and "最多 1000 个字" in answers["condition"].text
     assert "例如 0 8 * * * 是每天 8 点" in answers["cron"].text  # what a valid one looks like
     assert "已添加通知 lan-hook" in answers["hook"].text and "192.168.1.9 是内网地址" in answers["hook"].text
     assert "原因最多 500 个字" in answers["reason"].text and "2026-03-01T08:00" in answers["when"].text

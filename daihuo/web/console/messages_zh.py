@@ -241,7 +241,7 @@ _FIELDS = {"name": "名称", "kind": "类型", "start_urls": "起始地址", "fo
            "articles": "文章链接规则", "allowed_domains": "允许的域名", "delay": "请求间隔",
            "concurrency": "并发数", "removed_after": "下架判定次数", "region": "地区", "charset": "字符集",
            "selector": "正文选择器", "render": "渲染", "max_pages": "最多页数", "list_api": "列表接口",
-           "tier": "级别", "autothrottle": "自动限速", "enabled": "启用"}
+           "tier": "级别", "note": "备注", "autothrottle": "自动限速", "enabled": "启用"}
 
 
 def _field(key: str) -> str:
@@ -268,6 +268,7 @@ _WHYS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [(re
     (r"a whole number of pages from 1 to 200", r"页数,须是 1 到 200 之间的整数"),
     (r"tw, hk or cn", r"只能是 tw(台湾)、hk(香港)或 cn(大陆),或留空"),
     (r"must be a string", r"必须是文本"),
+    (r"at most (\d+) characters, not (\d+)", r"最多 \1 个字,这里有 \2 个字"),
     (r"unknown charset (.*) \(e\.g\. .*\)", r"未知的字符集 \1(例如 gb18030、utf-8、big5;不确定就留空,自动识别)"),
     (r"must be true or false", r"必须是 true 或 false"),
     (r"unknown field \(known: (.*)\)", r"不是来源的字段(可用字段:\1)"),

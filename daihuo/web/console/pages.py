@@ -359,6 +359,9 @@ def listing_platform(engine, value: str | None) -> tuple[str | None, str | None]
                   else f"账号里没有平台“{plat}”:还没有抓到任何账号")
 
 
+NOTE_MAX, CONDITION_MAX = 2000, 1000  # as the forms' maxlength says
+
+
 def source_form_data(form: dict) -> dict:
     """Registry fields from the source form (text areas hold one value a line)."""
     data: dict = {}
@@ -379,6 +382,8 @@ def source_form_data(form: dict) -> dict:
             except ValueError:
                 kind = "a number" if cast is float else "a whole number"
                 raise src_store.SourceError(f"field '{key}': not {kind}: {value!r}") from None
+    if len(form.get("note") or "") > NOTE_MAX:
+        raise src_store.SourceError(f"field 'note': at most {NOTE_MAX} characters, not {len(form['note'])}")
     # A charset hint the decoder does not know is ignored at every fetch without a word; the
     # form refuses it (stored sources and TOML files are not re-judged: their runs go on).
     if data.get("charset") and normalize_charset(data["charset"]) is None:
@@ -598,6 +603,11 @@ def _article_ids(values: list) -> list[int]:
     return ids
 
 
+def _check_condition(condition: str) -> None:
+    if len(condition) > CONDITION_MAX:
+        raise rules.RuleError(f"条件有 {len(condition)} 个字,最多 {CONDITION_MAX} 个字,请拆成几条规则")
+
+
 def _position(text: str) -> int | None:
     """A rule's position typed in the form: empty (last) or a whole number the column holds."""
     text = (text or "").strip()
@@ -650,6 +660,7 @@ def rule_create(request: Request, name: str = Form(""), condition: str = Form(""
                 action: str = Form("approve"), position: str = Form(""),
                 user: UserInfo = editor) -> Response:
     try:
+        _check_condition(condition)
         rules.add_rule(_engine(request), name.strip(), condition, action, user.name,
                        position=_position(position))
     except (rules.RuleError, ValueError) as exc:
@@ -664,6 +675,7 @@ def rule_update(request: Request, name: str, op: str = Form(...), condition: str
                 action: str = Form(""), position: str = Form(""), user: UserInfo = editor) -> Response:
     engine = _engine(request)
     try:
+        _check_condition(condition)
         if op == "delete":
             rules.remove_rule(engine, name, user.name)
         elif op in ("up", "down"):
