@@ -274,6 +274,7 @@ def test_bad_input_is_answered_in_chinese(newsroom):
         "queue-status": c.get("/console/queue?status=xxx"),
         "queue-platform": c.get("/console/queue?platform=火星台"),
         "queue-tier": c.get("/console/queue?tier=Q"),
+        "queue-flag": c.get("/console/queue?flag=no_such_flag"),
         "runs-source": c.get("/console/runs?source=nosuch"),
         "runs-status": c.get("/console/runs?status=bogus"),
         "schedules-source": c.get("/console/schedules?source=nosuch"),
@@ -313,6 +314,7 @@ def test_bad_input_is_answered_in_chinese(newsroom):
     assert "没有可检索的词" in answers["search-words"].text
     assert "未知的字符集" in answers["charset"].text and "不能小于 1" in answers["page"].text
     assert "晚于截止日期" in answers["dates"].text and "晚于截止日期" in answers["search-dates"].text
+    assert "没有带 no_such_flag 标记的文章" in answers["queue-flag"].text
     assert "最多 2000 个字" in answers["note"].text and "最多 1000 个字" in answers["condition"].text
     assert "例如 0 8 * * * 是每天 8 点" in answers["cron"].text  # what a valid one looks like
     assert "已添加通知 lan-hook" in answers["hook"].text and "192.168.1.9 是内网地址" in answers["hook"].text

@@ -515,7 +515,12 @@ def queue_page(request: Request, status: str = "new", source: str = "", tier: st
         raise HTTPException(status_code=400, detail=str(exc)) from None
     args = {"status": status, "source": source, "tier": tier, "platform": platform, "topic": topic,
             "flag": flag, "q": q, "order": order}
+    hint = None
+    if flag and not result.total:  # flags have no fixed list: a typo would look like "none left"
+        hint = (f"没有带 {flag} 标记的文章。标记是文章“抽取标记”里冒号前的名称(例如 meta_line、ad_contact),"
+                "请检查拼写")
     return render(request, "queue.html", result=result, args=args, statuses=curation.STATUSES,
+                  **({"err": hint} if hint else {}),
                   reason_required=reject_reason_required(_engine(request)),
                   sources=[s.name for s in src_store.list_sources(_engine(request))],
                   back="/console/queue?" + urlencode({**args, "page": page}))
