@@ -24,11 +24,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 
+from storage import run_records
 from storage.config import data_dir
-from storage.models import CrawlRun, Source
-from storage.schedule_models import RunMeta
 from storage.timestamps import from_db, now_utc
 
 log = logging.getLogger(__name__)
@@ -109,13 +108,12 @@ def reap_children() -> None:
 def running_runs(engine: Engine, source: str) -> list[int]:
     """Ids of runs of ``source`` whose status is running (any trigger, any host)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(CrawlRun.id, CrawlRun.sources).where(CrawlRun.status == "running")).all()
+        rows = run_records.running_run_sources(conn)
     return [r.id for r in rows if source in (r.sources or [])]
 
 
 def source_exists(engine: Engine, source: str) -> bool:
-    with engine.connect() as conn:
-        return conn.execute(select(Source.id).where(Source.name == source)).first() is not None
+    return run_records.source_exists(engine, source)
 
 
 def create_run(engine: Engine, source: str | list[str], trigger: str, *,
@@ -132,20 +130,13 @@ def create_run(engine: Engine, source: str | list[str], trigger: str, *,
             raise RunError(f"no source {name!r}")
     now = now or now_utc()
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("UPDATE crawl_runs SET id = id WHERE 0")  # take the write lock now
-        else:
-            conn.exec_driver_sql("LOCK TABLE crawl_runs IN SHARE ROW EXCLUSIVE MODE")
-        for r in conn.execute(select(CrawlRun.id, CrawlRun.sources).where(CrawlRun.status == "running")):
+        run_records.lock_runs_for_insert(conn)  # take the write lock now
+        for r in run_records.running_run_sources(conn):
             busy = set(names) & set(r.sources or [])
             if busy:
                 raise RunConflict(f"source {sorted(busy)[0]!r} is being crawled by run #{r.id}")
-        run_id = conn.execute(insert(CrawlRun).values(
-            sources=names, trigger=trigger, status="running", started_at=now, stats={})
-        ).inserted_primary_key[0]
-        conn.execute(insert(RunMeta).values(
-            run_id=run_id, source=names[0], schedule_id=schedule_id, resumed_from=resumed_from,
-            rerun_of=rerun_of, live_stats={}, quality_report={}))
+        run_id = run_records.insert_run(conn, names, trigger, now, schedule_id=schedule_id,
+                                        resumed_from=resumed_from, rerun_of=rerun_of)
     return run_id
 
 
@@ -154,31 +145,19 @@ def record_process(engine: Engine, run_id: int, pid: int, log_path: str | None =
     values = dict(pid=pid, proc_start=proc_start(pid), host=hostname(), heartbeat_at=now_utc())
     if log_path:
         values["log_path"] = log_path
-    with engine.begin() as conn:
-        if not conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values)).rowcount:
-            src = conn.execute(select(CrawlRun.sources).where(CrawlRun.id == run_id)).scalar()
-            conn.execute(insert(RunMeta).values(run_id=run_id, source=(src or [None])[0],
-                                                live_stats={}, quality_report={}, **values))
+    run_records.set_run_process(engine, run_id, values)
 
 
 def finish_run(engine: Engine, run_id: int, status: str, *, error: str | None = None,
                only_if_running: bool = True, now: datetime | None = None) -> bool:
     """Close a run's row (e.g. an orphan or a cancelled run); False if it was closed already."""
-    with engine.begin() as conn:
-        q = update(CrawlRun).where(CrawlRun.id == run_id)
-        if only_if_running:
-            q = q.where(CrawlRun.status == "running")
-        done = conn.execute(q.values(status=status, finished_at=now or now_utc())).rowcount
-        if done and error:
-            conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(error=error))
-    return bool(done)
+    return run_records.close_run(engine, run_id, status, now or now_utc(), error=error,
+                                 only_if_running=only_if_running)
 
 
 def mark_distributed(engine: Engine, run_id: int) -> None:
     """Mark a run as crawled by distributed workers (not reaped by pid or heartbeat)."""
-    with engine.begin() as conn:
-        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id)
-                     .values(host=DISTRIBUTED_HOST, heartbeat_at=now_utc()))
+    run_records.update_run_meta(engine, run_id, host=DISTRIBUTED_HOST, heartbeat_at=now_utc())
 
 
 def write_final(engine: Engine, payload: dict) -> None:
@@ -188,15 +167,13 @@ def write_final(engine: Engine, payload: dict) -> None:
     but gets its stats."""
     run_id = payload["run_id"]
     finished_at = datetime.fromisoformat(payload["finished_at"]) if payload.get("finished_at") else now_utc()
-    with engine.begin() as conn:
-        meta = conn.execute(select(RunMeta.cancel_requested_at).where(RunMeta.run_id == run_id)).first()
-        status = "cancelled" if meta and meta.cancel_requested_at else payload["status"]
-        conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-            status=status, finished_at=finished_at, stats=payload.get("stats") or {}))
+    with engine.begin() as conn:  # the read and both writes: one transaction
+        cancelled = run_records.cancel_requested_at(conn, run_id)
+        status = "cancelled" if cancelled else payload["status"]
         values: dict = {"exit_code": 0 if status in COMPLETED else 1}
         if payload.get("error"):
             values["error"] = payload["error"]
-        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values))
+        run_records.write_run_end(conn, run_id, status, finished_at, payload.get("stats") or {}, values)
 
 
 # -- launching -------------------------------------------------------------------------------
@@ -277,11 +254,7 @@ def reap_orphans(engine: Engine, *, now: datetime | None = None, is_alive: Alive
     now = now or now_utc()
     host = host or hostname()
     reap_children()
-    with engine.connect() as conn:
-        rows = conn.execute(select(CrawlRun.id, CrawlRun.started_at, RunMeta.pid, RunMeta.proc_start,
-                                   RunMeta.host, RunMeta.heartbeat_at, RunMeta.cancel_requested_at)
-                            .join(RunMeta, RunMeta.run_id == CrawlRun.id)
-                            .where(CrawlRun.status == "running")).all()
+    rows = run_records.running_runs_with_process(engine)
     orphans = []
     for r in rows:
         if r.host == DISTRIBUTED_HOST:
@@ -314,9 +287,7 @@ def cancel_run(engine: Engine, run_id: int, *, grace: float = CANCEL_GRACE, wait
         raise RunError(f"no run #{run_id}")
     if run["status"] != "running":
         return "not running"
-    with engine.begin() as conn:
-        conn.execute(update(RunMeta).where(RunMeta.run_id == run_id)
-                     .values(cancel_requested_at=now_utc()))
+    run_records.update_run_meta(engine, run_id, cancel_requested_at=now_utc())
     pid, started = run.get("pid"), run.get("proc_start")
     local = run.get("host") == hostname()
     if not (local and process_alive(pid, started)):
@@ -380,14 +351,6 @@ def stats_summary(stats: dict) -> dict:
     }
 
 
-_RUN_COLUMNS = (CrawlRun.id, CrawlRun.sources, CrawlRun.trigger, CrawlRun.status, CrawlRun.started_at,
-                CrawlRun.finished_at, CrawlRun.stats, RunMeta.schedule_id, RunMeta.pid,
-                RunMeta.proc_start, RunMeta.host, RunMeta.log_path, RunMeta.heartbeat_at,
-                RunMeta.live_stats, RunMeta.cancel_requested_at, RunMeta.resumed_from,
-                RunMeta.rerun_of, RunMeta.exit_code, RunMeta.error, RunMeta.quality,
-                RunMeta.quality_report, RunMeta.source)
-
-
 def _run_dict(r, *, full: bool) -> dict:  # noqa: ANN001
     started, finished = from_db(r.started_at), from_db(r.finished_at)
     end = finished or (now_utc() if r.status == "running" else None)
@@ -413,20 +376,12 @@ def _run_dict(r, *, full: bool) -> dict:  # noqa: ANN001
 def list_runs(engine: Engine, *, source: str | None = None, status: str | None = None,
               limit: int = 50, offset: int = 0) -> list[dict]:
     """Runs, newest first, with their stats summary."""
-    q = select(*_RUN_COLUMNS).outerjoin(RunMeta, RunMeta.run_id == CrawlRun.id)
-    if status:
-        q = q.where(CrawlRun.status == status)
-    if source:
-        q = q.where(RunMeta.source == source)
-    q = q.order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
-    with engine.connect() as conn:
-        return [_run_dict(r, full=False) for r in conn.execute(q).all()]
+    rows = run_records.run_rows(engine, source=source, status=status, limit=limit, offset=offset)
+    return [_run_dict(r, full=False) for r in rows]
 
 
 def get_run(engine: Engine, run_id: int) -> dict | None:
-    with engine.connect() as conn:
-        r = conn.execute(select(*_RUN_COLUMNS).outerjoin(RunMeta, RunMeta.run_id == CrawlRun.id)
-                         .where(CrawlRun.id == run_id)).first()
+    r = run_records.run_row(engine, run_id)
     return _run_dict(r, full=True) if r else None
 
 
@@ -453,8 +408,7 @@ def load_source(engine: Engine, name: str):  # noqa: ANN201
     """The stored source as a SourceConfig (fields the registry does not know are ignored)."""
     from crawlers.registry import SourceConfig, parse_source
 
-    with engine.connect() as conn:
-        row = conn.execute(select(Source.name, Source.kind, Source.config).where(Source.name == name)).first()
+    row = run_records.source_config_row(engine, name)
     if row is None:
         raise RunError(f"no source {name!r}")
     known = set(SourceConfig.__dataclass_fields__)
