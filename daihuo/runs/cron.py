@@ -34,12 +34,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from daihuo.runs import lifecycle as runs
-from storage.models import CrawlRun, Source
-from storage.schedule_models import DEFAULT_TZ, RunMeta, Schedule, SchedulerLease
+from storage import schedule_records as records
+from storage.schedule_models import DEFAULT_TZ
 from storage.timestamps import from_db, now_utc, to_utc
 
 log = logging.getLogger(__name__)
@@ -147,28 +147,17 @@ class ScheduleInfo:
         return dict(self.__dict__)
 
 
-_COLUMNS = (Schedule.id, Source.name, Schedule.cron, Schedule.timezone, Schedule.enabled,
-            Schedule.next_run_at, Schedule.last_fired_at, Schedule.last_run_id, Schedule.last_skip,
-            Schedule.created_by)
-
-
 def _info(r) -> ScheduleInfo:  # noqa: ANN001
     return ScheduleInfo(r.id, r.name, r.cron, r.timezone, bool(r.enabled), from_db(r.next_run_at),
                         from_db(r.last_fired_at), r.last_run_id, r.last_skip, r.created_by)
 
 
 def list_schedules(engine: Engine, source: str | None = None) -> list[ScheduleInfo]:
-    q = select(*_COLUMNS).join(Source, Source.id == Schedule.source_id)
-    if source:
-        q = q.where(Source.name == source)
-    with engine.connect() as conn:
-        return [_info(r) for r in conn.execute(q.order_by(Source.name, Schedule.id)).all()]
+    return [_info(r) for r in records.schedule_rows(engine, source)]
 
 
 def get_schedule(engine: Engine, schedule_id: int) -> ScheduleInfo | None:
-    with engine.connect() as conn:
-        r = conn.execute(select(*_COLUMNS).join(Source, Source.id == Schedule.source_id)
-                         .where(Schedule.id == schedule_id)).first()
+    r = records.schedule_row(engine, schedule_id)
     return _info(r) if r else None
 
 
@@ -179,13 +168,13 @@ def add_schedule(engine: Engine, source: str, cron: str, timezone: str = DEFAULT
     cron, timezone = validate_cron(cron), validate_timezone(timezone or DEFAULT_TZ)
     now = now or now_utc()
     with engine.begin() as conn:
-        sid = conn.execute(select(Source.id).where(Source.name == source)).scalar()
+        sid = records.source_id(conn, source)
         if sid is None:
             raise ScheduleError(f"no source {source!r}")
-        new_id = conn.execute(insert(Schedule).values(
-            source_id=sid, cron=cron, timezone=timezone, enabled=enabled,
+        new_id = records.insert_schedule(
+            conn, source_id=sid, cron=cron, timezone=timezone, enabled=enabled,
             next_run_at=next_fire(cron, timezone, now), created_by=created_by,
-            created_at=now, updated_at=now)).inserted_primary_key[0]
+            created_at=now, updated_at=now)
         _audit(conn, created_by, "schedule_add", f"#{new_id} {source}",
                {"cron": cron, "timezone": timezone, "enabled": enabled})
     return get_schedule(engine, new_id)
@@ -207,7 +196,7 @@ def update_schedule(engine: Engine, schedule_id: int, *, cron: str | None = None
     if (cron, timezone) != (current.cron, current.timezone) or (enabled and not current.enabled):
         values["next_run_at"] = next_fire(cron, timezone, now)
     with engine.begin() as conn:
-        conn.execute(update(Schedule).where(Schedule.id == schedule_id).values(**values))
+        records.update_schedule_row(conn, schedule_id, **values)
         if enabled != current.enabled and (cron, timezone) == (current.cron, current.timezone):
             action = "schedule_resume" if enabled else "schedule_pause"
         else:
@@ -220,7 +209,7 @@ def update_schedule(engine: Engine, schedule_id: int, *, cron: str | None = None
 def remove_schedule(engine: Engine, schedule_id: int, actor: str | None = None) -> bool:
     current = get_schedule(engine, schedule_id)
     with engine.begin() as conn:
-        gone = bool(conn.execute(delete(Schedule).where(Schedule.id == schedule_id)).rowcount)
+        gone = records.delete_schedule_row(conn, schedule_id)
         if gone and current is not None:
             _audit(conn, actor, "schedule_delete", f"#{schedule_id} {current.source}",
                    {"cron": current.cron, "timezone": current.timezone})
@@ -268,21 +257,19 @@ class Scheduler:
         """Hold (or refresh) the single-scheduler lease; False while another one holds it."""
         try:
             with self.engine.begin() as conn:
-                row = conn.execute(select(SchedulerLease).where(SchedulerLease.id == 1)).first()
+                row = records.lease_row(conn)
                 if row is None:
-                    conn.execute(insert(SchedulerLease).values(id=1, holder=self.holder, heartbeat_at=now))
+                    records.insert_lease(conn, self.holder, now)
                     return True
                 if row.holder != self.holder and now - from_db(row.heartbeat_at) < self.lease_ttl:
                     return False
-                conn.execute(update(SchedulerLease).where(SchedulerLease.id == 1)
-                             .values(holder=self.holder, heartbeat_at=now))
+                records.set_lease(conn, self.holder, now)
                 return True
         except IntegrityError:  # another scheduler inserted it first
             return False
 
     def release_lease(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(SchedulerLease).where(SchedulerLease.holder == self.holder))
+        records.release_lease(self.engine, self.holder)
 
     # -- one pass ------------------------------------------------------------------------
     def tick(self) -> TickResult:
@@ -295,23 +282,15 @@ class Scheduler:
         result.orphans = runs.reap_orphans(self.engine, now=now, is_alive=self.is_alive)
         if self.resume_orphans:
             result.resumed = self._resume(result.orphans)
-        with self.engine.connect() as conn:
-            due = conn.execute(
-                select(Schedule.id, Schedule.cron, Schedule.timezone, Schedule.next_run_at,
-                       Source.name, Source.enabled)
-                .join(Source, Source.id == Schedule.source_id)
-                .where(Schedule.enabled.is_(True))
-                .order_by(Schedule.next_run_at)).all()
+        due = records.enabled_schedules(self.engine)
         for s in due:
             old = from_db(s.next_run_at)
             if old is not None and old > now:
                 continue
             nxt = next_fire(s.cron, s.timezone, now)  # from now: missed fires coalesce into this one
-            with self.engine.begin() as conn:  # claim the fire: compare-and-set on next_run_at
-                q = update(Schedule).where(Schedule.id == s.id)
-                q = q.where(Schedule.next_run_at.is_(None) if old is None
-                            else Schedule.next_run_at == s.next_run_at)
-                claimed = conn.execute(q.values(next_run_at=nxt, last_fired_at=now if old else None)).rowcount
+            # claim the fire: compare-and-set on next_run_at (the value as stored)
+            claimed = records.claim_fire(self.engine, s.id, None if old is None else s.next_run_at,
+                                         nxt, now if old else None)
             if not claimed or old is None:
                 continue  # another scheduler took it, or a schedule without a first fire yet
             self._fire(s.id, s.name, bool(s.enabled), now, result)
@@ -330,11 +309,10 @@ class Scheduler:
                 why = f"skipped: {exc}"
             except runs.RunError as exc:
                 why = f"not launched: {exc}"
-        with self.engine.begin() as conn:
-            values = {"last_skip": f"{now.isoformat(timespec='seconds')} {why}" if why else None}
-            if run_id is not None:
-                values["last_run_id"] = run_id
-            conn.execute(update(Schedule).where(Schedule.id == schedule_id).values(**values))
+        values = {"last_skip": f"{now.isoformat(timespec='seconds')} {why}" if why else None}
+        if run_id is not None:
+            values["last_run_id"] = run_id
+        records.set_schedule(self.engine, schedule_id, **values)
         if why:
             log.info("schedule #%d (%s): %s", schedule_id, source, why)
             result.skipped.append((schedule_id, why))
@@ -347,11 +325,7 @@ class Scheduler:
         resumed again: a crawl that keeps dying needs a person)."""
         if not orphans:
             return []
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(RunMeta.run_id, RunMeta.source, RunMeta.schedule_id,
-                                       RunMeta.resumed_from, CrawlRun.status)
-                                .join(CrawlRun, CrawlRun.id == RunMeta.run_id)
-                                .where(RunMeta.run_id.in_(orphans))).all()
+        rows = records.runs_meta(self.engine, orphans)
         done = []
         for r in rows:
             if r.schedule_id is None or r.resumed_from is not None or r.status != "failed":
