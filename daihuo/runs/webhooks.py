@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 
 from daihuo.runs.pinned_http import AddressRefused, PinnedTransport
 from editorial.network_policy import IPNetwork, env_allowed_networks
-from storage.schedule_models import Webhook
+from storage import webhook_records as records
 from storage.timestamps import from_db, now_utc
 
 log = logging.getLogger(__name__)
@@ -65,25 +65,24 @@ def add_webhook(engine: Engine, name: str, url: str, kind: str = "json",
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError("a webhook URL is an http(s) URL")
     with engine.begin() as conn:
-        if conn.execute(select(Webhook.id).where(Webhook.name == name)).first():
+        if records.name_taken(conn, name):
             raise WebhookError(f"webhook {name!r} exists already")
-        conn.execute(insert(Webhook).values(name=name, url=url.strip(), kind=kind, secret=secret or None,
-                                            enabled=True, created_at=now_utc()))
-        row = conn.execute(select(Webhook).where(Webhook.name == name)).first()
+        records.insert_webhook(conn, name=name, url=url.strip(), kind=kind, secret=secret or None,
+                               enabled=True, created_at=now_utc())
+        row = records.webhook_by_name(conn, name)
         _audit(conn, actor, "webhook_add", name, {"kind": kind, "url": masked_url(url.strip()),
                                                    "secret": bool(secret)})
     return _info(row)
 
 
 def list_webhooks(engine: Engine) -> list[WebhookInfo]:
-    with engine.connect() as conn:
-        return [_info(r) for r in conn.execute(select(Webhook).order_by(Webhook.name)).all()]
+    return [_info(r) for r in records.webhook_rows(engine)]
 
 
 def remove_webhook(engine: Engine, webhook_id: int, actor: str | None = None) -> bool:
     with engine.begin() as conn:
-        name = conn.execute(select(Webhook.name).where(Webhook.id == webhook_id)).scalar()
-        gone = bool(conn.execute(delete(Webhook).where(Webhook.id == webhook_id)).rowcount)
+        name = records.webhook_name(conn, webhook_id)
+        gone = records.delete_webhook_row(conn, webhook_id)
         if gone:
             _audit(conn, actor, "webhook_remove", name or f"#{webhook_id}", {})
     return gone
@@ -101,10 +100,10 @@ def find_webhook(engine: Engine, ref: str | int) -> WebhookInfo:
     a webhook is literally named "3". WebhookError when there is none."""
     text = str(ref).strip()
     with engine.connect() as conn:
-        row = conn.execute(select(Webhook).where(Webhook.name == text)).first()
+        row = records.webhook_by_name(conn, text)
         digits = text.lstrip("#")
         if row is None and digits.isdigit():
-            row = conn.execute(select(Webhook).where(Webhook.id == int(digits))).first()
+            row = records.webhook_by_id(conn, int(digits))
     if row is None:
         raise WebhookError(f"no webhook {text!r} (give its name or id; see `daihuo webhook list`)")
     return _info(row)
@@ -137,13 +136,11 @@ def update_webhook(engine: Engine, webhook_id: int, *, name: str | None = None, 
     if enabled is not None:
         values["enabled"] = enabled
     with engine.begin() as conn:
-        if name is not None and conn.execute(select(Webhook.id).where(
-                Webhook.name == name, Webhook.id != webhook_id)).first():
+        if name is not None and records.name_taken(conn, name, other_than=webhook_id):
             raise WebhookError(f"webhook {name!r} exists already")
-        if values and not conn.execute(update(Webhook).where(Webhook.id == webhook_id)
-                                       .values(**values)).rowcount:
+        if values and not records.update_webhook_row(conn, webhook_id, **values):
             raise WebhookError(f"no webhook #{webhook_id}")
-        row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
+        row = records.webhook_by_id(conn, webhook_id)
         if row is not None and values:
             action = "webhook_edit"
             if set(values) == {"enabled"}:
@@ -171,37 +168,24 @@ def masked_url(url: str) -> str:
 
 def record_delivery(engine: Engine, webhook_id: int, event: dict, result: str) -> None:
     """Keep what was sent and how it went (the console's delivery history)."""
-    from storage.webhook_delivery_models import WebhookDelivery
-
     run_id = event.get("run_id")
-    with engine.begin() as conn:
-        conn.execute(insert(WebhookDelivery).values(
-            webhook_id=webhook_id, at=now_utc(), event=str(event.get("event") or "event")[:40],
-            run_id=run_id if isinstance(run_id, int) and run_id > 0 else None,
-            ok=result == "ok", result=result))
-        conn.execute(update(Webhook).where(Webhook.id == webhook_id).values(
-            last_status=f"{now_utc().isoformat(timespec='seconds')} {result}"))
+    records.insert_delivery(
+        engine, webhook_id, at=now_utc(), event=str(event.get("event") or "event")[:40],
+        run_id=run_id if isinstance(run_id, int) and run_id > 0 else None,
+        ok=result == "ok", result=result,
+        last_status=f"{now_utc().isoformat(timespec='seconds')} {result}")
 
 
 def deliveries(engine: Engine, webhook_id: int | None = None, limit: int = 50) -> list[dict]:
     """The latest deliveries (of one webhook, or of all), newest first."""
-    from storage.webhook_delivery_models import WebhookDelivery
-
-    d = WebhookDelivery
-    q = (select(d.id, d.webhook_id, Webhook.name, d.at, d.event, d.run_id, d.ok, d.result)
-         .join(Webhook, Webhook.id == d.webhook_id).order_by(d.id.desc()).limit(limit))
-    if webhook_id is not None:
-        q = q.where(d.webhook_id == webhook_id)
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
+    rows = records.delivery_rows(engine, webhook_id, limit)
     return [{"id": r.id, "webhook_id": r.webhook_id, "webhook": r.name, "at": from_db(r.at),
              "event": r.event, "run_id": r.run_id, "ok": bool(r.ok), "result": r.result} for r in rows]
 
 
 def send_test(engine: Engine, webhook_id: int) -> str:
     """Send a test message to one webhook (enabled or not) and record the delivery."""
-    with engine.connect() as conn:
-        row = conn.execute(select(Webhook).where(Webhook.id == webhook_id)).first()
+    row = records.webhook_row(engine, webhook_id)
     if row is None:
         raise WebhookError(f"no webhook #{webhook_id}")
     event = {"event": "test", "run_id": 0, "source": "daihuo", "status": "test",
@@ -300,8 +284,7 @@ def send(kind: str, url: str, event: dict, secret: str | None = None, timeout: f
 
 def notify(engine: Engine, event: dict) -> dict[str, str]:
     """Send ``event`` to every enabled webhook; returns {name: result}, recorded per webhook."""
-    with engine.connect() as conn:
-        hooks = conn.execute(select(Webhook).where(Webhook.enabled.is_(True))).all()
+    hooks = records.webhook_rows(engine, enabled_only=True)
     results = {}
     nets = allowed_for(engine)
     for hook in hooks:
