@@ -21,12 +21,11 @@ import os
 from dataclasses import dataclass
 from statistics import median
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine
 
 from daihuo.runs import webhooks
 from daihuo.runs.lifecycle import COMPLETED
-from storage.models import Article, CrawlRun, RawPage
-from storage.schedule_models import RunMeta
+from storage import quality_records as records
 
 FIELDS = ("title", "published_at", "authors")
 
@@ -56,11 +55,7 @@ def run_metrics(engine: Engine, run_id: int, stats: dict) -> dict:
               - s.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
               + s.get("daihuo/failed", 0) - s.get("daihuo/failed/fetch", 0))
     requests = max(s.get("downloader/request_count", 0), 1)
-    with engine.connect() as conn:
-        rows = conn.execute(select(func.length(Article.body), Article.title, Article.published_at,
-                                   Article.authors)
-                            .join(RawPage, RawPage.id == Article.raw_page_id)
-                            .where(RawPage.run_id == run_id)).all()
+    rows = records.run_articles(engine, run_id)
     n = len(rows)
     metrics = {"items_found": found, "articles": n, "requests": s.get("downloader/request_count", 0),
                "error_rate": round(errors / requests, 4)}
@@ -77,11 +72,7 @@ def run_metrics(engine: Engine, run_id: int, stats: dict) -> dict:
 
 def baseline(engine: Engine, run_id: int, sources: list, t: Thresholds) -> dict:
     """Medians over the same sources' last runs that stored enough articles."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(CrawlRun.sources, RunMeta.quality_report)
-                            .join(RunMeta, RunMeta.run_id == CrawlRun.id)
-                            .where(CrawlRun.id < run_id, CrawlRun.status.in_(COMPLETED))
-                            .order_by(CrawlRun.id.desc()).limit(200)).all()
+    rows = records.earlier_reports(engine, run_id, COMPLETED, limit=200)
     past = [r.quality_report["metrics"] for r in rows
             if sorted(r.sources or []) == sorted(sources) and (r.quality_report or {}).get("metrics")
             and r.quality_report["metrics"].get("articles", 0) >= t.min_articles][: t.history]
@@ -127,9 +118,7 @@ def evaluate(metrics: dict, base: dict, t: Thresholds = Thresholds()) -> list[di
 
 def check_run(engine: Engine, run_id: int, t: Thresholds = Thresholds()) -> dict:
     """Check a finished run and record the report on it; returns the report."""
-    with engine.connect() as conn:
-        run = conn.execute(select(CrawlRun.sources, CrawlRun.status, CrawlRun.stats)
-                           .where(CrawlRun.id == run_id)).first()
+    run = records.run_outcome(engine, run_id)
     if run is None:
         raise ValueError(f"no run #{run_id}")
     metrics = run_metrics(engine, run_id, run.stats or {})
@@ -139,14 +128,9 @@ def check_run(engine: Engine, run_id: int, t: Thresholds = Thresholds()) -> dict
               "metrics": metrics, "baseline": base, "checks": checks}
     if run.status not in COMPLETED:
         report["status"] = "not checked"
-    with engine.begin() as conn:
-        values = {"quality": report["status"] if run.status in COMPLETED else None,
-                  "quality_report": report}
-        if not conn.execute(update(RunMeta).where(RunMeta.run_id == run_id).values(**values)).rowcount:
-            from sqlalchemy import insert
-
-            conn.execute(insert(RunMeta).values(run_id=run_id, source=(run.sources or [None])[0],
-                                                live_stats={}, **values))
+    values = {"quality": report["status"] if run.status in COMPLETED else None,
+              "quality_report": report}
+    records.save_quality(engine, run_id, (run.sources or [None])[0], values)
     return report
 
 
@@ -155,10 +139,7 @@ def check_and_notify(engine: Engine, run_id: int, t: Thresholds = Thresholds(),
     """Check the run; tell the webhooks when a check failed or the run itself failed."""
     report = check_run(engine, run_id, t)
     base_url = base_url or os.environ.get("DAIHUO_CONSOLE_URL")  # links in the messages
-    with engine.connect() as conn:
-        run = conn.execute(select(CrawlRun.sources, CrawlRun.status, RunMeta.error)
-                           .outerjoin(RunMeta, RunMeta.run_id == CrawlRun.id)
-                           .where(CrawlRun.id == run_id)).first()
+    run = records.run_status_and_error(engine, run_id)
     event = None
     if report["status"] == "failed":
         event = "quality_failed"
