@@ -122,7 +122,7 @@ def test_crawl_delay_spaces_requests_server_side(tmp_path):
         base = server.base_url
         # the source asks for no delay and 4 at once: the site's Crawl-delay must win
         engine, proc = crawl(tmp_path, [source(
-            "slow", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pqd]/\d+"],
+            "slow", base, start_urls=[f"{base}/mp-list.html"], articles=[r"/m[pq]/\d+"],  # two articles of three pages each
             autothrottle=True)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     times = [t for t, path in site.log if path != "/robots.txt"]
