@@ -85,14 +85,15 @@ class Credits:
 
     def update(self, other: Credits) -> None:
         """Add what ``other`` found that is still missing here (first finding wins)."""
-        for name in other.authors:
-            if name not in self.authors:
-                self.authors.append(name)
-        for name in other.editors:
-            if name not in self.editors:
-                self.editors.append(name)
+        add_new(self.authors, other.authors)
+        add_new(self.editors, other.editors)
         self.source = self.source or other.source
         self.republisher = self.republisher or other.republisher
+
+
+def add_new(names: list[str], more: list[str]) -> None:
+    """Append to ``names`` each of ``more`` it lacks, in order (credits keep first-seen order)."""
+    names.extend(n for n in dict.fromkeys(more) if n not in names)
 
 
 @lru_cache(maxsize=1)

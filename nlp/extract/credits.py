@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from . import rules_data as R
 from .bylines import (
     Credits,
+    add_new,
     parse_credit_line,
     parse_credit_sentence,
     parse_dateline,
@@ -36,13 +37,9 @@ EDITOR_BELOW = 40
 
 
 def apply(ctx: Context, found: Credits) -> None:
-    for name in found.authors:
-        ctx.credited.add(name)
-        if name not in ctx.authors:
-            ctx.authors.append(name)
-    for name in found.editors:
-        if name not in ctx.editors:
-            ctx.editors.append(name)
+    ctx.credited.update(found.authors)
+    add_new(ctx.authors, found.authors)
+    add_new(ctx.editors, found.editors)
     ctx.original_source = ctx.original_source or found.source
     ctx.republisher = ctx.republisher or found.republisher
 
