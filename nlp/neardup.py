@@ -234,6 +234,16 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     return int(np.count_nonzero(a.lanes() == b.lanes())) / K
 
 
+def similarity_of(a: bytes, b: bytes) -> float:
+    """``similarity`` of two fingerprints' stored bytes, without building Fingerprints: the
+    store checks ~8 candidates per new article, and this costs ~5 us a pair instead of ~25."""
+    if len(a) != 2 * K or len(b) != 2 * K:
+        raise ValueError(f"a fingerprint is {2 * K} bytes, got {len(a)} and {len(b)}")
+    if a == EMPTY.values or b == EMPTY.values:  # (a bytes comparison: ndarray.any() costs more)
+        return 0.0
+    return int(np.count_nonzero(np.frombuffer(a, dtype="<u2") == np.frombuffer(b, dtype="<u2"))) / K
+
+
 def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
     """Same story (a repost): ``similarity >= THRESHOLD``."""
     return similarity(a, b) >= THRESHOLD

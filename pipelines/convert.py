@@ -106,6 +106,6 @@ def document_to_json(doc: Document) -> dict:
 
 def fingerprint_similarity(a: bytes, b: bytes) -> float:
     """Similarity of two stored near-duplicate fingerprints (the store's clustering test)."""
-    from nlp.neardup import Fingerprint, similarity
+    from nlp.neardup import similarity_of
 
-    return similarity(Fingerprint.from_bytes(a), Fingerprint.from_bytes(b))
+    return similarity_of(a, b)

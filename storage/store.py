@@ -56,6 +56,7 @@ SimilarFn = Callable[[bytes, bytes], float]
 
 
 _RAW, _ARTICLE, _CLUSTER = (m.__table__ for m in (RawPage, Article, Cluster))
+_NEW_CLUSTER = insert(Cluster)  # one statement object: compiled once, not per new cluster
 
 
 MAX_CANDIDATES = 10  # the best match shares the most bands: comparing more rarely changes it
@@ -102,11 +103,16 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
     # article's keys are in one table or the other: no id is in both lists.)
     newest = ("(SELECT group_concat(article_id) FROM (SELECT article_id FROM {t} WHERE band = q.band "
               f"AND key = q.key ORDER BY article_id DESC LIMIT {PROBE_LIMIT}))")
-    rows = conn.exec_driver_sql(
-        f"SELECT band, key, {newest.format(t='lsh_keys')}, {newest.format(t='lsh_recent')} FROM "
-        "(SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS key "
-        "FROM json_each(?)) q",
-        (json.dumps(keys),))
+    # (through the driver: SQLAlchemy's result rows cost more than the probes for 24,000 keys)
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        rows = cur.execute(
+            f"SELECT band, key, {newest.format(t='lsh_keys')}, {newest.format(t='lsh_recent')} FROM "
+            "(SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS key "
+            "FROM json_each(?)) q",
+            (json.dumps(keys),)).fetchall()
+    finally:
+        cur.close()
     for band, key, old, recent in rows:
         if old and recent:
             out[(band, key)] = sorted(map(int, f"{old},{recent}".split(",")), reverse=True)[:PROBE_LIMIT]
@@ -154,10 +160,13 @@ def _insert_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple], 
 def _insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:  # noqa: ANN001
     """Insert ``rows`` (dicts with the same keys) into ``table``; their new ids, in order.
 
-    SQLite: one prepared ``INSERT ... RETURNING id`` run per row through the driver, values
+    SQLite: one prepared ``INSERT`` run for all rows through the driver (executemany), values
     converted by the columns' own SQLAlchemy types (dates, JSON) and Python-side defaults
-    filled in as SQLAlchemy would. Without an insert sentinel SQLAlchemy runs that same
-    statement a row at a time for ordered RETURNING, at ~0.1 ms of its own bookkeeping each.
+    filled in as SQLAlchemy would. Without an insert sentinel SQLAlchemy runs an ``INSERT ...
+    RETURNING`` a row at a time for ordered ids, at ~0.1 ms of its own bookkeeping each. The
+    ids need no RETURNING: SQLite gives a new row the largest id plus one, and the batch's
+    transaction holds the write lock from its first insert, so the rows are the table's last
+    ``len(rows)`` ids, in order.
     PostgreSQL: SQLAlchemy's batched insertmanyvalues."""
     if not rows:
         return []
@@ -169,19 +178,24 @@ def _insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:  # noqa: 
                 if c.name not in given and c.default is not None and not c.primary_key}
     names = given + list(defaults)
     procs = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-           "RETURNING id")
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     fill = [d.arg(None) if d.is_callable else d.arg for d in defaults.values()]
     cur = conn.connection.driver_connection.cursor()
-    ids = []
     try:
-        for row in rows:
-            values = [row[name] for name in given] + fill
-            cur.execute(sql, [proc(v) if proc else v for proc, v in zip(procs, values, strict=True)])
-            ids.append(cur.fetchone()[0])
+        cur.executemany(sql, ([proc(v) if proc else v for proc, v in zip(procs, [row[n] for n in given] + fill,
+                                                                          strict=True)] for row in rows))
+        ids = [r[0] for r in cur.execute(f"SELECT id FROM {table.name} ORDER BY id DESC LIMIT ?",
+                                          (len(rows),))][::-1]
     finally:
         cur.close()
+    if len(ids) != len(rows) or ids[-1] - ids[0] != len(rows) - 1:  # only past the largest rowid
+        raise RuntimeError(f"{table.name}: the new rows' ids are not the table's last {len(rows)}")
     return ids
+
+
+def _band_keys(art) -> list[tuple[int, int]]:  # noqa: ANN001
+    """An article's LSH (band, key) pairs as tuples (a record read back from JSON has lists)."""
+    return [bk if type(bk) is tuple else tuple(bk) for bk in art.band_keys]
 
 
 def _driver_mark(conn) -> str:  # noqa: ANN001
@@ -223,19 +237,26 @@ class _Pending:
         self.canonical: dict[int, _Member] = {}  # cluster id -> its canonical member now
         self.grown: dict[int, int] = {}  # cluster id -> members added by this batch
 
-    def add_keys(self, art_id: int, fp: bytes | None, band_keys: list) -> None:
-        self.lsh.extend((b, k, art_id) for b, k in band_keys)
+    def add_keys(self, art_id: int, fp: bytes | None, band_keys: list[tuple[int, int]]) -> None:
+        """``band_keys``: tuples (see _band_keys)."""
+        self.lsh.extend([(b, k, art_id) for b, k in band_keys])
         if fp is not None:
             self.fingerprints[art_id] = fp
+            keys = self.keys
             for bk in band_keys:
-                self.keys.setdefault(tuple(bk), []).append(art_id)
+                if (ids := keys.get(bk)) is None:
+                    keys[bk] = [art_id]
+                else:
+                    ids.append(art_id)
 
-    def shared(self, band_keys: list) -> dict[int, int]:
+    def shared(self, band_keys: list[tuple[int, int]]) -> dict[int, int]:
         """This batch's articles sharing band keys, with how many (newest PROBE_LIMIT per key)."""
         out: dict[int, int] = {}
+        get = self.keys.get
         for bk in band_keys:
-            for other in self.keys.get(tuple(bk), ())[-PROBE_LIMIT:]:
-                out[other] = out.get(other, 0) + 1
+            if ids := get(bk):
+                for other in ids[-PROBE_LIMIT:] if len(ids) > PROBE_LIMIT else ids:
+                    out[other] = out.get(other, 0) + 1
         return out
 
     def forget(self, art_id: int) -> None:
@@ -483,7 +504,7 @@ class Store:
         conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
         b.pending.forget(target)
         if art.band_keys:
-            b.pending.add_keys(target, art.fingerprint, art.band_keys)
+            b.pending.add_keys(target, art.fingerprint, _band_keys(art))
         self._pend_tags(b.pending, target, art)
         if rec.listings:
             self._link_listings(conn, source_id, rec, target)
@@ -506,10 +527,11 @@ class Store:
         for n in b.new:
             art, v = n.rec.article, n.values
             b.pending.members[n.id] = _Member(n.id, v["original_source"], v["published_at"], len(v["body"]))
+            keys = _band_keys(art)
             if n.id in stored:
-                self._cluster(b.conn, n.id, art.fingerprint, art.band_keys, stored[n.id], b.now, b.pending)
-            if art.band_keys:
-                b.pending.add_keys(n.id, art.fingerprint, art.band_keys)
+                self._cluster(b.conn, n.id, art.fingerprint, keys, stored[n.id], b.now, b.pending)
+            if keys:
+                b.pending.add_keys(n.id, art.fingerprint, keys)
             self._pend_tags(b.pending, n.id, art)
             if n.rec.listings:
                 self._link_listings(b.conn, self.source_id(n.rec.raw.source), n.rec, n.id)
@@ -518,6 +540,9 @@ class Store:
     def _write_pending(b: _Batch) -> None:
         """The batch's tag, LSH and cluster rows, each table in one statement."""
         conn, pending = b.conn, b.pending
+        # in key order: each B-tree page of lsh_recent (keyed by band, key, article_id) is
+        # visited once rather than at 24 random places per article
+        pending.lsh.sort()
         _insert_rows(conn, "lsh_recent", ("band", "key", "article_id"), pending.lsh, ignore_duplicates=True)
         if pending.lsh and conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() >= RECENT_ROWS:
             move_recent_keys(conn)
@@ -558,23 +583,32 @@ class Store:
         """For each new article, the stored articles sharing the most LSH bands with it (at
         most MAX_CANDIDATES, with a fingerprint): {article id: {candidate id: (shared bands,
         fingerprint, cluster id)}}. Two statements for the batch, whatever its size."""
-        members = _stored_members(conn, [tuple(bk) for n in new for bk in n.rec.article.band_keys])
+        keys = {n.id: _band_keys(n.rec.article) for n in new}
+        members = _stored_members(conn, [bk for ks in keys.values() for bk in ks])
         best: dict[int, list[tuple[int, int]]] = {}
         for n in new:
-            shared = Counter(chain.from_iterable(members.get(tuple(bk), ()) for bk in n.rec.article.band_keys))
+            hits = [ids for bk in keys[n.id] if (ids := members.get(bk))]
+            if not hits:
+                best[n.id] = []
+                continue
+            shared = Counter(chain.from_iterable(hits))
             # most shared bands first, lowest id on ties (nlargest is stable; input by id)
             best[n.id] = heapq.nlargest(MAX_CANDIDATES, sorted(shared.items()), key=itemgetter(1))
         wanted = sorted({cid for cands in best.values() for cid, _ in cands})
         found: dict[int, tuple] = {}
         if wanted:
-            if conn.dialect.name == "postgresql":
-                rows = conn.exec_driver_sql("SELECT id, fingerprint, cluster_id FROM articles "
-                                            "WHERE id = ANY(%s) AND fingerprint IS NOT NULL", (wanted,))
-            else:
-                rows = conn.exec_driver_sql("SELECT id, fingerprint, cluster_id FROM articles WHERE id IN "
-                                            "(SELECT value FROM json_each(?)) AND fingerprint IS NOT NULL",
-                                            (json.dumps(wanted),))
-            found = {r[0]: (bytes(r[1]), r[2]) for r in rows}
+            cur = conn.connection.driver_connection.cursor()
+            try:
+                if conn.dialect.name == "postgresql":
+                    cur.execute("SELECT id, fingerprint, cluster_id FROM articles "
+                                "WHERE id = ANY(%s) AND fingerprint IS NOT NULL", (wanted,))
+                else:
+                    cur.execute("SELECT id, fingerprint, cluster_id FROM articles WHERE id IN "
+                                "(SELECT value FROM json_each(?)) AND fingerprint IS NOT NULL",
+                                (json.dumps(wanted),))
+                found = {r[0]: (bytes(r[1]), r[2]) for r in cur.fetchall()}
+            finally:
+                cur.close()
         return {art_id: {cid: (k, *found[cid]) for cid, k in cands if cid in found}
                 for art_id, cands in best.items()}
 
@@ -585,17 +619,20 @@ class Store:
         table), comparing the fingerprints of those sharing the most bands first (at most
         MAX_CANDIDATES). Cluster ids, sizes and canonical members are written at the batch's
         end (pending); a new cluster is inserted at once, for its id."""
-        cands = {cid: (shared, cfp, pending.clusters.get(cid, cluster_id))
-                 for cid, (shared, cfp, cluster_id) in stored.items()}
+        cands = dict(stored)  # id -> (shared bands, fingerprint, stored cluster id)
         for other, shared in pending.shared(band_keys).items():
-            cands[other] = (shared, pending.fingerprints[other], pending.clusters.get(other))
-        best = sorted(cands.items(), key=lambda c: (-c[1][0], c[0]))[:MAX_CANDIDATES]
-        scored = [(score, cid, c[2]) for cid, c in best if (score := self.similar(fp, c[1])) >= self.threshold]
+            cands[other] = (shared, pending.fingerprints[other], None)
+        if not cands:
+            return
+        best = sorted(cands, key=lambda cid: (-cands[cid][0], cid))[:MAX_CANDIDATES]
+        similar, threshold = self.similar, self.threshold
+        scored = [(score, cid) for cid in best if (score := similar(fp, cands[cid][1])) >= threshold]
         if not scored:
             return
-        _, match_id, cluster_id = max(scored, key=lambda sc: (sc[0], -sc[1]))  # most similar, lowest id on ties
+        _, match_id = max(scored, key=lambda sc: (sc[0], -sc[1]))  # most similar, lowest id on ties
+        cluster_id = pending.clusters.get(match_id, cands[match_id][2])  # joined during this batch?
         if cluster_id is None:
-            cluster_id = conn.execute(insert(Cluster).values(
+            cluster_id = conn.execute(_NEW_CLUSTER, dict(
                 canonical_id=match_id, size=1, created_at=now, updated_at=now)).inserted_primary_key[0]
             pending.clusters[match_id] = cluster_id
             current = self._member(conn, pending, match_id)
