@@ -85,7 +85,11 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
     The newest PROBE_LIMIT of the two tables together are among each one's newest PROBE_LIMIT."""
     if not keys:
         return {}
-    keys = sorted(set(keys))
+    # sorted band by band: sorting ints is ~4x faster than sorting 24,000 tuples
+    by_band: dict[int, set[int]] = {}
+    for band, key in keys:
+        by_band.setdefault(band, set()).add(key)
+    keys = [(band, key) for band in sorted(by_band) for key in sorted(by_band[band])]
     out: dict[tuple[int, int], list[int]] = {}
     if conn.dialect.name == "postgresql":
         newest = ("(SELECT article_id FROM {t} l WHERE l.band = q.band AND l.key = q.key "
@@ -100,16 +104,18 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
                 for bk, ids in out.items()}
     # SQLite: the keys travel as one JSON parameter (no limit on their number); a correlated
     # subquery per key and table keeps the newest PROBE_LIMIT without a LATERAL join. (An
-    # article's keys are in one table or the other: no id is in both lists.)
+    # article's keys are in one table or the other: no id is in both lists.) Most keys are
+    # nobody else's: an EXISTS probe first spares them the subqueries (~1/3 of the time).
     newest = ("(SELECT group_concat(article_id) FROM (SELECT article_id FROM {t} WHERE band = q.band "
               f"AND key = q.key ORDER BY article_id DESC LIMIT {PROBE_LIMIT}))")
+    known = "EXISTS (SELECT 1 FROM {t} l WHERE l.band = q.band AND l.key = q.key)"
     # (through the driver: SQLAlchemy's result rows cost more than the probes for 24,000 keys)
     cur = conn.connection.driver_connection.cursor()
     try:
         rows = cur.execute(
             f"SELECT band, key, {newest.format(t='lsh_keys')}, {newest.format(t='lsh_recent')} FROM "
             "(SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS key "
-            "FROM json_each(?)) q",
+            f"FROM json_each(?)) q WHERE {known.format(t='lsh_keys')} OR {known.format(t='lsh_recent')}",
             (json.dumps(keys),)).fetchall()
     finally:
         cur.close()
