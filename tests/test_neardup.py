@@ -18,6 +18,7 @@ from nlp.neardup import (
     fingerprint,
     is_near_duplicate,
     similarity,
+    similarity_of,
 )
 from nlp.script import converter
 from nlp.textlayer import prepare_text
@@ -159,6 +160,20 @@ def test_similarity_is_symmetric_and_bounded(original: Fingerprint) -> None:
     s = similarity(original, other)
     assert 0.0 <= s <= 1.0 and s == similarity(other, original)
     assert similarity(original, original) == 1.0
+
+
+def test_similarity_of_stored_bytes_equals_similarity(original: Fingerprint) -> None:
+    """The store compares stored bytes with similarity_of: the same figure as similarity,
+    an empty fingerprint still similar to nothing, a wrong length still an error."""
+    empty = fingerprint("")
+    half = Fingerprint(original.values[:128] + fingerprint(SIBLING).values[128:])
+    fps = [original, fingerprint(SIBLING), half, empty]
+    for a in fps:
+        for b in fps:
+            assert similarity_of(a.to_bytes(), b.to_bytes()) == similarity(a, b)
+    assert similarity_of(original.to_bytes(), half.to_bytes()) >= 0.5  # not a 0/1 test
+    with pytest.raises(ValueError):
+        similarity_of(original.to_bytes(), original.to_bytes()[:-2])
 
 
 def test_punctuation_whitespace_and_paragraphs_are_normalised_away(original: Fingerprint) -> None:
