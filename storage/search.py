@@ -18,8 +18,10 @@ totals, ranking and facets cost time in proportion to the matches (FTS5's bm25 s
 match; collapsing and facets read every match's row); p95 was 1.4x (top 20) and 1.9x (facets)
 the capped engine's at that size, 0.7x with a platform filter, and grows with the store. A
 tantivy index derived from the store (bench/tantivy_candidate.py) answered the same queries,
-counts exact, at 0.13-0.47x this engine's p95 there: the candidate engine for large stores,
-with this module staying the store of record and the PostgreSQL path.
+counts exact, at 0.13-0.47x this engine's p95 there: storage.search_index is that index for the
+app. ``search``, ``count`` and the export (daihuo.analysis.export) use the index attached to the
+engine (daihuo.system attaches one to an SQLite file store) and this SQL engine otherwise: it
+stays the PostgreSQL path and the reference the index is tested against.
 """
 
 from __future__ import annotations

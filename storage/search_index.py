@@ -57,7 +57,7 @@ from storage.timestamps import from_db
 log = logging.getLogger(__name__)
 
 #: bumped when the documents change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TITLE_BOOST = 10.0  # as storage.search.BM25_WEIGHTS weighs the title against the body
 ANALYZER = "fts5like"
 #: stores up to this many articles are (re)indexed inside the search that finds the index
@@ -113,6 +113,7 @@ def _schema():  # noqa: ANN202
     sb.add_integer_field("pub", indexed=True, fast=True)
     sb.add_integer_field("story", indexed=True, fast=True)
     sb.add_unsigned_field("clustered", indexed=True)
+    sb.add_integer_field("cstory", fast=True)  # the story of a clustered article only (counting)
     sb.add_unsigned_field("canon", fast=True)
     sb.add_integer_field("publish_at", indexed=True, fast=True)
     sb.add_text_field("title", tokenizer_name=ANALYZER)
@@ -141,6 +142,7 @@ class SearchIndex:
         self._tokens = _analyzer()
         self._seen = -1  # the change-log position this process's reader reflects
         self._catching_up = threading.Lock()  # the web app's threads share one index
+        self.one_pass = True  # False: always count clustered matches by story range (tests)
 
     # -- files and locks ------------------------------------------------------------------
     @property
@@ -327,6 +329,8 @@ class SearchIndex:
             doc.add_integer("pub", micros(pub))
             doc.add_integer("story", cluster_id if cluster_id is not None else -aid)
             doc.add_unsigned("clustered", 1 if cluster_id is not None else 0)
+            if cluster_id is not None:
+                doc.add_integer("cstory", cluster_id)
             doc.add_unsigned("canon", int(canon))
             doc.add_integer("publish_at", micros(publish_at))
             doc.add_text("title", title or "")
@@ -419,12 +423,12 @@ class SearchIndex:
         pubs = keys if by_date else searcher.fast_field_values("pub", addrs)
         return keys, ids, stories, pubs, len(addrs) < limit
 
-    def _scored(self, searcher: Any, q: Any) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
-        """Every match of ``q``: (raw scores, ids, stories, canonical flags, pubs)."""
-        n = self._count(searcher, q)
-        if not n:
-            return [], [], [], [], []
-        res = searcher.search(q, limit=n, count=False)
+    def _scored(self, searcher: Any, q: Any, guess: int = 64) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
+        """Every match of ``q`` (``guess``: how many are expected): (raw scores, ids, stories,
+        canonical flags, pubs)."""
+        res = searcher.search(q, limit=max(1, guess), count=True)
+        if res.count > len(res.hits):  # more than guessed: read them all
+            res = searcher.search(q, limit=res.count, count=False)
         addrs = [a for _, a in res.hits]
         return ([k for k, _ in res.hits], *(searcher.fast_field_values(f, addrs)
                                             for f in ("id", "story", "canon", "pub")))
@@ -439,7 +443,7 @@ class SearchIndex:
             return {}
         q = self._query(query, req, tantivy.Query.term_set_query(self._schema, "story", stories))
         best: dict[int, list] = {}
-        for raw, aid, story, canon, pub in zip(*self._scored(searcher, q), strict=True):
+        for raw, aid, story, canon, pub in zip(*self._scored(searcher, q, 8 * len(stories)), strict=True):
             s = score(raw, pub)
             rank = (canon, s, -aid)
             cur = best.get(story)
@@ -518,7 +522,7 @@ class SearchIndex:
         found: dict[int, float] = {}
         if need and query is not None:
             q = self._query(query, req, tantivy.Query.term_set_query(self._schema, "id", need))
-            raws, ids, _, _, pubs = self._scored(searcher, q)
+            raws, ids, _, _, pubs = self._scored(searcher, q, len(need))
             found = {aid: score(raw, pub) for raw, aid, pub in zip(raws, ids, pubs, strict=True)}
         return [_Row(e[1], e[2] if e[2] is not None else found.get(e[1], 0.0)) for e in chosen]
 
@@ -555,44 +559,56 @@ class SearchIndex:
 
     def _answers(self, searcher: Any, query: Query | None, req: SearchRequest,
                  facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """The exact total and facet counts (stories when collapsing: unclustered matches are
-        their own stories; among clustered ones, distinct story values are counted)."""
+        """The exact total and facet counts, from aggregations (no scoring). Collapsed, they
+        count stories: matches, less the clustered ones, plus the distinct stories among those
+        (a terms aggregation on ``cstory``, which only clustered articles have); one pass over
+        the matches, or, past tantivy's bucket limit, the clustered ones split by story range."""
         import tantivy
 
         Q = tantivy.Query  # noqa: N806
         terms = {"size": 1_000_000, "segment_size": 1_000_000}
+        story = {"terms": {"field": "cstory", "size": 10_000_000, "segment_size": 10_000_000}}
+        n_spec = {"n": {"value_count": {"field": "pub"}}}
         counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
+        total = 0
 
-        def add_docs(agg: dict) -> None:
-            for f in FACET_FIELDS:
-                for b in agg[f]["buckets"]:
-                    counts[f][b["key"]] = counts[f].get(b["key"], 0) + int(b["doc_count"])
+        def add(agg: dict) -> None:
+            nonlocal total
+            stories = agg.get("stories", {}).get("buckets", [])
+            total += int(agg["n"]["value"] or 0) - sum(int(b["doc_count"]) for b in stories) + len(stories)
+            if facets:
+                for f in FACET_FIELDS:
+                    into = counts[f]
+                    for b in agg[f]["buckets"]:
+                        sub = b.get("s", {}).get("buckets", [])
+                        into[b["key"]] = (into.get(b["key"], 0) + int(b["doc_count"])
+                                          - sum(int(x["doc_count"]) for x in sub) + len(sub))
 
-        flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS}
+        flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS} if facets else {}
+        q = self._query(query, req)
         if not req.collapse:
-            q = self._query(query, req)
-            total = self._count(searcher, q)
-            if facets and total:
-                add_docs(searcher.aggregate(q, flat))
+            add(searcher.aggregate(q, {**n_spec, **flat}))
         else:
-            single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
-            clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
-            total = self._count(searcher, single)
-            if facets and total:
-                add_docs(searcher.aggregate(single, flat))
-            n_clustered = self._count(searcher, clustered)
-            if n_clustered:
-                story = {"terms": {"field": "story", **terms, "size": 10_000_000, "segment_size": 10_000_000}}
-                spec: dict = {"stories": story}
-                if facets:  # a story counts once per value, however many of its members carry it
-                    spec.update({f: {"terms": {"field": f, **terms}, "aggs": {"s": story}} for f in FACET_FIELDS})
-                guess = n_clustered * (FACET_VALUES_GUESS if facets else 1)
+            # a story counts once per value, however many of its members carry it
+            nested = {f: {"terms": {"field": f, **terms}, "aggs": {"s": story}} for f in FACET_FIELDS} \
+                if facets else {}
+            spec = {**n_spec, "stories": story, **nested}
+            agg = None
+            if self.one_pass:
+                try:
+                    agg = searcher.aggregate(q, spec)
+                except ValueError as exc:
+                    if "bucket limit" not in str(exc):
+                        raise
+            if agg is not None:
+                add(agg)
+            else:
+                add(searcher.aggregate(self._query(query, req, Q.term_query(self._schema, "clustered", 0)),
+                                       {**n_spec, **flat}))
+                clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
+                guess = self._count(searcher, clustered) * (FACET_VALUES_GUESS if facets else 1)
                 for agg in self._by_story_ranges(searcher, clustered, spec, guess):
-                    total += len(agg["stories"]["buckets"])
-                    if facets:
-                        for f in FACET_FIELDS:
-                            for b in agg[f]["buckets"]:
-                                counts[f][b["key"]] = counts[f].get(b["key"], 0) + len(b["s"]["buckets"])
+                    add(agg)
         out: dict[str, list[tuple[str, int]]] = {}
         if facets:
             for name in FACETS:

@@ -308,14 +308,15 @@ def test_since_until_keep_sql_semantics_for_missing_dates(stored):
 
 
 def test_counts_split_by_story_ranges_stay_exact(stored, monkeypatch):
-    """Large match sets are aggregated in story ranges (tantivy's bucket limit): the sums are
-    the same exact counts."""
+    """Past tantivy's bucket limit, clustered matches are aggregated by story range: the sums
+    are the same exact counts."""
     import storage.search_index as si
 
     engine, index = stored
     req = SearchRequest("直播 OR 电商", per_page=5)
     whole = index.search(req, query_terms)
     monkeypatch.setattr(si, "AGG_BUCKETS", 7)
+    monkeypatch.setattr(index, "one_pass", False)
     split = index.search(req, query_terms)
     sql = search_mod.search(engine, req, query_terms)
     assert split.total == whole.total == sql.total and split.facets == whole.facets == sql.facets
