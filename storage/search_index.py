@@ -57,19 +57,22 @@ from storage.timestamps import from_db
 log = logging.getLogger(__name__)
 
 #: bumped when the documents change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TITLE_BOOST = 10.0  # as storage.search.BM25_WEIGHTS weighs the title against the body
 ANALYZER = "fts5like"
 #: stores up to this many articles are (re)indexed inside the search that finds the index
 #: missing; a larger one keeps the SQL engine until `daihuo search-index rebuild` has run
 INLINE_REBUILD_MAX = 50_000
 BATCH = 2000  # articles read from the store at once while indexing
+#: how long a search waits for another process's catch-up or rebuild before answering with SQL
+LOCK_WAIT = 10.0
 WRITER_HEAP = 128 * 1024 * 1024
 NULL_TIME = -(2**62)  # a missing time: sorts after every real one (newest first), matches no range
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ALL = 1 << 30  # "every match" as a search limit
 FACET_FIELDS = ("platform", "topic", "entity", "source", "status", "month")
 AGG_BUCKETS = 50_000  # per aggregation request: tantivy aborts one past 65,000 buckets
+AGG_SIZE = 65_000  # terms per aggregation: no more can be returned (larger sizes cost time)
 FACET_VALUES_GUESS = 12  # facet values per article (platforms, topics, entities, source, status, month)
 
 
@@ -113,7 +116,6 @@ def _schema():  # noqa: ANN202
     sb.add_integer_field("pub", indexed=True, fast=True)
     sb.add_integer_field("story", indexed=True, fast=True)
     sb.add_unsigned_field("clustered", indexed=True)
-    sb.add_integer_field("cstory", fast=True)  # the story of a clustered article only (counting)
     sb.add_unsigned_field("canon", fast=True)
     sb.add_integer_field("publish_at", indexed=True, fast=True)
     sb.add_text_field("title", tokenizer_name=ANALYZER)
@@ -142,7 +144,7 @@ class SearchIndex:
         self._tokens = _analyzer()
         self._seen = -1  # the change-log position this process's reader reflects
         self._catching_up = threading.Lock()  # the web app's threads share one index
-        self.one_pass = True  # False: always count clustered matches by story range (tests)
+        self.split_always = False  # True: count clustered matches by story range (tests)
 
     # -- files and locks ------------------------------------------------------------------
     @property
@@ -161,13 +163,22 @@ class SearchIndex:
         os.replace(tmp, self._mark_file)  # atomic: a crash leaves the old watermark (a replay)
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, wait: float | None = None) -> Iterator[None]:
         """One writer at a time across processes (a file lock beside the index directory, so
-        it survives the directory being replaced)."""
+        it survives the directory being replaced); IndexUnavailable after ``wait`` seconds."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(str(self.path) + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            deadline = None if wait is None else time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline else 0))
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexUnavailable(f"the search index at {self.path} is busy (being rebuilt "
+                                               "or caught up by another process)") from None
+                    time.sleep(0.02)
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -207,10 +218,11 @@ class SearchIndex:
             head = self._head(conn)
         if self._index is not None and head == self._seen and self._mark_file.exists():
             return  # (the directory lost under an open index is noticed here)
-        with self._catching_up, self._writing():
+        with self._catching_up, self._writing(wait=LOCK_WAIT):
             mark = self._read_mark()
             try:
-                if mark.get("version") != SCHEMA_VERSION:
+                if mark.get("version") != SCHEMA_VERSION or mark.get("seq", 0) > head:
+                    # missing, another version, or ahead of the store (a restored backup)
                     raise FileNotFoundError(self._mark_file)
                 if self._index is None:
                     self._index = self._open()
@@ -272,6 +284,8 @@ class SearchIndex:
             head = self._head(conn)  # changes after this are replayed by the next catch-up
             total = int(conn.execute(text("SELECT count(*) FROM articles")).scalar())
         self._index = None
+        if self._read_mark().get("version") != SCHEMA_VERSION:  # another schema: start afresh
+            shutil.rmtree(self.path, ignore_errors=True)
         try:
             self._index = self._open(create=True)
         except (ValueError, OSError):  # unreadable: start from an empty directory
@@ -316,11 +330,11 @@ class SearchIndex:
             if not rows:
                 return
             self._last_id = rows[-1][0]
-            lo, hi = rows[0][0], rows[-1][0]
+            id_list = ",".join(str(int(r[0])) for r in rows)  # ints from the store: safe to inline
             tags: dict[int, dict[str, set[str]]] = {}
             for aid, kind, value in conn.execute(text(
-                    "SELECT article_id, kind, value FROM tags WHERE article_id BETWEEN :lo AND :hi"
-                    " AND kind IN ('platform', 'topic', 'entity')"), {"lo": lo, "hi": hi}):
+                    f"SELECT article_id, kind, value FROM tags WHERE article_id IN ({id_list})"
+                    " AND kind IN ('platform', 'topic', 'entity')")):
                 tags.setdefault(aid, {}).setdefault(kind, set()).add(value)
         for aid, title, body, published, status, cluster_id, publish_at, source, canon in rows:
             doc = tantivy.Document()
@@ -329,8 +343,6 @@ class SearchIndex:
             doc.add_integer("pub", micros(pub))
             doc.add_integer("story", cluster_id if cluster_id is not None else -aid)
             doc.add_unsigned("clustered", 1 if cluster_id is not None else 0)
-            if cluster_id is not None:
-                doc.add_integer("cstory", cluster_id)
             doc.add_unsigned("canon", int(canon))
             doc.add_integer("publish_at", micros(publish_at))
             doc.add_text("title", title or "")
@@ -557,58 +569,68 @@ class SearchIndex:
                 todo += [(lo, mid), (mid + 1, up)]
         return out
 
+    def _aggregate(self, searcher: Any, q: Any, spec: dict) -> dict:
+        """``spec`` over ``q``; past tantivy's bucket limit, one aggregation at a time (and
+        IndexUnavailable, so SQL answers, if one alone is still too large)."""
+        try:
+            return searcher.aggregate(q, spec)
+        except ValueError as exc:
+            if "bucket limit" not in str(exc) or len(spec) == 1:
+                raise IndexUnavailable(f"search index aggregation too large: {exc}") from exc
+        out: dict = {}
+        for name, one in spec.items():
+            out.update(self._aggregate(searcher, q, {name: one}))
+        return out
+
     def _answers(self, searcher: Any, query: Query | None, req: SearchRequest,
                  facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """The exact total and facet counts, from aggregations (no scoring). Collapsed, they
-        count stories: matches, less the clustered ones, plus the distinct stories among those
-        (a terms aggregation on ``cstory``, which only clustered articles have); one pass over
-        the matches, or, past tantivy's bucket limit, the clustered ones split by story range."""
+        count stories: the unclustered matches, plus the distinct stories of the clustered
+        ones (a terms aggregation on ``story`` over those only: nested under every facet it
+        costs per match, so never over the unclustered majority); past tantivy's bucket
+        limit, the clustered matches are counted by story range."""
         import tantivy
 
         Q = tantivy.Query  # noqa: N806
-        terms = {"size": 1_000_000, "segment_size": 1_000_000}
-        story = {"terms": {"field": "cstory", "size": 10_000_000, "segment_size": 10_000_000}}
+        terms = {"size": AGG_SIZE, "segment_size": AGG_SIZE}
+        story = {"terms": {"field": "story", **terms}}
         n_spec = {"n": {"value_count": {"field": "pub"}}}
         counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
         total = 0
 
-        def add(agg: dict) -> None:
+        def add(agg: dict, stories: bool) -> None:
             nonlocal total
-            stories = agg.get("stories", {}).get("buckets", [])
-            total += int(agg["n"]["value"] or 0) - sum(int(b["doc_count"]) for b in stories) + len(stories)
+            total += len(agg["stories"]["buckets"]) if stories else int(agg["n"]["value"] or 0)
             if facets:
                 for f in FACET_FIELDS:
                     into = counts[f]
                     for b in agg[f]["buckets"]:
-                        sub = b.get("s", {}).get("buckets", [])
-                        into[b["key"]] = (into.get(b["key"], 0) + int(b["doc_count"])
-                                          - sum(int(x["doc_count"]) for x in sub) + len(sub))
+                        n = len(b["s"]["buckets"]) if stories else int(b["doc_count"])
+                        into[b["key"]] = into.get(b["key"], 0) + n
 
         flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS} if facets else {}
-        q = self._query(query, req)
         if not req.collapse:
-            add(searcher.aggregate(q, {**n_spec, **flat}))
+            add(self._aggregate(searcher, self._query(query, req), {**n_spec, **flat}), False)
         else:
+            single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
+            add(self._aggregate(searcher, single, {**n_spec, **flat}), False)
+            clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
             # a story counts once per value, however many of its members carry it
-            nested = {f: {"terms": {"field": f, **terms}, "aggs": {"s": story}} for f in FACET_FIELDS} \
-                if facets else {}
-            spec = {**n_spec, "stories": story, **nested}
+            spec = {"stories": story, **({f: {"terms": {"field": f, **terms}, "aggs": {"s": story}}
+                                          for f in FACET_FIELDS} if facets else {})}
             agg = None
-            if self.one_pass:
+            if not self.split_always:
                 try:
-                    agg = searcher.aggregate(q, spec)
+                    agg = searcher.aggregate(clustered, spec)
                 except ValueError as exc:
                     if "bucket limit" not in str(exc):
                         raise
             if agg is not None:
-                add(agg)
+                add(agg, True)
             else:
-                add(searcher.aggregate(self._query(query, req, Q.term_query(self._schema, "clustered", 0)),
-                                       {**n_spec, **flat}))
-                clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
                 guess = self._count(searcher, clustered) * (FACET_VALUES_GUESS if facets else 1)
-                for agg in self._by_story_ranges(searcher, clustered, spec, guess):
-                    add(agg)
+                for part in self._by_story_ranges(searcher, clustered, spec, guess):
+                    add(part, True)
         out: dict[str, list[tuple[str, int]]] = {}
         if facets:
             for name in FACETS:
@@ -619,7 +641,8 @@ class SearchIndex:
                     out[name] = sorted(values, key=lambda v: (-v[1], v[0]))[:FACET_TOP]
         return total, out
 
-    def search(self, req: SearchRequest, analyze: Callable[[str], list[str]]) -> SearchResult:
+    def search(self, req: SearchRequest, analyze: Callable[[str], list[str]], *,
+               retry: bool = True) -> SearchResult:
         """``storage.search.search`` answered by the index (same request, same semantics)."""
         query = sql_search.prepare(req, analyze)
         self.ensure_current()
@@ -628,8 +651,13 @@ class SearchIndex:
         offset = (req.page - 1) * req.per_page
         rows = self._ranked(searcher, query, req, offset + req.per_page)[offset:]
         total, facets = self._answers(searcher, query, req, req.facets)
-        with self.engine.connect() as conn:
-            hits = hit_details(conn, rows, terms, req.snippets)
+        try:
+            with self.engine.connect() as conn:
+                hits = hit_details(conn, rows, terms, req.snippets)
+        except KeyError:  # a hit deleted from the store since the catch-up: catch up again
+            if not retry:
+                raise
+            return self.search(req, analyze, retry=False)
         return SearchResult(hits=hits, total=total, facets=facets, terms=terms)
 
     def count(self, req: SearchRequest, analyze: Callable[[str], list[str]]) -> int:

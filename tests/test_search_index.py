@@ -316,7 +316,7 @@ def test_counts_split_by_story_ranges_stay_exact(stored, monkeypatch):
     req = SearchRequest("直播 OR 电商", per_page=5)
     whole = index.search(req, query_terms)
     monkeypatch.setattr(si, "AGG_BUCKETS", 7)
-    monkeypatch.setattr(index, "one_pass", False)
+    monkeypatch.setattr(index, "split_always", True)
     split = index.search(req, query_terms)
     sql = search_mod.search(engine, req, query_terms)
     assert split.total == whole.total == sql.total and split.facets == whole.facets == sql.facets
@@ -344,3 +344,25 @@ def test_an_index_configured_for_postgresql_or_sqlite_matches_its_sql_engine(db_
             search_mod.search(store.engine, SearchRequest("快手", status="rejected"), query_terms).total > 0
     finally:
         store.close()
+
+
+def test_a_search_answers_with_sql_while_another_process_holds_the_index(private, monkeypatch, caplog):
+    import fcntl
+    import os
+
+    import storage.search_index as si
+
+    engine = private.engine
+    index = search_mod.attached_index(engine)
+    search_mod.search(engine, SearchRequest("直播", facets=False), query_terms)  # built
+    monkeypatch.setattr(si, "LOCK_WAIT", 0.2)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET status = 'rejected'"))
+    fd = os.open(str(index.path) + ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a rebuild in another process would
+        res = search_mod.search(engine, SearchRequest("直播", status="rejected", facets=False), query_terms)
+    finally:
+        os.close(fd)
+    assert "busy" in caplog.text
+    assert res.total == search_mod.search(engine, SearchRequest("直播", facets=False), query_terms).total > 0
