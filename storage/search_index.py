@@ -57,7 +57,7 @@ from storage.timestamps import from_db
 log = logging.getLogger(__name__)
 
 #: bumped when the documents change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TITLE_BOOST = 10.0  # as storage.search.BM25_WEIGHTS weighs the title against the body
 ANALYZER = "fts5like"
 #: stores up to this many articles are (re)indexed inside the search that finds the index
@@ -73,6 +73,7 @@ ALL = 1 << 30  # "every match" as a search limit
 FACET_FIELDS = ("platform", "topic", "entity", "source", "status", "month")
 AGG_BUCKETS = 50_000  # per aggregation request: tantivy aborts one past 65,000 buckets
 AGG_SIZE = 65_000  # terms per aggregation: no more can be returned (larger sizes cost time)
+SEP = "\x1f"  # between a facet value and its story in ``fstory`` (never in a tag value)
 FACET_VALUES_GUESS = 12  # facet values per article (platforms, topics, entities, source, status, month)
 
 
@@ -122,6 +123,7 @@ def _schema():  # noqa: ANN202
     sb.add_text_field("body", tokenizer_name=ANALYZER)
     for f in FACET_FIELDS:
         sb.add_text_field(f, tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_text_field("fstory", tokenizer_name="raw", fast=True, index_option="basic")
     return sb.build()
 
 
@@ -347,14 +349,17 @@ class SearchIndex:
             doc.add_integer("publish_at", micros(publish_at))
             doc.add_text("title", title or "")
             doc.add_text("body", body or "")
-            for kind, values in tags.get(aid, {}).items():
-                for v in sorted(values):
-                    doc.add_text(kind, v)
+            values = {kind: sorted(v) for kind, v in tags.get(aid, {}).items()}
             if source is not None:
-                doc.add_text("source", source)
-            doc.add_text("status", status)
+                values["source"] = [source]
+            values["status"] = [status]
             if pub is not None:
-                doc.add_text("month", pub.astimezone(timezone.utc).strftime("%Y-%m"))
+                values["month"] = [pub.astimezone(timezone.utc).strftime("%Y-%m")]
+            for kind, vs in values.items():
+                for v in vs:
+                    doc.add_text(kind, v)
+                    if cluster_id is not None:  # (facet, value, story): counted flat, see _answers
+                        doc.add_text("fstory", f"{FACET_FIELDS.index(kind)}{v}{SEP}{cluster_id}")
             yield doc
 
     def size(self) -> int:
@@ -586,9 +591,10 @@ class SearchIndex:
                  facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """The exact total and facet counts, from aggregations (no scoring). Collapsed, they
         count stories: the unclustered matches, plus the distinct stories of the clustered
-        ones (a terms aggregation on ``story`` over those only: nested under every facet it
-        costs per match, so never over the unclustered majority); past tantivy's bucket
-        limit, the clustered matches are counted by story range."""
+        ones (terms aggregations over those only: on ``story`` for the total, and on
+        ``fstory``, one word per facet value and story, for the facets: flat, about 2x faster
+        than a story aggregation nested under each facet); past tantivy's bucket limit, the
+        clustered matches are counted by story range."""
         import tantivy
 
         Q = tantivy.Query  # noqa: N806
@@ -600,13 +606,20 @@ class SearchIndex:
 
         def add(agg: dict, stories: bool) -> None:
             nonlocal total
-            total += len(agg["stories"]["buckets"]) if stories else int(agg["n"]["value"] or 0)
+            if stories:
+                total += len(agg["stories"]["buckets"])
+                if facets:  # one bucket per (facet, value, story): a story counts once per value
+                    for b in agg["fs"]["buckets"]:
+                        fv = b["key"].rpartition(SEP)[0]
+                        into = counts[FACET_FIELDS[int(fv[0])]]
+                        into[fv[1:]] = into.get(fv[1:], 0) + 1
+                return
+            total += int(agg["n"]["value"] or 0)
             if facets:
                 for f in FACET_FIELDS:
                     into = counts[f]
                     for b in agg[f]["buckets"]:
-                        n = len(b["s"]["buckets"]) if stories else int(b["doc_count"])
-                        into[b["key"]] = into.get(b["key"], 0) + n
+                        into[b["key"]] = into.get(b["key"], 0) + int(b["doc_count"])
 
         flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS} if facets else {}
         if not req.collapse:
@@ -615,9 +628,7 @@ class SearchIndex:
             single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
             add(self._aggregate(searcher, single, {**n_spec, **flat}), False)
             clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
-            # a story counts once per value, however many of its members carry it
-            spec = {"stories": story, **({f: {"terms": {"field": f, **terms}, "aggs": {"s": story}}
-                                          for f in FACET_FIELDS} if facets else {})}
+            spec = {"stories": story, **({"fs": {"terms": {"field": "fstory", **terms}}} if facets else {})}
             agg = None
             if not self.split_always:
                 try:
