@@ -66,6 +66,7 @@ INLINE_REBUILD_MAX = 50_000
 BATCH = 2000  # articles read from the store at once while indexing
 #: how long a search waits for another process's catch-up or rebuild before answering with SQL
 LOCK_WAIT = 10.0
+PRUNE_AFTER = 10_000  # applied changes kept before the log is cut back
 WRITER_HEAP = 128 * 1024 * 1024
 NULL_TIME = -(2**62)  # a missing time: sorts after every real one (newest first), matches no range
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -223,8 +224,10 @@ class SearchIndex:
         with self._catching_up, self._writing(wait=LOCK_WAIT):
             mark = self._read_mark()
             try:
-                if mark.get("version") != SCHEMA_VERSION or mark.get("seq", 0) > head:
-                    # missing, another version, or ahead of the store (a restored backup)
+                if mark.get("version") != SCHEMA_VERSION or mark.get("seq", 0) > head \
+                        or self._changes_lost(mark["seq"]):
+                    # missing, another version, ahead of the store (a restored backup), or
+                    # changes it had not applied were cleared (`daihuo maintain` elsewhere)
                     raise FileNotFoundError(self._mark_file)
                 if self._index is None:
                     self._index = self._open()
@@ -243,6 +246,15 @@ class SearchIndex:
                 head = self._read_mark().get("seq", head)
         self._index.reload()
         self._seen = head
+
+    def _changes_lost(self, mark: int) -> bool:
+        """Whether changes past ``mark`` were removed from the log by someone else (SQLite's
+        AUTOINCREMENT leaves no gaps, so the first one left must follow the watermark)."""
+        if self.engine.dialect.name != "sqlite":
+            return False  # a sequence may skip values (rolled-back inserts): not decidable
+        with self.engine.connect() as conn:
+            first = conn.execute(text("SELECT min(seq) FROM search_changes")).scalar()
+        return first is not None and first > mark + 1
 
     def _apply(self, mark: int, head: int) -> None:
         import tantivy
@@ -271,8 +283,9 @@ class SearchIndex:
         try:
             with self.engine.begin() as conn:
                 oldest = conn.execute(text("SELECT min(seq) FROM search_changes")).scalar()
-                if oldest is not None and head - oldest > 10_000:
-                    conn.execute(text("DELETE FROM search_changes WHERE seq <= :h"), {"h": head})
+                if oldest is not None and head - oldest > PRUNE_AFTER:
+                    # the newest row stays: the log's head never goes back (see ensure_current)
+                    conn.execute(text("DELETE FROM search_changes WHERE seq < :h"), {"h": head})
         except Exception as exc:  # noqa: BLE001 - a read-only store still searches
             log.debug("search_changes not pruned: %s", exc)
 
@@ -682,3 +695,10 @@ class SearchIndex:
         self.ensure_current()
         return self._ranked(self._index.searcher(), query, req, None)
 
+
+def forget_changes(engine: Engine) -> int:
+    """Clear the change log of a store no index follows (`daihuo maintain`: it only grows
+    otherwise); an index elsewhere that had not applied them rebuilds itself (SQLite)."""
+    with engine.begin() as conn:  # the newest row stays: the log's head never goes back
+        return conn.execute(text("DELETE FROM search_changes WHERE seq <"
+                                 " (SELECT max(seq) FROM search_changes)")).rowcount or 0

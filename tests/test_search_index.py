@@ -366,3 +366,47 @@ def test_a_search_answers_with_sql_while_another_process_holds_the_index(private
         os.close(fd)
     assert "busy" in caplog.text
     assert res.total == search_mod.search(engine, SearchRequest("直播", facets=False), query_terms).total > 0
+
+
+def test_maintain_clears_the_log_without_an_index_and_an_index_that_missed_it_rebuilds(private, tmp_path):
+    from click.testing import CliRunner
+
+    from daihuo.cli.main import main
+
+    engine = private.engine
+    index = search_mod.attached_index(engine)
+    search_mod.search(engine, SearchRequest("直播", facets=False), query_terms)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET status = 'rejected'"))
+    env = {"DAIHUO_DATABASE_URL": str(engine.url), "DAIHUO_HOME": str(tmp_path / "home"),
+           "DAIHUO_SEARCH_INDEX": "off"}
+    out = CliRunner().invoke(main, ["maintain"], env=env)
+    assert out.exit_code == 0 and "search change log:" in out.output, out.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM search_changes")).scalar() == 1  # the head
+        n = conn.execute(text("SELECT count(*) FROM articles WHERE ' ' || body_terms || ' ' LIKE '% 直播 %'"
+                              " OR ' ' || title_terms || ' ' LIKE '% 直播 %'")).scalar()
+    res = index.search(SearchRequest("直播", status="rejected", collapse=False, facets=False), query_terms)
+    assert res.total == n > 0  # rebuilt: the cleared changes are not lost
+
+
+def test_pruning_the_log_never_forces_a_rebuild(private, monkeypatch):
+    """The index forgets applied changes now and then; the next searches only catch up."""
+    import storage.search_index as si
+
+    engine = private.engine
+    index = search_mod.attached_index(engine)
+    search_mod.search(engine, SearchRequest("直播", facets=False), query_terms)
+    rebuilds = []
+    monkeypatch.setattr(index, "_rebuild_locked", lambda *a: rebuilds.append(1))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET status = 'published'"))
+        before = conn.execute(text("SELECT count(*) FROM search_changes")).scalar()
+    monkeypatch.setattr(si, "PRUNE_AFTER", 10)
+    search_mod.search(engine, SearchRequest("直播", facets=False), query_terms)
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT count(*) FROM search_changes")).scalar()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET status = 'approved' WHERE id = (SELECT min(id) FROM articles)"))
+    res = search_mod.search(engine, SearchRequest("直播", status="approved", collapse=False), query_terms)
+    assert before > 10 and after == 1 and not rebuilds and res.total == 1

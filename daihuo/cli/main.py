@@ -842,6 +842,11 @@ def maintain(step: int | None) -> None:
     else:
         click.echo("VACUUM ANALYZE done (articles, tags)")
     click.echo(f"near-duplicate keys: {report.lsh_keys_moved:,} moved from lsh_recent into lsh_keys")
+    from storage import search as search_mod
+    from storage.search_index import forget_changes
+
+    if search_mod.attached_index(engine) is None:  # nobody here reads the log: keep it small
+        click.echo(f"search change log: {forget_changes(engine):,} entries cleared (no search index)")
 
 
 @main.group(name="search-index")
