@@ -363,6 +363,11 @@ def prepare(req: SearchRequest, analyze: Callable[[str], list[str]]) -> Query | 
 _indexes: WeakKeyDictionary = WeakKeyDictionary()  # engine -> its SearchIndex
 
 
+class IndexUnavailable(RuntimeError):
+    """The derived index cannot answer now (missing and too large to rebuild inside a search,
+    busy with another process's rebuild, or an aggregation past its limits): SQL answers."""
+
+
 def attach_index(engine: Engine, index: object | None) -> None:
     """Answer this engine's searches from ``index`` (a storage.search_index.SearchIndex; None:
     the SQL engine again). daihuo.system attaches one to an SQLite file store."""
@@ -383,8 +388,6 @@ def _via_index(engine: Engine, method: str, req: SearchRequest, analyze: Callabl
     index = _indexes.get(engine)
     if index is None:
         return None
-    from storage.search_index import IndexUnavailable
-
     try:
         return getattr(index, method)(req, analyze)
     except IndexUnavailable as exc:

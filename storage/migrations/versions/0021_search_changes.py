@@ -88,8 +88,7 @@ def upgrade() -> None:
         "search_changes",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("article_id", sa.Integer, nullable=False),
-        sqlite_autoincrement=True,  # seqs never reused: a watermark past a pruned row stays right
-    )
+    )  # (pruning always keeps the newest row, so SQLite never reuses a seq)
     if op.get_bind().dialect.name == "sqlite":
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
