@@ -262,7 +262,7 @@ def test_two_processes_write_and_read(private, tmp_path):
         from daihuo.analysis.query_terms import query_terms
         from storage.search import SearchRequest, search
         engine = System.from_env(database_url={url!r}).engine
-        for i in range(15):
+        for i in range(8):
             with engine.begin() as conn:
                 conn.execute(text("UPDATE articles SET status = 'rejected' WHERE id = (SELECT min(id) + :i FROM articles)"), {{"i": i}})
             search(engine, SearchRequest("直播", facets=False), query_terms)
@@ -271,7 +271,7 @@ def test_two_processes_write_and_read(private, tmp_path):
     child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     engine = private.engine
-    for i in range(15):
+    for i in range(8):
         with engine.begin() as conn:
             conn.execute(text("UPDATE articles SET status = 'published' WHERE id = (SELECT max(id) - :i FROM articles)"),
                          {"i": i})
