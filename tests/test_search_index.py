@@ -223,6 +223,13 @@ def test_changes_reach_the_next_search(private):
         search_mod.attach_index(engine, index)
     again = run(collapse=True, per_page=1000)
     assert ref.total == again.total and ref.facets == again.facets
+    # a source renamed
+    with engine.begin() as conn:
+        sid, name = conn.execute(text("SELECT s.id, s.name FROM sources s JOIN articles a ON a.source_id = s.id"
+                                      " ORDER BY s.id LIMIT 1")).one()
+        conn.execute(text("UPDATE sources SET name = '改名观察' WHERE id = :s"), {"s": sid})
+    renamed = run(source="改名观察", query="", collapse=False, facets=False)
+    assert renamed.total > 0 and run(source=name, query="", collapse=False, facets=False).total == 0
     # delete
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM tags WHERE article_id = :i"), {"i": b})

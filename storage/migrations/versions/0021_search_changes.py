@@ -3,7 +3,8 @@
 ``search_changes(seq, article_id)`` gets a row, from triggers, whenever something a derived
 index holds of an article changes: the article's insert, delete or an update of an indexed
 column (terms, dates, status, cluster, source), a platform/topic/entity tag added, changed or
-removed, or a cluster's canonical member changing (both the old and the new one). An index
+removed, a cluster's canonical member changing (both the old and the new one), or a source
+renamed (each of its articles). An index
 applies the rows past its watermark, so whatever process writes the store (crawler, console,
 CLI, a migration), the index catches up. Triggers on both dialects: a PostgreSQL deployment
 that configures an index is kept in step the same way.
@@ -42,6 +43,8 @@ SQLITE_TRIGGERS = (
     "INSERT INTO search_changes(article_id) SELECT new.canonical_id WHERE new.canonical_id IS NOT NULL; END",
     "CREATE TRIGGER search_changes_clusters_ai AFTER INSERT ON clusters WHEN new.canonical_id IS NOT NULL BEGIN "
     "INSERT INTO search_changes(article_id) VALUES (new.canonical_id); END",
+    "CREATE TRIGGER search_changes_sources_au AFTER UPDATE OF name ON sources WHEN old.name IS NOT new.name BEGIN "
+    "INSERT INTO search_changes(article_id) SELECT id FROM articles WHERE source_id = new.id; END",
 )
 
 PG_FUNCTIONS = (
@@ -70,6 +73,13 @@ PG_FUNCTIONS = (
       END IF;
       RETURN NULL;
     END $$ LANGUAGE plpgsql""",
+    """CREATE OR REPLACE FUNCTION search_changes_source() RETURNS trigger AS $$
+    BEGIN
+      IF OLD.name IS DISTINCT FROM NEW.name THEN
+        INSERT INTO search_changes(article_id) SELECT id FROM articles WHERE source_id = NEW.id;
+      END IF;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
 )
 PG_TRIGGERS = (
     "CREATE TRIGGER search_changes_articles_ai AFTER INSERT OR DELETE ON articles"
@@ -80,6 +90,8 @@ PG_TRIGGERS = (
     " FOR EACH ROW EXECUTE FUNCTION search_changes_tag()",
     "CREATE TRIGGER search_changes_clusters AFTER INSERT OR UPDATE OF canonical_id ON clusters"
     " FOR EACH ROW EXECUTE FUNCTION search_changes_cluster()",
+    "CREATE TRIGGER search_changes_sources AFTER UPDATE OF name ON sources"
+    " FOR EACH ROW EXECUTE FUNCTION search_changes_source()",
 )
 
 
@@ -104,6 +116,7 @@ def downgrade() -> None:
     else:
         for statement in PG_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {statement.split()[2]} ON {statement.split(' ON ')[1].split()[0]}")
-        for name in ("search_changes_article", "search_changes_tag", "search_changes_cluster"):
+        for name in ("search_changes_article", "search_changes_tag", "search_changes_cluster",
+                     "search_changes_source"):
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     op.drop_table("search_changes")
