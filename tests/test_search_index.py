@@ -417,3 +417,20 @@ def test_pruning_the_log_never_forces_a_rebuild(private, monkeypatch):
         conn.execute(text("UPDATE articles SET status = 'approved' WHERE id = (SELECT min(id) FROM articles)"))
     res = search_mod.search(engine, SearchRequest("直播", status="approved", collapse=False), query_terms)
     assert before > 10 and after == 1 and not rebuilds and res.total == 1
+
+
+def test_an_export_through_the_index_lists_every_hit_in_the_search_order(private):
+    from daihuo.analysis.export import search_rows
+
+    engine = private.engine
+    for kw in ({"sort": "date"}, {}, {"collapse": False}):
+        req = SearchRequest("直播", per_page=1000, facets=False, **kw)
+        shown = search_mod.search(engine, req, query_terms)
+        rows = [r["id"] for r in search_rows(engine, req, query_terms, batch=7)]
+        assert rows == [h.id for h in shown.hits] and len(rows) == shown.total > 0
+        if kw.get("sort") == "date":  # date order is the SQL engine's too
+            search_mod.attach_index(engine, None)
+            try:
+                assert rows == [r["id"] for r in search_rows(engine, req, query_terms)]
+            finally:
+                search_mod.attach_index(engine, SearchIndex(engine, Path(str(engine.url.database) + ".search-index")))
