@@ -33,6 +33,7 @@ FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics",
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 500  # hits whose details are fetched at once
 PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
+PARQUET_CONVERT = 2_000  # rows held as Python objects before they become Arrow columns
 BOM = "\ufeff"
 
 
@@ -96,10 +97,17 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
             bodies: dict[int, str] | None = {} if with_body else None
             for h in search_mod.hit_details(details, part, terms, req.snippets, mark=("", ""),
                                             bodies=bodies):
-                row = {f: getattr(h, f) for f in FIELDS}
+                row = _row(h)
                 if bodies is not None:
                     row["body"] = bodies.get(h.id)
                 yield row
+
+
+def _row(h: search_mod.Hit) -> dict:
+    """A hit as a row, its keys in FIELDS order (written out: a row is built per hit)."""
+    return {"id": h.id, "title": h.title, "url": h.url, "source": h.source, "published_at": h.published_at,
+            "platforms": h.platforms, "topics": h.topics, "cluster_id": h.cluster_id,
+            "cluster_size": h.cluster_size, "status": h.status, "score": h.score, "snippet": h.snippet}
 
 
 def _flat(value: object) -> object:
@@ -111,10 +119,22 @@ def _flat(value: object) -> object:
     return value
 
 
+#: the types a CSV cell takes as they are (every other value goes through _flat)
+_PLAIN = frozenset({str, int, float, type(None), bool})
+
+
+def _csv_cells(row: dict) -> list:
+    return [v if type(v) in _PLAIN else _flat(v) for v in row.values()]
+
+
 def _json(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+#: one encoder for every line (json.dumps with options builds a new one per call)
+_json_line = json.JSONEncoder(ensure_ascii=False, default=_json).encode
 
 
 def _parquet_schema(with_body: bool):  # noqa: ANN202
@@ -154,24 +174,42 @@ def _parquet_groups(rows: Iterator[dict], where: object, progress: Callable[[int
     written), so a caller can pass the bytes on as they are produced."""
     pa, pq = _pyarrow()
     n, chunk, schema, writer = 0, [], None, None
+    batches: list = []  # the group so far as Arrow record batches: compact, unlike Python rows
+    names: list[str] = []
+
+    def convert() -> None:
+        # column by column from the rows' tuples: what from_pylist does, without a dict per row
+        columns = zip(*chunk, strict=True)
+        batches.append(pa.RecordBatch.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema))
+        chunk.clear()
+
+    def flush() -> None:
+        if chunk:
+            convert()
+        if batches:
+            writer.write_table(pa.Table.from_batches(batches, schema=schema), row_group_size=group)
+            batches.clear()
+
     try:
         for r in rows:
             if schema is None:
                 schema = _parquet_schema("body" in r)
+                names = schema.names
                 writer = pq.ParquetWriter(where, schema)
-            chunk.append(r)
+            chunk.append(tuple(map(r.get, names)))  # a column missing from a row is null
             n += 1
-            if len(chunk) >= group:
-                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-                chunk = []
+            if not n % group:
+                flush()
                 yield n
+            elif len(chunk) >= PARQUET_CONVERT:
+                convert()
             if progress:
                 progress(n)
         if writer is None:  # no rows: still a valid, typed, empty file
             schema = _parquet_schema(False)
             writer = pq.ParquetWriter(where, schema)
-        if chunk:
-            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+        flush()
     finally:
         if writer is not None:
             writer.close()
@@ -251,9 +289,9 @@ def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path, *, bom: bool
                 rows = _chain(first, rows)
         for r in rows:
             if writer is not None:  # a row's values in its own key order (the header's)
-                writer.writerow([_flat(v) for v in r.values()])
+                writer.writerow(_csv_cells(r))
             else:
-                stream.write(json.dumps(r, ensure_ascii=False, default=_json) + "\n")
+                stream.write(_json_line(r) + "\n")
             n += 1
             if progress:
                 progress(n)
@@ -280,7 +318,7 @@ def csv_chunks(rows: Iterator[dict], *, bom: bool = True, rows_per_chunk: int = 
         if not header:
             writer.writerow(list(r))
             header = True
-        writer.writerow([_flat(v) for v in r.values()])
+        writer.writerow(_csv_cells(r))
         pending += 1
         if pending >= rows_per_chunk:
             yield buf.getvalue()
