@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 FORMATS = ("csv", "jsonl", "parquet")
 #: the commonest words of the generated corpus, tried in turn until one matches half of it
 CANDIDATE_QUERIES = ("直播", "电商", "平台", "商家", "直播 OR 电商", "直播 OR 电商 OR 商家 OR 平台")
+NO_MATCH = "鲸鱼潜水艇"  # words the generated corpus never uses: an export of no rows
 #: runs the command in its own child and reports that child's wall time, peak RSS (KB) and CPU
 #: seconds (user + system: on a shared machine, rows per CPU second is the steadier figure)
 WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -119,6 +120,10 @@ def main() -> None:
     print(f"export bench: {os.cpu_count()} CPUs, {args.size:,} generated articles, "
           f"`daihuo export {q!r} --expand`: {matches:,} matches ({matches / max(args.size, 1):.0%})")
     results: dict[tuple[Path, str], list[tuple[int, float, float, int, float]]] = {}
+    for code in codes:  # what every run pays before its first row: imports, the segmenter
+        runs = [run_export(code, db, NO_MATCH, "csv", workdir / "bench-empty.csv") for _ in range(args.repeat)]
+        print(f"  start-up  {str(code):<28} (an export of 0 rows) {statistics.median(r[1] for r in runs):.1f} s, "
+              f"{statistics.median(r[4] for r in runs):.1f} CPU s, peak RSS {max(r[2] for r in runs):,.0f} MB")
     for _ in range(args.repeat):
         for fmt in formats:
             for code in codes:  # alternate the trees: both see the same machine load
