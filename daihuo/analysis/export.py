@@ -33,7 +33,8 @@ FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics",
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 500  # hits whose details are fetched at once
 PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
-PARQUET_CONVERT = 2_000  # rows held as Python objects before they become Arrow columns
+PARQUET_CONVERT = 500  # rows held as Python objects before they become Arrow columns
+PARQUET_GROUP_BYTES = 12 << 20  # a row group also ends at this much Arrow data (with bodies: ~4,500 rows)
 BOM = "\ufeff"
 
 
@@ -169,27 +170,34 @@ def parquet_available() -> bool:
 
 def _parquet_groups(rows: Iterator[dict], where: object, progress: Callable[[int], None] | None,
                     group: int = PARQUET_GROUP) -> Iterator[int]:
-    """Write rows to ``where`` (a path or a writable binary stream) one row group at a time;
-    yields the running count after each group is written and once at the end (footer
-    written), so a caller can pass the bytes on as they are produced."""
+    """Write rows to ``where`` (a path or a writable binary stream) one row group at a time
+    (``group`` rows, fewer when they pass PARQUET_GROUP_BYTES: bodies are long); yields the
+    running count after each group is written and once at the end (footer written), so a
+    caller can pass the bytes on as they are produced."""
     pa, pq = _pyarrow()
     n, chunk, schema, writer = 0, [], None, None
     batches: list = []  # the group so far as Arrow record batches: compact, unlike Python rows
     names: list[str] = []
+    in_group = group_bytes = 0
 
     def convert() -> None:
+        nonlocal group_bytes
         # column by column from the rows' tuples: what from_pylist does, without a dict per row
         columns = zip(*chunk, strict=True)
         batches.append(pa.RecordBatch.from_arrays(
             [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema))
+        group_bytes += batches[-1].nbytes
         chunk.clear()
 
     def flush() -> None:
+        nonlocal in_group, group_bytes
         if chunk:
             convert()
         if batches:
-            writer.write_table(pa.Table.from_batches(batches, schema=schema), row_group_size=group)
+            writer.write_table(pa.Table.from_batches(batches, schema=schema), row_group_size=in_group)
             batches.clear()
+            pa.default_memory_pool().release_unused()  # the group's buffers back to the system
+        in_group = group_bytes = 0
 
     try:
         for r in rows:
@@ -199,11 +207,15 @@ def _parquet_groups(rows: Iterator[dict], where: object, progress: Callable[[int
                 writer = pq.ParquetWriter(where, schema)
             chunk.append(tuple(map(r.get, names)))  # a column missing from a row is null
             n += 1
-            if not n % group:
+            in_group += 1
+            if in_group >= group:
                 flush()
                 yield n
             elif len(chunk) >= PARQUET_CONVERT:
                 convert()
+                if group_bytes >= PARQUET_GROUP_BYTES:
+                    flush()
+                    yield n
             if progress:
                 progress(n)
         if writer is None:  # no rows: still a valid, typed, empty file
