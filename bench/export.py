@@ -82,12 +82,13 @@ def pick_query(path: Path, n: int) -> tuple[str, int]:
     return best
 
 
-def run_export(code: Path, db: Path, q: str, fmt: str, out: Path) -> tuple[int, float, float, int, float]:
+def run_export(code: Path, db: Path, q: str, fmt: str, out: Path,
+               extra: tuple[str, ...] = ()) -> tuple[int, float, float, int, float]:
     """(rows, seconds, peak RSS in MB, bytes written, CPU seconds) of one `daihuo export` run with ``code``'s
     daihuo in a child process."""
     env = {**os.environ, "DAIHUO_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(code)}
     cmd = [sys.executable, "-c", WRAPPER, sys.executable, "-m", "daihuo", "export", q, "--expand",
-           "--format", fmt, "--out", str(out)]
+           "--format", fmt, "--out", str(out), *extra]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=code)
     lines = done.stderr.strip().splitlines()
     timing = next((ln for ln in lines if ln.startswith("#")), None)
@@ -109,6 +110,7 @@ def main() -> None:
                     help="a daihuo source tree to time (repeatable; default: this one)")
     ap.add_argument("--formats", default=",".join(FORMATS))
     ap.add_argument("--repeat", type=int, default=1, help="runs per tree and format (the median is shown)")
+    ap.add_argument("--with-body", action="store_true", help="export the clean body text too")
     args = ap.parse_args()
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-export-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -117,8 +119,10 @@ def main() -> None:
     q, matches = pick_query(db, args.size)
     codes = [c.resolve() for c in (args.code or [ROOT])]
     formats = [f for f in args.formats.split(",") if f]
+    extra = ("--with-body",) if args.with_body else ()
     print(f"export bench: {os.cpu_count()} CPUs, {args.size:,} generated articles, "
-          f"`daihuo export {q!r} --expand`: {matches:,} matches ({matches / max(args.size, 1):.0%})")
+          f"`daihuo export {q!r} --expand{' --with-body' if extra else ''}`: {matches:,} matches "
+          f"({matches / max(args.size, 1):.0%})")
     results: dict[tuple[Path, str], list[tuple[int, float, float, int, float]]] = {}
     for code in codes:  # what every run pays before its first row: imports, the segmenter
         runs = [run_export(code, db, NO_MATCH, "csv", workdir / "bench-empty.csv") for _ in range(args.repeat)]
@@ -128,7 +132,7 @@ def main() -> None:
         for fmt in formats:
             for code in codes:  # alternate the trees: both see the same machine load
                 out = workdir / f"bench-export.{fmt}"
-                results.setdefault((code, fmt), []).append(run_export(code, db, q, fmt, out))
+                results.setdefault((code, fmt), []).append(run_export(code, db, q, fmt, out, extra))
     for fmt in formats:
         base = None
         for code in codes:
