@@ -53,9 +53,9 @@ def _pg_available() -> str | None:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh PostgreSQL schema for one test; the URL selects it via search_path."""
+def _pg_schema_url():  # noqa: ANN202
+    """A fresh PostgreSQL schema (a generator: the URL selecting it via search_path, then
+    dropped)."""
     why = _pg_available()
     if why:
         if IN_CI:
@@ -72,11 +72,26 @@ def pg_url():
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema for one test; the URL selects it via search_path."""
+    yield from _pg_schema_url()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request, tmp_path_factory):
+    """Like db_url, for one module's tests that only read a store they share (built once)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}"
+        return
+    yield from _pg_schema_url()
 
 
 @pytest.fixture

@@ -55,9 +55,10 @@ def records():
     return big_records()
 
 
-@pytest.fixture
-def big(db_url, records):
-    store = Store.open(db_url)
+@pytest.fixture(scope="module")
+def big(module_db_url, records):
+    """The store of > 2,000 matches, built once per backend: the tests only read it."""
+    store = Store.open(module_db_url)
     store.sync_sources([{"name": "大站", "kind": "news", "config": {}}])
     for k in range(0, len(records), 500):
         store.write(records[k:k + 500])
