@@ -1,6 +1,8 @@
-"""Search at scale: load rate, database size, query and facet latency, export rate; the exact
-engine (storage.search) beside SQLite FTS5 as it was (bench/capped_fts5_search.py), a derived
-tantivy index (bench/tantivy_candidate.py) and Whoosh + jieba as the peer.
+"""Search at scale: load rate, database size, query and facet latency, export rate; the app's
+engine (storage.search.search as the app calls it: on an SQLite file store, the derived tantivy
+index of storage.search_index) beside the exact SQL FTS5 engine (the same call without the
+index), SQLite FTS5 as it was (bench/capped_fts5_search.py), the bench-only tantivy candidate
+(bench/tantivy_candidate.py, --tantivy) and Whoosh + jieba as the peer.
 
 Generates live-commerce articles with bench/corpusgen.py (about 10% are content-farm reposts
 of an earlier article) in a process of its own, loads them through storage.store.Store.write
@@ -9,8 +11,8 @@ crawl pipeline's NLP stages do before the store; the store clusters near-duplica
 through its LSH keys), and times 200 two-word queries (page of 20 with snippets, clusters
 collapsed) without and with a platform filter, and the same with facet counts. On the first
 size the same corpus and queries also go through PostgreSQL (--pg), Whoosh with jieba's
-ChineseAnalyzer (--whoosh), the pre-issue-19 capped FTS5 engine (--capped) and a tantivy
-index built from the store (--tantivy). ``daihuo export`` of a query matching at least half
+ChineseAnalyzer (--whoosh), the pre-issue-19 capped FTS5 engine (--capped) and the bench-only
+tantivy candidate (--tantivy). ``daihuo export`` of a query matching at least half
 the corpus is timed in a child process (rows/s, peak RSS) with --export. Generation and
 segmentation run at a lower priority (NICE) than the store's single writer, the one serial
 stage.
@@ -381,8 +383,9 @@ def main() -> None:
                     help="after timing the queries, compact as `daihuo maintain` does and time them again")
     ap.add_argument("--capped", action=argparse.BooleanOptionalAction, default=True,
                     help="also time SQLite FTS5 as it was before issue 19 (candidate and scan caps)")
-    ap.add_argument("--tantivy", action=argparse.BooleanOptionalAction, default=True,
-                    help="also build a tantivy index from the store and time it (pip install tantivy)")
+    ap.add_argument("--tantivy", action=argparse.BooleanOptionalAction, default=False,
+                    help="also time the bench-only tantivy candidate (bench/tantivy_candidate.py; the app's "
+                         "own index is always timed as the app engine)")
     ap.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                     help="time `daihuo export` of a query matching at least half the corpus")
     args = ap.parse_args()
@@ -391,13 +394,13 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     qs = queries(args.queries)
     print(f"search bench: {os.cpu_count()} CPUs, sizes {sizes}, {len(qs)} two-word queries "
-          f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}); exact engine: storage.search")
+          f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}); app engine: storage.search.search as the app calls it")
     results: dict[str, dict] = {}
     for k, n in enumerate(sizes):
         path = workdir / f"search-{n}.sqlite"
         wh = WhooshIndex(workdir / f"whoosh-{n}") if args.whoosh and k == 0 else None
         if args.reuse and path.exists() and not wh:
-            store = Store.open(f"sqlite:///{path}")
+            store = open_store(f"sqlite:///{path}")
             info = reused(store)
         else:
             for p in workdir.glob(path.name + "*"):
@@ -406,16 +409,35 @@ def main() -> None:
             info = load(store, n, also=wh.add if wh else None)
         with store.engine.connect() as conn:  # what a deployment does after a bulk load
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        index = search_mod.attached_index(store.engine)  # the app's engine (daihuo.system)
+        built = build_index(index) if index is not None else None
         lat = bench_store(store, qs)
-        report_store("SQLite FTS5, exact (storage.search)", n, info, sqlite_size(path), lat)
+        engine_name = ("tantivy index derived from SQLite (storage.search -> storage.search_index)"
+                       if index is not None else "SQLite FTS5, exact (storage.search)")
+        report_store(f"app engine: {engine_name}", n, info, sqlite_size(path), lat)
+        if built:
+            print(f"  index build (`daihuo search-index rebuild`): {built['docs'] / built['seconds']:,.0f} docs/s "
+                  f"({built['seconds']:.0f} s), {built['bytes'] / 1e6:,.0f} MB "
+                  f"({built['bytes'] / max(built['docs'], 1) / 1024:.2f} KB/doc)")
         results[f"sqlite-{n}"] = lat
+        if index is not None:  # the SQL engine, the parity reference, through the same call
+            search_mod.attach_index(store.engine, None)
+            try:
+                slat = bench_store(store, qs)
+            finally:
+                search_mod.attach_index(store.engine, index)
+            print("\nSQLite FTS5, exact SQL engine (storage.search without the index), same database")
+            print_latencies(slat)
+            print_ratios("app engine (tantivy) vs SQL FTS5", lat, slat)
+            print(f"  same totals as the SQL engine on {agreeing_totals(store, qs[:40])} of 40 queries "
+                  "(collapsed, with and without the platform filter)")
         if args.capped:
             capped_mod = capped_fts5.load()
             clat = bench_store(store, qs, capped_mod)
             print(f"\nSQLite FTS5 as before issue 19 (newest {capped_mod.CANDIDATE_CAP:,} matches ranked and "
                   f"faceted, {capped_mod.SCAN_CAP:,} scanned), same database")
             print_latencies(clat)
-            print_ratios("exact vs capped", lat, clat)
+            print_ratios("app engine vs capped", lat, clat)
         if args.tantivy:
             bench_tantivy(store, workdir / f"tantivy-{n}", qs, lat, n)
         if args.export:
@@ -439,6 +461,33 @@ def main() -> None:
             bench_pg(n, qs)
     if not args.dir:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def build_index(index) -> dict:  # noqa: ANN001
+    """Build the store's derived index as `daihuo search-index rebuild` does; rate and size."""
+    t = time.perf_counter()
+    docs = index.rebuild()
+    took = time.perf_counter() - t
+    return {"docs": docs, "seconds": took, "bytes": index.size()}
+
+
+def agreeing_totals(store: Store, qs: list[tuple[str, str]]) -> int:
+    """On how many queries the app's engine and the SQL engine give the same exact totals."""
+    from daihuo.analysis.query_terms import query_terms
+
+    eng = store.engine
+    index = search_mod.attached_index(eng)
+    same = 0
+    for q, plat in qs:
+        reqs = [SearchRequest(q, facets=False, per_page=1), SearchRequest(q, platform=plat, facets=False, per_page=1)]
+        ours = [search_mod.search(eng, r, query_terms).total for r in reqs]
+        search_mod.attach_index(eng, None)
+        try:
+            theirs = [search_mod.search(eng, r, query_terms).total for r in reqs]
+        finally:
+            search_mod.attach_index(eng, index)
+        same += ours == theirs
+    return same
 
 
 def print_ratios(label: str, a: dict[str, list[float]], b: dict[str, list[float]]) -> None:

@@ -55,7 +55,30 @@ class System:
                     engine.dispose()
                     raise
                 self._engine = engine
+                self._attach_search_index(engine)
             return self._engine
+
+    def _attach_search_index(self, engine: Engine) -> None:
+        """Searches of a file SQLite store go through its derived tantivy index (built on the
+        first search when small; `daihuo search-index rebuild` otherwise); PostgreSQL and
+        in-memory stores keep the SQL engine unless DAIHUO_SEARCH_INDEX names a directory."""
+        from pathlib import Path
+
+        from storage import search
+        from storage.search_index import SearchIndex, default_path
+
+        setting = self.config.search_index
+        if setting == "off":
+            return
+        path = Path(setting) if setting else default_path(self.config.database_url)
+        if path is not None:
+            search.attach_index(engine, SearchIndex(engine, path))
+
+    def search_index(self):  # noqa: ANN201
+        """The derived search index of this store, if it has one."""
+        from storage import search
+
+        return search.attached_index(self.engine)
 
     def store(self) -> Store:
         """The store over the process's engine, clustering reposts at insert."""

@@ -38,6 +38,9 @@ class Config:
     spool_dir: Path
     runs_dir: Path
     redis_url: str | None = None
+    #: the derived search index (storage.search_index): None/"" beside an SQLite file store,
+    #: "off" for the SQL engine only, else a directory (also for PostgreSQL)
+    search_index: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -51,6 +54,7 @@ class Config:
             spool_dir=home / "spool",
             runs_dir=home / "runs",
             redis_url=env.get("DAIHUO_REDIS_URL") or None,
+            search_index=env.get("DAIHUO_SEARCH_INDEX") or None,
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(cfg, **overrides) if overrides else cfg

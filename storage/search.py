@@ -18,12 +18,15 @@ totals, ranking and facets cost time in proportion to the matches (FTS5's bm25 s
 match; collapsing and facets read every match's row); p95 was 1.4x (top 20) and 1.9x (facets)
 the capped engine's at that size, 0.7x with a platform filter, and grows with the store. A
 tantivy index derived from the store (bench/tantivy_candidate.py) answered the same queries,
-counts exact, at 0.13-0.47x this engine's p95 there: the candidate engine for large stores,
-with this module staying the store of record and the PostgreSQL path.
+counts exact, at 0.13-0.47x this engine's p95 there: storage.search_index is that index for the
+app. ``search``, ``count`` and the export (daihuo.analysis.export) use the index attached to the
+engine (daihuo.system attaches one to an SQLite file store) and this SQL engine otherwise: it
+stays the PostgreSQL path and the reference the index is tested against.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -39,8 +42,10 @@ from storage.facets import facet_token
 from storage.query import Query, QueryError, fts5_literal, parse_query
 from storage.timestamps import db_param, from_db
 
-__all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "fts5_literal", "has_filters",
-           "make_snippet", "parse_query", "search"]
+__all__ = ["Hit", "QueryError", "SearchRequest", "SearchResult", "attach_index", "attached_index",
+           "fts5_literal", "has_filters", "make_snippet", "parse_query", "search"]
+
+log = logging.getLogger(__name__)
 
 FACET_TOP = 20
 SORTS = ("relevance", "date")
@@ -359,8 +364,47 @@ def prepare(req: SearchRequest, analyze: Callable[[str], list[str]]) -> Query | 
     return parse_query(req.query, analyze)
 
 
+# -- the derived index (storage.search_index) ------------------------------------------------
+_indexes: WeakKeyDictionary = WeakKeyDictionary()  # engine -> its SearchIndex
+
+
+class IndexUnavailable(RuntimeError):
+    """The derived index cannot answer now (missing and too large to rebuild inside a search,
+    busy with another process's rebuild, or an aggregation past its limits): SQL answers."""
+
+
+def attach_index(engine: Engine, index: object | None) -> None:
+    """Answer this engine's searches from ``index`` (a storage.search_index.SearchIndex; None:
+    the SQL engine again). daihuo.system attaches one to an SQLite file store."""
+    if index is None:
+        _indexes.pop(engine, None)
+    else:
+        _indexes[engine] = index
+
+
+def attached_index(engine: Engine):  # noqa: ANN201
+    """The index answering ``engine``'s searches, if any."""
+    return _indexes.get(engine)
+
+
+def _via_index(engine: Engine, method: str, req: SearchRequest, analyze: Callable[[str], list[str]]):  # noqa: ANN202
+    """``method`` of the engine's index, or None to use SQL (no index, or it is unavailable:
+    missing and too large to rebuild inside a search)."""
+    index = _indexes.get(engine)
+    if index is None:
+        return None
+    try:
+        return getattr(index, method)(req, analyze)
+    except IndexUnavailable as exc:
+        log.warning("%s; searching with SQL meanwhile", exc)
+        return None
+
+
 def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]]) -> SearchResult:
-    """Search stored articles (see the module doc); raises QueryError for a bad request."""
+    """Search stored articles (see the module doc); raises QueryError for a bad request.
+    Answered by the engine's derived index when one is attached (same semantics)."""
+    if (found := _via_index(engine, "search", req, analyze)) is not None:
+        return found
     query = prepare(req, analyze)
     dialect = engine.dialect.name
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover
@@ -394,6 +438,8 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
 
 def count(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]], conn=None) -> int:  # noqa: ANN001
     """The exact number of hits (stories when collapsing) of ``req`` (on ``conn`` if given)."""
+    if (found := _via_index(engine, "count", req, analyze)) is not None:
+        return found
     query = prepare(req, analyze)
     if conn is None:
         with engine.connect() as own:

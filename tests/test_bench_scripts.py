@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(p.stem for p in (ROOT / "bench").glob("*.py"))
-BENCH_EXTRA = {"trafilatura", "readability", "whoosh", "schemathesis", "tantivy", "justext",
+BENCH_EXTRA = {"trafilatura", "readability", "whoosh", "schemathesis", "justext",
                "lxml_html_clean", "gne"}
 
 

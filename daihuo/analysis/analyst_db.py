@@ -50,6 +50,7 @@ INTERNAL_TABLES = {
     "lsh_keys": "near-duplicate LSH band keys (24 per article)",
     "lsh_recent": "LSH keys waiting to move into lsh_keys",
     "scheduler_lease": "which scheduler process is active",
+    "search_changes": "the search index's change log (storage.search_index)",
 }
 FTS_TABLES = ("articles_fts", "articles_title_fts")
 BATCH = 2000
@@ -162,6 +163,9 @@ def _finish(tmp: Path) -> None:
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys=OFF")
+        for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                       " AND name LIKE 'search\\_changes\\_%' ESCAPE '\\'").fetchall():
+            conn.execute(f'DROP TRIGGER "{trigger}"')  # they write to search_changes, dropped next
         for table in (*PRIVATE_TABLES, *INTERNAL_TABLES):
             conn.execute(f'DROP TABLE IF EXISTS "{table}"')
         for fts in FTS_TABLES:

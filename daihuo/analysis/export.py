@@ -87,6 +87,18 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     """Every hit of ``req`` as a flat row, in the stated order, streamed."""
     query = search_mod.prepare(req, analyze)
     terms = query.terms() if query else []
+    ranked = search_mod._via_index(engine, "ranked", req, analyze)
+    if ranked is not None:  # the derived index orders every hit (ids and scores in memory)
+        with _lean(engine) as details:
+            for i in range(0, len(ranked), batch):
+                bodies: dict[int, str] | None = {} if with_body else None
+                for h in search_mod.hit_details(details, ranked[i:i + batch], terms, req.snippets,
+                                                mark=("", ""), bodies=bodies):
+                    row = {f: getattr(h, f) for f in FIELDS}
+                    if bodies is not None:
+                        row["body"] = bodies.get(h.id)
+                    yield row
+        return
     dialect = engine.dialect.name
     params: dict = {}
     with _lean(engine) as conn, _lean(engine) as details:

@@ -842,6 +842,37 @@ def maintain(step: int | None) -> None:
     else:
         click.echo("VACUUM ANALYZE done (articles, tags)")
     click.echo(f"near-duplicate keys: {report.lsh_keys_moved:,} moved from lsh_recent into lsh_keys")
+    from storage import search as search_mod
+    from storage.search_index import forget_changes
+
+    if search_mod.attached_index(engine) is None:  # nobody here reads the log: keep it small
+        click.echo(f"search change log: {forget_changes(engine):,} entries cleared (no search index)")
+
+
+@main.group(name="search-index")
+def search_index_group() -> None:
+    """The derived tantivy search index beside an SQLite store (kept in step automatically)."""
+
+
+@search_index_group.command(name="rebuild")
+def search_index_rebuild() -> None:
+    """Index every stored article afresh (after a lost or damaged index, or for a large store
+    that has none yet); searches keep working meanwhile (SQL until it is ready)."""
+    index = cli_system().search_index()
+    if index is None:
+        raise click.ClickException("this store has no search index (PostgreSQL, in-memory SQLite, "
+                                   "or DAIHUO_SEARCH_INDEX=off): searches use SQL")
+    t0 = time.perf_counter()
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - shown[0] >= 2 or done == total:
+            shown[0] = time.perf_counter()
+            rate = done / max(time.perf_counter() - t0, 1e-9)
+            click.echo(f"  indexed {done:,} of {total:,} articles ({rate:,.0f}/s)", err=True)
+
+    n = index.rebuild(progress)
+    click.echo(f"search index rebuilt: {n:,} articles in {time.perf_counter() - t0:.1f} s ({index.path})")
 
 
 from daihuo.cli.editorial_commands import register as _register_console  # noqa: E402
