@@ -455,7 +455,7 @@ def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001
     """Hits for ranked ``rows`` (id, score), in their order: details, tags and a snippet whose
     matches are wrapped in ``mark`` (("", "") for data exports). ``bodies``, when given, is
     filled with each hit's clean body text."""
-    ranked = [(int(r[0]), r[1]) for r in rows]  # (id, score, ...) by position: no lookup by name
+    ranked = [(int(r.id), r.score) for r in rows]
     if not ranked:
         return []
     id_list = ",".join([str(i) for i, _ in ranked])  # ints from our own query: safe to inline

@@ -90,14 +90,8 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     ranked = search_mod._via_index(engine, "ranked", req, analyze)
     if ranked is not None:  # the derived index orders every hit (ids and scores in memory)
         with _lean(engine) as details:
-            for i in range(0, len(ranked), batch):
-                bodies: dict[int, str] | None = {} if with_body else None
-                for h in search_mod.hit_details(details, ranked[i:i + batch], terms, req.snippets,
-                                                mark=("", ""), bodies=bodies):
-                    row = {f: getattr(h, f) for f in FIELDS}
-                    if bodies is not None:
-                        row["body"] = bodies.get(h.id)
-                    yield row
+            parts = (ranked[i:i + batch] for i in range(0, len(ranked), batch))
+            yield from _rows(details, parts, terms, req.snippets, with_body)
         return
     dialect = engine.dialect.name
     params: dict = {}
@@ -106,14 +100,18 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
             search_mod._NARROW.set(search_mod._has_narrow_index(engine, conn))
         sql = search_mod.ranked_sql(query, req, dialect, params, paged=False)
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
-        for part in result.partitions(batch):
-            bodies: dict[int, str] | None = {} if with_body else None
-            for h in search_mod.hit_details(details, part, terms, req.snippets, mark=("", ""),
-                                            bodies=bodies):
-                row = _row(h)
-                if bodies is not None:
-                    row["body"] = bodies.get(h.id)
-                yield row
+        yield from _rows(details, result.partitions(batch), terms, req.snippets, with_body)
+
+
+def _rows(details: Connection, parts: Iterator, terms: list[str], snippets: bool, with_body: bool) -> Iterator[dict]:
+    """The rows of ranked hits, one part (a batch of (id, score) rows) at a time."""
+    for part in parts:
+        bodies: dict[int, str] | None = {} if with_body else None
+        for h in search_mod.hit_details(details, part, terms, snippets, mark=("", ""), bodies=bodies):
+            row = _row(h)
+            if bodies is not None:
+                row["body"] = bodies.get(h.id)
+            yield row
 
 
 def _row(h: search_mod.Hit) -> dict:
