@@ -88,7 +88,7 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     query = search_mod.prepare(req, analyze)
     terms = query.terms() if query else []
     ranked = search_mod._via_index(engine, "ranked", req, analyze)
-    if ranked is not None:  # the derived index orders every hit (ids and scores in memory)
+    if ranked is not None:  # the derived index orders every hit (articles: ids and scores in two arrays)
         with _lean(engine) as details:
             parts = (ranked[i:i + batch] for i in range(0, len(ranked), batch))
             yield from _rows(details, parts, terms, req.snippets, with_body)
