@@ -132,9 +132,13 @@ def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, 
     pattern, n_words = compiled
     # the window that shows the most distinct query words wins (the first such on ties)
     # (one word: its first match is the answer, no need to find the others)
-    found = [(m.start(), m.group(0).lower())
-             for m in islice(pattern.finditer(body, 0, 20000), 1 if n_words == 1 else 200)]
-    best, best_n = (found[0][0] if found else 0), 0
+    if n_words == 1:
+        first = pattern.search(body, 0, 20000)
+        found = []
+        best, best_n = (first.start() if first else 0), 1
+    else:
+        found = [(m.start(), m.group(0).lower()) for m in islice(pattern.finditer(body, 0, 20000), 200)]
+        best, best_n = (found[0][0] if found else 0), 0
     span = width * 2 // 3
     counts: dict[str, int] = {}
     j = 0
@@ -152,7 +156,8 @@ def make_snippet(body: str, terms: list[str], width: int = 80, mark: tuple[str, 
             del counts[word]
     start = max(0, best - width // 4)
     window = body[start : start + width].replace("\n", " ")
-    marked = pattern.sub(lambda mm: mark[0] + mm.group(0) + mark[1], window)
+    # empty marks (data exports) would put every match back as it was: no pass needed
+    marked = pattern.sub(lambda mm: mark[0] + mm.group(0) + mark[1], window) if mark[0] or mark[1] else window
     return ("…" if start > 0 else "") + marked + ("…" if start + width < len(body) else "")
 
 
@@ -450,10 +455,10 @@ def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001
     """Hits for ranked ``rows`` (id, score), in their order: details, tags and a snippet whose
     matches are wrapped in ``mark`` (("", "") for data exports). ``bodies``, when given, is
     filled with each hit's clean body text."""
-    ids = [int(r.id) for r in rows]
-    if not ids:
+    ranked = [(int(r.id), r.score) for r in rows]
+    if not ranked:
         return []
-    id_list = ",".join(str(i) for i in ids)  # ints from our own query: safe to inline
+    id_list = ",".join([str(i) for i, _ in ranked])  # ints from our own query: safe to inline
     body = "a.body" if snippets or bodies is not None else "''"
     # the driver's own cursor and tuples: an export assembles every hit of the store here, and
     # SQLAlchemy's row objects cost as much as the rest (no parameters: the ids are inlined)
@@ -465,21 +470,25 @@ def hit_details(conn, rows, terms: list[str], snippets: bool, *,  # noqa: ANN001
             " LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN clusters c ON c.id = a.cluster_id"
             f" WHERE a.id IN ({id_list})")
         details = {d[0]: d for d in cur.fetchall()}
-        tags: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
-        cur.execute("SELECT article_id, kind, value FROM tags WHERE kind IN ('platform', 'topic')"
+        platforms: dict[int, list[str]] = {i: [] for i, _ in ranked}
+        topics: dict[int, list[str]] = {i: [] for i, _ in ranked}
+        # a tag's kind as 0/1, not a string per tag (an export reads some four per hit)
+        cur.execute("SELECT article_id, kind = 'topic', value FROM tags WHERE kind IN ('platform', 'topic')"
                     f" AND article_id IN ({id_list}) ORDER BY score DESC, value")
-        for article_id, kind, value in cur.fetchall():
-            tags[article_id][kind == "topic"].append(value)
+        for article_id, is_topic, value in cur.fetchall():
+            (topics if is_topic else platforms)[article_id].append(value)
     finally:
         cur.close()
     hits = []
-    for r in rows:
-        aid, title, url, text_, published, status, cluster_id, source, size = details[r.id]
-        plats, topics = tags[aid]
-        hits.append(Hit(
-            id=aid, title=title, url=url, source=source, published_at=from_db(published),
-            score=round(float(r.score), 4), snippet=make_snippet(text_, terms, mark=mark) if snippets else "",
-            platforms=plats, topics=topics, status=status, cluster_id=cluster_id, cluster_size=int(size or 1)))
+    append = hits.append
+    for aid, score in ranked:
+        _, title, url, text_, published, status, cluster_id, source, size = details[aid]
+        append(Hit(
+            id=aid, title=title, url=url, source=source,
+            published_at=None if published is None else from_db(published),
+            score=round(float(score), 4), snippet=make_snippet(text_, terms, mark=mark) if snippets else "",
+            platforms=platforms[aid], topics=topics[aid], status=status, cluster_id=cluster_id,
+            cluster_size=int(size or 1)))
         if bodies is not None:
             bodies[aid] = text_
     return hits

@@ -144,6 +144,37 @@ def test_parquet_chunks_stream_one_row_group_at_a_time():
     assert table.column("published_at").to_pylist()[-1] == T0 + timedelta(minutes=999)
 
 
+def test_parquet_groups_are_whole_when_rows_are_converted_in_parts(monkeypatch, tmp_path):
+    """Rows become Arrow columns a few at a time (memory), but each row group still holds
+    ``group`` rows, with every value as it was (a column missing from a row is null), unless
+    its bytes pass the bound first."""
+    pytest.importorskip("pyarrow", reason="Parquet is optional: pip install -e '.[parquet]'")
+    import pyarrow.parquet as pq
+
+    from daihuo.analysis import export
+
+    monkeypatch.setattr(export, "PARQUET_CONVERT", 70)
+    rows = [{**dict.fromkeys(export.FIELDS), "id": i, "title": f"第{i}期", "platforms": ["快手"] * (i % 3),
+             "published_at": T0 + timedelta(minutes=i), "score": i / 7} for i in range(1000)]
+    del rows[5]["title"]
+    path = tmp_path / "parts.parquet"
+    n = 0
+    for n in export._parquet_groups(iter(rows), path, None, group=300):  # noqa: B007
+        pass
+    assert n == 1000
+    parquet = pq.ParquetFile(path)
+    assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)] == [300, 300, 300, 100]
+    got = parquet.read().to_pylist()
+    assert got == [{**r, "title": r.get("title")} for r in rows]
+    # long rows (bodies) end a group at PARQUET_GROUP_BYTES of Arrow data, before ``group`` rows
+    monkeypatch.setattr(export, "PARQUET_GROUP_BYTES", 1)
+    for n in export._parquet_groups(iter(rows), path, None, group=300):  # noqa: B007
+        pass
+    parquet = pq.ParquetFile(path)
+    assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)] == [70] * 14 + [20]
+    assert parquet.read().to_pylist() == got
+
+
 def test_a_long_export_prints_a_progress_line(monkeypatch):
     from daihuo.analysis import export_progress
 

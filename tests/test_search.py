@@ -70,6 +70,16 @@ def test_snippet_marks_matches_in_original_text():
     assert "【快手】电商的【扶持计划】" in make_snippet(body, ["快手", "扶持计划"])
 
 
+@pytest.mark.parametrize("terms", [["扶持计划"], ["快手", "扶持计划"], ["Live"], ["缺席"]])
+def test_an_unmarked_snippet_is_the_marked_one_without_its_marks(terms):
+    """Exports ask for no marks (a faster path): the same window, the same text."""
+    bodies = ["很长的前文。" * 10 + "快手电商发布扶持计划", "快手" + "。" * 200 + "快手电商的扶持计划今年继续",
+              "live\nLIVE 直播" * 30, "没有一个词在这里。" * 20, ""]
+    for body in bodies:
+        plain = make_snippet(body, terms, mark=("", ""))
+        assert plain == make_snippet(body, terms).replace("【", "").replace("】", "")
+
+
 # -- both engines -----------------------------------------------------------------------------
 def test_words_are_anded_and_title_outranks_body(corpus):
     hits, res = run(corpus, "主播", collapse=False)

@@ -419,15 +419,20 @@ def test_pruning_the_log_never_forces_a_rebuild(private, monkeypatch):
     assert before > 10 and after == 1 and not rebuilds and res.total == 1
 
 
-def test_an_export_through_the_index_lists_every_hit_in_the_search_order(private):
+def test_an_export_through_the_index_lists_every_hit_in_the_search_order(private, monkeypatch):
     from daihuo.analysis.export import search_rows
+    from storage import search_index
 
     engine = private.engine
-    for kw in ({"sort": "date"}, {}, {"collapse": False}):
-        req = SearchRequest("直播", per_page=1000, facets=False, **kw)
+    monkeypatch.setattr(search_index, "RANKED_PART", 11)  # articles are read in parts: many here
+    for kw in ({"sort": "date"}, {}, {"collapse": False}, {"collapse": False, "sort": "date"},
+               {"query": "", "status": "new", "collapse": False}):
+        req = SearchRequest(**{"query": "直播", "per_page": 1000, "facets": False, **kw})
         shown = search_mod.search(engine, req, query_terms)
-        rows = [r["id"] for r in search_rows(engine, req, query_terms, batch=7)]
+        exported = list(search_rows(engine, req, query_terms, batch=7))
+        rows = [r["id"] for r in exported]
         assert rows == [h.id for h in shown.hits] and len(rows) == shown.total > 0
+        assert [r["score"] for r in exported] == [h.score for h in shown.hits]
         if kw.get("sort") == "date":  # date order is the SQL engine's too
             search_mod.attach_index(engine, None)
             try:

@@ -33,6 +33,8 @@ FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics",
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 500  # hits whose details are fetched at once
 PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
+PARQUET_CONVERT = 500  # rows held as Python objects before they become Arrow columns
+PARQUET_GROUP_BYTES = 12 << 20  # a row group also ends at this much Arrow data (with bodies: ~4,500 rows)
 BOM = "\ufeff"
 
 
@@ -86,16 +88,10 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     query = search_mod.prepare(req, analyze)
     terms = query.terms() if query else []
     ranked = search_mod._via_index(engine, "ranked", req, analyze)
-    if ranked is not None:  # the derived index orders every hit (ids and scores in memory)
+    if ranked is not None:  # the derived index orders every hit (articles: ids and scores in two arrays)
         with _lean(engine) as details:
-            for i in range(0, len(ranked), batch):
-                bodies: dict[int, str] | None = {} if with_body else None
-                for h in search_mod.hit_details(details, ranked[i:i + batch], terms, req.snippets,
-                                                mark=("", ""), bodies=bodies):
-                    row = {f: getattr(h, f) for f in FIELDS}
-                    if bodies is not None:
-                        row["body"] = bodies.get(h.id)
-                    yield row
+            parts = (ranked[i:i + batch] for i in range(0, len(ranked), batch))
+            yield from _rows(details, parts, terms, req.snippets, with_body)
         return
     dialect = engine.dialect.name
     params: dict = {}
@@ -104,14 +100,25 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
             search_mod._NARROW.set(search_mod._has_narrow_index(engine, conn))
         sql = search_mod.ranked_sql(query, req, dialect, params, paged=False)
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
-        for part in result.partitions(batch):
-            bodies: dict[int, str] | None = {} if with_body else None
-            for h in search_mod.hit_details(details, part, terms, req.snippets, mark=("", ""),
-                                            bodies=bodies):
-                row = {f: getattr(h, f) for f in FIELDS}
-                if bodies is not None:
-                    row["body"] = bodies.get(h.id)
-                yield row
+        yield from _rows(details, result.partitions(batch), terms, req.snippets, with_body)
+
+
+def _rows(details: Connection, parts: Iterator, terms: list[str], snippets: bool, with_body: bool) -> Iterator[dict]:
+    """The rows of ranked hits, one part (a batch of (id, score) rows) at a time."""
+    for part in parts:
+        bodies: dict[int, str] | None = {} if with_body else None
+        for h in search_mod.hit_details(details, part, terms, snippets, mark=("", ""), bodies=bodies):
+            row = _row(h)
+            if bodies is not None:
+                row["body"] = bodies.get(h.id)
+            yield row
+
+
+def _row(h: search_mod.Hit) -> dict:
+    """A hit as a row, its keys in FIELDS order (written out: a row is built per hit)."""
+    return {"id": h.id, "title": h.title, "url": h.url, "source": h.source, "published_at": h.published_at,
+            "platforms": h.platforms, "topics": h.topics, "cluster_id": h.cluster_id,
+            "cluster_size": h.cluster_size, "status": h.status, "score": h.score, "snippet": h.snippet}
 
 
 def _flat(value: object) -> object:
@@ -123,10 +130,22 @@ def _flat(value: object) -> object:
     return value
 
 
+#: the types a CSV cell takes as they are (every other value goes through _flat)
+_PLAIN = frozenset({str, int, float, type(None), bool})
+
+
+def _csv_cells(row: dict) -> list:
+    return [v if type(v) in _PLAIN else _flat(v) for v in row.values()]
+
+
 def _json(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+#: one encoder for every line (json.dumps with options builds a new one per call)
+_json_line = json.JSONEncoder(ensure_ascii=False, default=_json).encode
 
 
 def _parquet_schema(with_body: bool):  # noqa: ANN202
@@ -161,29 +180,58 @@ def parquet_available() -> bool:
 
 def _parquet_groups(rows: Iterator[dict], where: object, progress: Callable[[int], None] | None,
                     group: int = PARQUET_GROUP) -> Iterator[int]:
-    """Write rows to ``where`` (a path or a writable binary stream) one row group at a time;
-    yields the running count after each group is written and once at the end (footer
-    written), so a caller can pass the bytes on as they are produced."""
+    """Write rows to ``where`` (a path or a writable binary stream) one row group at a time
+    (``group`` rows, fewer when they pass PARQUET_GROUP_BYTES: bodies are long); yields the
+    running count after each group is written and once at the end (footer written), so a
+    caller can pass the bytes on as they are produced."""
     pa, pq = _pyarrow()
     n, chunk, schema, writer = 0, [], None, None
+    batches: list = []  # the group so far as Arrow record batches: compact, unlike Python rows
+    names: list[str] = []
+    in_group = group_bytes = 0
+
+    def convert() -> None:
+        nonlocal group_bytes
+        # column by column from the rows' tuples: what from_pylist does, without a dict per row
+        columns = zip(*chunk, strict=True)
+        batches.append(pa.RecordBatch.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema))
+        group_bytes += batches[-1].nbytes
+        chunk.clear()
+
+    def flush() -> None:
+        nonlocal in_group, group_bytes
+        if chunk:
+            convert()
+        if batches:
+            writer.write_table(pa.Table.from_batches(batches, schema=schema), row_group_size=in_group)
+            batches.clear()
+            pa.default_memory_pool().release_unused()  # the group's buffers back to the system
+        in_group = group_bytes = 0
+
     try:
         for r in rows:
             if schema is None:
                 schema = _parquet_schema("body" in r)
+                names = schema.names
                 writer = pq.ParquetWriter(where, schema)
-            chunk.append(r)
+            chunk.append(tuple(map(r.get, names)))  # a column missing from a row is null
             n += 1
-            if len(chunk) >= group:
-                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-                chunk = []
+            in_group += 1
+            if in_group >= group:
+                flush()
                 yield n
+            elif len(chunk) >= PARQUET_CONVERT:
+                convert()
+                if group_bytes >= PARQUET_GROUP_BYTES:
+                    flush()
+                    yield n
             if progress:
                 progress(n)
         if writer is None:  # no rows: still a valid, typed, empty file
             schema = _parquet_schema(False)
             writer = pq.ParquetWriter(where, schema)
-        if chunk:
-            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+        flush()
     finally:
         if writer is not None:
             writer.close()
@@ -263,9 +311,9 @@ def write_rows(rows: Iterator[dict], fmt: str, out: IO[str] | Path, *, bom: bool
                 rows = _chain(first, rows)
         for r in rows:
             if writer is not None:  # a row's values in its own key order (the header's)
-                writer.writerow([_flat(v) for v in r.values()])
+                writer.writerow(_csv_cells(r))
             else:
-                stream.write(json.dumps(r, ensure_ascii=False, default=_json) + "\n")
+                stream.write(_json_line(r) + "\n")
             n += 1
             if progress:
                 progress(n)
@@ -292,7 +340,7 @@ def csv_chunks(rows: Iterator[dict], *, bom: bool = True, rows_per_chunk: int = 
         if not header:
             writer.writerow(list(r))
             header = True
-        writer.writerow([_flat(v) for v in r.values()])
+        writer.writerow(_csv_cells(r))
         pending += 1
         if pending >= rows_per_chunk:
             yield buf.getvalue()
