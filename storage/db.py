@@ -23,6 +23,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from storage.config import database_url
+from storage.private_files import create_private, sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_CACHE_KIB = 64 * 1024  # per connection, allocated as pages are used
@@ -34,8 +35,6 @@ def make_engine(url: str | None = None) -> Engine:
     WAL so readers never block the writer, a busy timeout instead of 'database is locked'."""
     url = url or database_url()
     if url.startswith("sqlite"):
-        from storage.private_files import create_private, sqlite_file
-
         db_file = sqlite_file(url)
         if db_file is not None and db_file.parent.is_dir():  # a new store: 0600 (WAL, SHM follow it)
             create_private(db_file)
@@ -131,8 +130,9 @@ def _upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-#: (dialect, head) -> the statements migrating an empty store ran: (sql, parameters, executemany)
-_recorded: dict[tuple[str, str], list[tuple[str, object, bool]]] = {}
+#: the statements this process's first migration of an empty PostgreSQL schema ran:
+#: (sql, parameters, executemany); one process runs one head revision (head_revision is cached)
+_recorded: list[tuple[str, object, bool]] | None = None
 
 
 def _replay_new_schema(engine: Engine) -> bool:
@@ -140,14 +140,14 @@ def _replay_new_schema(engine: Engine) -> bool:
     statements this process's first migration of an empty schema executed (what the migrations
     do to an empty store is always the same; alembic's own bookkeeping and reflection cost as
     much again as the DDL). The first time it migrates and records. False: not applicable."""
+    global _recorded
     if engine.dialect.name != "postgresql":
         return False
     with engine.connect() as conn:
         if conn.execute(text("SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
                              " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()")).scalar():
             return False  # objects of its own: migrate as usual
-    key = (engine.dialect.name, head_revision())
-    statements = _recorded.get(key)
+    statements = _recorded
     if statements is None:
         seen: list[tuple[str, object, bool]] = []
 
@@ -161,7 +161,7 @@ def _replay_new_schema(engine: Engine) -> bool:
             _upgrade(engine)
         finally:
             event.remove(engine, "before_cursor_execute", record)
-        _recorded[key] = seen
+        _recorded = seen
         return True
     raw = engine.raw_connection()
     try:
@@ -180,18 +180,17 @@ def _replay_new_schema(engine: Engine) -> bool:
     return True
 
 
-_templates: dict[str, Path] = {}  # head revision -> a new SQLite store migrated to it
+_template: Path | None = None  # a new SQLite store this process migrated to the head revision
 
 
 def _copy_new_sqlite_schema(engine: Engine) -> bool:
     """Give an empty SQLite file store the head schema by copying a store this process migrated
     once (SQLite's online backup), instead of replaying every migration: the same pages, in a
     few milliseconds rather than a few hundred (fsyncs per migration). False: not applicable."""
-    db = engine.url.database
-    if engine.dialect.name != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+    global _template
+    if sqlite_file(str(engine.url)) is None:  # PostgreSQL, in-memory or a file: URI
         return False
-    head = head_revision()
-    template = _templates.get(head)
+    template = _template
     if template is None:
         folder = Path(tempfile.mkdtemp(prefix="daihuo-schema-"))
         atexit.register(shutil.rmtree, folder, True)
@@ -201,7 +200,7 @@ def _copy_new_sqlite_schema(engine: Engine) -> bool:
             _upgrade(scratch)
         finally:
             scratch.dispose()
-        _templates[head] = template
+        _template = template
     raw = engine.raw_connection()
     try:
         target = raw.driver_connection

@@ -36,13 +36,13 @@ def open_private(path: Path, mode: str = "w", **kwargs):  # noqa: ANN003, ANN201
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a ``sqlite:///...`` URL (None for memory or other databases)."""
+    """The file of a ``sqlite:///...`` URL (None for memory, ``file:`` URIs or other databases)."""
     if not url.startswith("sqlite"):
         return None
     from sqlalchemy.engine import make_url
 
     db = make_url(url).database
-    return Path(db) if db and db != ":memory:" else None
+    return Path(db) if db and db != ":memory:" and not db.startswith("file:") else None
 
 
 def permission_warnings(data_dir: Path, db_url: str | None = None) -> list[str]:

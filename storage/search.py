@@ -428,12 +428,16 @@ def search(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str
             for r in conn.execute(text(_facet_sql(query, req, dialect, params)), params):
                 if r.value is not None:
                     buckets[r.facet].append((r.value, int(r.n)))
-            for name, values in buckets.items():
-                if name == "month":
-                    facets[name] = sorted(values, reverse=True)[:FACET_TOP * 3]
-                else:
-                    facets[name] = sorted(values, key=lambda v: (-v[1], v[0]))[:FACET_TOP]
+            facets = top_facets(buckets)
     return SearchResult(hits=hits, total=total, facets=facets, terms=terms)
+
+
+def top_facets(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
+    """What a result shows of each facet's (value, count) pairs: months newest first (three
+    years' worth), every other facet its FACET_TOP largest (ties by value). Both engines."""
+    return {name: sorted(values, reverse=True)[:FACET_TOP * 3] if name == "month"
+            else sorted(values, key=lambda v: (-v[1], v[0]))[:FACET_TOP]
+            for name, values in counts.items()}
 
 
 def count(engine: Engine, req: SearchRequest, analyze: Callable[[str], list[str]], conn=None) -> int:  # noqa: ANN001

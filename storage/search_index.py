@@ -58,9 +58,9 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from storage import search as sql_search
+from storage.private_files import sqlite_file
 from storage.query import And, Leaf, Node, Not, Or, Query
 from storage.search import (
-    FACET_TOP,
     FACETS,
     TAG_FILTERS,
     IndexUnavailable,
@@ -80,6 +80,7 @@ ANALYZER = "fts5like"
 #: missing; a larger one keeps the SQL engine until `daihuo search-index rebuild` has run
 INLINE_REBUILD_MAX = 50_000
 BATCH = 2000  # articles read from the store at once while indexing
+RANKED_PART = 50_000  # hits read from the index at once while ordering every hit (an export)
 #: how long a search waits for another process's catch-up or rebuild before answering with SQL
 LOCK_WAIT = 10.0
 PRUNE_AFTER = 10_000  # applied changes kept before the log is cut back
@@ -112,13 +113,8 @@ def micros(dt: datetime | str | None) -> int:
 
 def default_path(url: str) -> Path | None:
     """Where the index of an SQLite file store lives: beside it (None: in-memory or not SQLite)."""
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
-            or u.database.startswith("file:"):
-        return None
-    return Path(u.database).resolve().with_name(Path(u.database).name + ".search-index")
+    db = sqlite_file(url)
+    return None if db is None else db.resolve().with_name(db.name + ".search-index")
 
 
 # -- the index ----------------------------------------------------------------------------------
@@ -667,14 +663,7 @@ class SearchIndex:
                 guess = self._count(searcher, clustered) * (FACET_VALUES_GUESS if facets else 1)
                 for part in self._by_story_ranges(searcher, clustered, spec, guess):
                     add(part, True)
-        out: dict[str, list[tuple[str, int]]] = {}
-        if facets:
-            for name in FACETS:
-                values = list(counts[name].items())
-                if name == "month":
-                    out[name] = sorted(values, reverse=True)[:FACET_TOP * 3]
-                else:
-                    out[name] = sorted(values, key=lambda v: (-v[1], v[0]))[:FACET_TOP]
+        out = sql_search.top_facets({name: list(counts[name].items()) for name in FACETS}) if facets else {}
         return total, out
 
     def search(self, req: SearchRequest, analyze: Callable[[str], list[str]], *,
@@ -733,9 +722,6 @@ class SearchIndex:
         _order_ties_by_id(keys, ids)  # tantivy breaks ties by its own document order
         scores = None if by_date else keys
         return RankedHits(self, searcher, query, req, ids, scores)
-
-
-RANKED_PART = 50_000  # hits read from the index at once while ordering every hit
 
 
 def _order_ties_by_id(keys: array, ids: array) -> None:

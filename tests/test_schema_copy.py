@@ -30,7 +30,7 @@ def test_copied_schema_equals_the_migrated_one(tmp_path):
     copied = db.make_engine(f"sqlite:///{copied_path}")
     db.migrate(copied)
     copied.dispose()
-    assert db._templates, "the new store was not copied from the process's template"
+    assert db._template is not None, "the new store was not copied from the process's template"
     assert _schema(copied_path) == _schema(tmp_path / "replayed.sqlite")
     conn = sqlite3.connect(copied_path)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -101,7 +101,7 @@ def test_replayed_postgresql_schema_equals_the_migrated_one(pg_url):
             engine = db.make_engine(url)
             db.migrate(engine)
             engine.dispose()
-        assert db._recorded, "the empty schema was not migrated by replaying recorded statements"
+        assert db._recorded is not None, "the empty schema was not migrated by replaying recorded statements"
         assert _pg_schema(url) == _pg_schema(pg_url)
     finally:
         with admin.begin() as conn:
