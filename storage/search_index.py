@@ -446,20 +446,22 @@ class SearchIndex:
     def _count(searcher: Any, q: Any) -> int:
         return searcher.search(q, limit=1, count=True).count  # tantivy refuses a limit of 0
 
-    def _fetch(self, searcher: Any, q: Any, limit: int, by_date: bool) -> tuple[list, list, list, list, bool]:
-        """The first ``limit`` matches in walking order: (keys, ids, stories, pubs, all read)."""
+    def _fetch(self, searcher: Any, q: Any, limit: int, by_date: bool,
+               count: bool = False) -> tuple[list, list, list, list, bool, int | None]:
+        """The first ``limit`` matches in walking order: (keys, ids, stories, pubs, all read,
+        how many match: with ``count``, counted in the same pass, else None)."""
         import tantivy
 
         if by_date:
-            res = searcher.search(q, limit=limit, count=False, order_by_field="pub", order=tantivy.Order.Desc)
+            res = searcher.search(q, limit=limit, count=count, order_by_field="pub", order=tantivy.Order.Desc)
         else:
-            res = searcher.search(q, limit=limit, count=False)
+            res = searcher.search(q, limit=limit, count=count)
         addrs = [a for _, a in res.hits]
         keys = [k for k, _ in res.hits]
         ids = searcher.fast_field_values("id", addrs)
         stories = searcher.fast_field_values("story", addrs)
         pubs = keys if by_date else searcher.fast_field_values("pub", addrs)
-        return keys, ids, stories, pubs, len(addrs) < limit
+        return keys, ids, stories, pubs, len(addrs) < limit, res.count if count else None
 
     def _scored(self, searcher: Any, q: Any, guess: int = 64) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
         """Every match of ``q`` (``guess``: how many are expected): (raw scores, ids, stories,
@@ -493,8 +495,10 @@ class SearchIndex:
                 cur[1], cur[2], cur[3] = rank, aid, pub
         return {story: (v[0], v[2], v[3]) for story, v in best.items()}
 
-    def _ranked(self, searcher: Any, query: Query | None, req: SearchRequest, n: int | None) -> list[_Row]:
-        """The first ``n`` hits (all when None) in the SQL engine's stated order.
+    def _ranked(self, searcher: Any, query: Query | None, req: SearchRequest,
+                n: int | None) -> tuple[list[_Row], int]:
+        """The first ``n`` hits (all when None) in the SQL engine's stated order, and how many
+        articles match (counted by the first read, which visits every match anyway).
 
         Matches are read in walking order (score, or publication time by date) ``limit`` at a
         time; a hit (story) is decided once its order key is past what any unread match can
@@ -515,10 +519,12 @@ class SearchIndex:
         else:
             def score(raw: float, pub: int) -> float:
                 return raw
-        limit = max(64, 2 * n + 16) if n is not None else max(1, self._count(searcher, q))
+        matches = None if n is not None else self._count(searcher, q)
+        limit = max(64, 2 * n + 16) if n is not None else max(1, matches)
         members: dict[int, tuple[float, int, int]] = {}
         while True:
-            keys, ids, stories, pubs, complete = self._fetch(searcher, q, limit, by_date)
+            keys, ids, stories, pubs, complete, counted = self._fetch(searcher, q, limit, by_date, matches is None)
+            matches = counted if matches is None else matches
             bound = None if complete else (keys[-1] if by_date else keys[-1] * bound_factor)
             # entries: (order key, shown id, reported score or None: looked up for the page)
             entries: list[tuple] = []
@@ -547,7 +553,7 @@ class SearchIndex:
             decided = entries if bound is None else [e for e in entries if e[0] > bound]
             if bound is None or (n is not None and len(decided) >= n):
                 chosen = decided if n is None else decided[:n]
-                return self._rows(searcher, query, req, chosen, score)
+                return self._rows(searcher, query, req, chosen, score), matches
             limit *= 4
 
     def _rows(self, searcher: Any, query: Query | None, req: SearchRequest, chosen: list[tuple],
@@ -608,61 +614,70 @@ class SearchIndex:
             out.update(self._aggregate(searcher, q, {name: one}))
         return out
 
-    def _answers(self, searcher: Any, query: Query | None, req: SearchRequest,
-                 facets: bool) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """The exact total and facet counts, from aggregations (no scoring). Collapsed, they
-        count stories: the unclustered matches, plus the distinct stories of the clustered
-        ones (terms aggregations over those only: on ``story`` for the total, and on
-        ``fstory``, one word per facet value and story, for the facets: flat, about 2x faster
-        than a story aggregation nested under each facet); past tantivy's bucket limit, the
-        clustered matches are counted by story range."""
+    def _stories(self, searcher: Any, clustered: Any, guess: int) -> tuple[int, int]:
+        """(clustered matches, distinct stories among them): their story values read in one
+        unscored pass (ordered by story, so no bm25 is computed); ``guess`` sizes the first
+        read, a larger answer is read again whole. About 0.2 us a match: a terms aggregation
+        on story costs 3x that, most of it building and decoding its buckets."""
+        res = searcher.search(clustered, limit=max(256, guess), count=True, order_by_field="story")
+        if res.count > len(res.hits):
+            res = searcher.search(clustered, limit=res.count, count=False, order_by_field="story")
+        return res.count, len({k for k, _ in res.hits})
+
+    def _answers(self, searcher: Any, query: Query | None, req: SearchRequest, facets: bool,
+                 matches: int | None = None) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """The exact total and facet counts (``matches``: the articles matching, if already
+        counted). Collapsed, they count stories: the total is the matches, less the clustered
+        ones, plus their distinct stories (``_stories``); the facets are terms aggregations
+        (no scoring) over the unclustered matches, plus one over the clustered ones on
+        ``fstory``, one word per facet value and story (flat, about 2x faster than a story
+        aggregation nested under each facet); past tantivy's bucket limit, the clustered
+        matches are aggregated by story range."""
         import tantivy
 
         Q = tantivy.Query  # noqa: N806
         terms = {"size": AGG_SIZE, "segment_size": AGG_SIZE}
-        story = {"terms": {"field": "story", **terms}}
-        n_spec = {"n": {"value_count": {"field": "pub"}}}
         counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
-        total = 0
+        if matches is None:
+            matches = self._count(searcher, self._query(query, req))
 
         def add(agg: dict, stories: bool) -> None:
-            nonlocal total
-            if stories:
-                total += len(agg["stories"]["buckets"])
-                if facets:  # one bucket per (facet, value, story): a story counts once per value
-                    for b in agg["fs"]["buckets"]:
-                        fv = b["key"].rpartition(SEP)[0]
-                        into = counts[FACET_FIELDS[int(fv[0])]]
-                        into[fv[1:]] = into.get(fv[1:], 0) + 1
+            if stories:  # one bucket per (facet, value, story): a story counts once per value
+                for b in agg["fs"]["buckets"]:
+                    fv = b["key"].rpartition(SEP)[0]
+                    into = counts[FACET_FIELDS[int(fv[0])]]
+                    into[fv[1:]] = into.get(fv[1:], 0) + 1
                 return
-            total += int(agg["n"]["value"] or 0)
-            if facets:
-                for f in FACET_FIELDS:
-                    into = counts[f]
-                    for b in agg[f]["buckets"]:
-                        into[b["key"]] = into.get(b["key"], 0) + int(b["doc_count"])
+            for f in FACET_FIELDS:
+                into = counts[f]
+                for b in agg[f]["buckets"]:
+                    into[b["key"]] = into.get(b["key"], 0) + int(b["doc_count"])
 
-        flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS} if facets else {}
+        flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS}
         if not req.collapse:
-            add(self._aggregate(searcher, self._query(query, req), {**n_spec, **flat}), False)
+            total = matches
+            if facets:
+                add(self._aggregate(searcher, self._query(query, req), flat), False)
         else:
-            single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
-            add(self._aggregate(searcher, single, {**n_spec, **flat}), False)
             clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
-            spec = {"stories": story, **({"fs": {"terms": {"field": "fstory", **terms}}} if facets else {})}
-            agg = None
-            if not self.split_always:
-                try:
-                    agg = searcher.aggregate(clustered, spec)
-                except ValueError as exc:
-                    if "bucket limit" not in str(exc):
-                        raise
-            if agg is not None:
-                add(agg, True)
-            else:
-                guess = self._count(searcher, clustered) * (FACET_VALUES_GUESS if facets else 1)
-                for part in self._by_story_ranges(searcher, clustered, spec, guess):
-                    add(part, True)
+            n_clustered, n_stories = self._stories(searcher, clustered, matches // 4)
+            total = matches - n_clustered + n_stories
+            if facets:
+                single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
+                add(self._aggregate(searcher, single, flat), False)
+                spec = {"fs": {"terms": {"field": "fstory", **terms}}}
+                agg = None
+                if not self.split_always:
+                    try:
+                        agg = searcher.aggregate(clustered, spec)
+                    except ValueError as exc:
+                        if "bucket limit" not in str(exc):
+                            raise
+                if agg is not None:
+                    add(agg, True)
+                else:
+                    for part in self._by_story_ranges(searcher, clustered, spec, n_clustered * FACET_VALUES_GUESS):
+                        add(part, True)
         out = sql_search.top_facets({name: list(counts[name].items()) for name in FACETS}) if facets else {}
         return total, out
 
@@ -674,8 +689,9 @@ class SearchIndex:
         searcher = self._index.searcher()
         terms = query.terms() if query else []
         offset = (req.page - 1) * req.per_page
-        rows = self._ranked(searcher, query, req, offset + req.per_page)[offset:]
-        total, facets = self._answers(searcher, query, req, req.facets)
+        rows, matches = self._ranked(searcher, query, req, offset + req.per_page)
+        total, facets = self._answers(searcher, query, req, req.facets, matches)
+        rows = rows[offset:]
         try:
             with self.engine.connect() as conn:
                 hits = hit_details(conn, rows, terms, req.snippets)
@@ -700,7 +716,7 @@ class SearchIndex:
         self.ensure_current()
         searcher = self._index.searcher()
         if req.collapse or (req.recency and query is not None):
-            return self._ranked(searcher, query, req, None)
+            return self._ranked(searcher, query, req, None)[0]
         return self._ranked_articles(searcher, query, req)
 
     def _ranked_articles(self, searcher: Any, query: Query | None, req: SearchRequest) -> RankedHits:

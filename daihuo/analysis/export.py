@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics",
           "cluster_size", "status", "score", "snippet"]
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 500  # hits whose details are fetched at once
+READ_AHEAD = 4  # parts read ahead of the writer (see _rows)
 PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
 PARQUET_CONVERT = 500  # rows held as Python objects before they become Arrow columns
 PARQUET_GROUP_BYTES = 12 << 20  # a row group also ends at this much Arrow data (with bodies: ~4,500 rows)
@@ -89,29 +92,69 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
     terms = query.terms() if query else []
     ranked = search_mod._via_index(engine, "ranked", req, analyze)
     if ranked is not None:  # the derived index orders every hit (articles: ids and scores in two arrays)
-        with _lean(engine) as details:
-            parts = (ranked[i:i + batch] for i in range(0, len(ranked), batch))
-            yield from _rows(details, parts, terms, req.snippets, with_body)
+        parts = (ranked[i:i + batch] for i in range(0, len(ranked), batch))
+        yield from _rows(engine, parts, terms, req.snippets, with_body)
         return
     dialect = engine.dialect.name
     params: dict = {}
-    with _lean(engine) as conn, _lean(engine) as details:
+    with _lean(engine) as conn:
         if dialect == "sqlite":
             search_mod._NARROW.set(search_mod._has_narrow_index(engine, conn))
         sql = search_mod.ranked_sql(query, req, dialect, params, paged=False)
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql), params)
-        yield from _rows(details, result.partitions(batch), terms, req.snippets, with_body)
+        yield from _rows(engine, result.partitions(batch), terms, req.snippets, with_body)
 
 
-def _rows(details: Connection, parts: Iterator, terms: list[str], snippets: bool, with_body: bool) -> Iterator[dict]:
-    """The rows of ranked hits, one part (a batch of (id, score) rows) at a time."""
-    for part in parts:
-        bodies: dict[int, str] | None = {} if with_body else None
-        for h in search_mod.hit_details(details, part, terms, snippets, mark=("", ""), bodies=bodies):
-            row = _row(h)
-            if bodies is not None:
-                row["body"] = bodies.get(h.id)
-            yield row
+_DONE = object()
+
+
+def _rows(engine: Engine, parts: Iterator, terms: list[str], snippets: bool, with_body: bool) -> Iterator[dict]:
+    """The rows of ranked hits, one part (a batch of (id, score) rows) at a time.
+
+    A thread of its own reads each part's details (on a connection of its own) while the
+    caller writes the rows before them: SQLite runs without the GIL, so on two cores reading
+    and writing overlap. At most READ_AHEAD parts wait in between (memory stays constant);
+    an error in the reader is raised here, and a caller that stops early stops the reader."""
+    ready: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            with _lean(engine) as details:
+                for part in parts:
+                    bodies: dict[int, str] | None = {} if with_body else None
+                    hits = search_mod.hit_details(details, part, terms, snippets, mark=("", ""), bodies=bodies)
+                    if not put((hits, bodies)):
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            put(exc)
+            return
+        put(_DONE)
+
+    reader = threading.Thread(target=read, name="export-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            hits, bodies = item
+            for h in hits:
+                row = _row(h)
+                if bodies is not None:
+                    row["body"] = bodies.get(h.id)
+                yield row
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _row(h: search_mod.Hit) -> dict:
