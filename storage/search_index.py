@@ -24,9 +24,10 @@ two hits whose scores are close can differ between the engines (and with it whic
 the first page); the set of matches, the totals, the facets and the date order never do.
 
 Costs (bench/search.py): every answer is exact, so counting and facets read every match, as
-the SQL engine does, but from columns. Collapsed facets cost most: one aggregation bucket
-per (facet value, story) among the clustered matches, about 2 us each (a broad query at
-100,000 articles had 48,000: ~90 ms). On PostgreSQL (an index only when configured) the
+the SQL engine does, but from columns. Collapsed facets cost most: one histogram bucket per
+(story, facet value) among the clustered matches, an integer (``fsid``; the values are
+numbered by storage.facet_numbers), 2-3x cheaper than the word per pair it replaced, whose
+term lookups and string keys cost ~2 us a bucket. On PostgreSQL (an index only when configured) the
 change log's sequence can commit out of order under concurrent writers, so a change may
 reach the index only at its next rebuild: SQLite, with one writer, has no such gap.
 
@@ -48,6 +49,7 @@ import shutil
 import threading
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,6 +60,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from storage import search as sql_search
+from storage.facet_numbers import FacetNumbers
 from storage.private_files import sqlite_file
 from storage.query import And, Leaf, Node, Not, Or, Query
 from storage.search import (
@@ -73,7 +76,7 @@ from storage.timestamps import from_db
 log = logging.getLogger(__name__)
 
 #: bumped when the documents change shape: an index of another version is rebuilt
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TITLE_BOOST = 10.0  # as storage.search.BM25_WEIGHTS weighs the title against the body
 ANALYZER = "fts5like"
 #: stores up to this many articles are (re)indexed inside the search that finds the index
@@ -91,8 +94,12 @@ ALL = 1 << 30  # "every match" as a search limit
 FACET_FIELDS = ("platform", "topic", "entity", "source", "status", "month")
 AGG_BUCKETS = 50_000  # per aggregation request: tantivy aborts one past 65,000 buckets
 AGG_SIZE = 65_000  # terms per aggregation: no more can be returned (larger sizes cost time)
-SEP = "\x1f"  # between a facet value and its story in ``fstory`` (never in a tag value)
 FACET_VALUES_GUESS = 12  # facet values per article (platforms, topics, entities, source, status, month)
+#: ``fsid`` = story << VALUE_BITS | the facet value's number: below 2**53, so exact as the
+#: float keys an aggregation returns (stories below 2**32, two million facet values)
+VALUE_BITS = 21
+VALUE_MASK = (1 << VALUE_BITS) - 1
+STATUS = FACET_FIELDS.index("status")  # every article has exactly one status value
 
 
 @dataclass
@@ -132,7 +139,7 @@ def _schema():  # noqa: ANN202
     sb.add_text_field("body", tokenizer_name=ANALYZER)
     for f in FACET_FIELDS:
         sb.add_text_field(f, tokenizer_name="raw", fast=True, index_option="basic")
-    sb.add_text_field("fstory", tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_integer_field("fsid", fast=True)  # (story, facet value) of a clustered article: see _answers
     return sb.build()
 
 
@@ -154,6 +161,7 @@ class SearchIndex:
         self._schema: Any = None
         self._tokens = _analyzer()
         self._seen = -1  # the change-log position this process's reader reflects
+        self._values = FacetNumbers(self.path, limit=VALUE_MASK + 1)  # the numbers in ``fsid``
         self._catching_up = threading.Lock()  # the web app's threads share one index
         self.split_always = False  # True: count clustered matches by story range (tests)
 
@@ -205,6 +213,7 @@ class SearchIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         index.register_tokenizer(ANALYZER, _analyzer())
+        self._values.load()
         return index
 
     def _writer(self) -> Any:
@@ -228,6 +237,7 @@ class SearchIndex:
         with self.engine.connect() as conn:
             head = self._head(conn)
         if self._index is not None and head == self._seen and self._mark_file.exists():
+            self._values.load()  # (a stat: another process's rebuild may have added numbers)
             return  # (the directory lost under an open index is noticed here)
         with self._catching_up, self._writing(wait=LOCK_WAIT):
             mark = self._read_mark()
@@ -253,6 +263,7 @@ class SearchIndex:
                 self._rebuild_locked()
                 head = self._read_mark().get("seq", head)
         self._index.reload()
+        self._values.load()  # after the reload: at least as new as the documents it sees
         self._seen = head
 
     def _changes_lost(self, mark: int) -> bool:
@@ -271,6 +282,7 @@ class SearchIndex:
             ids = [r[0] for r in conn.execute(text(
                 "SELECT DISTINCT article_id FROM search_changes WHERE seq > :m AND seq <= :h"),
                 {"m": mark, "h": head})]
+        self._values.load()  # another process may have numbered values since
         writer = self._writer()
         try:
             for i in range(0, len(ids), BATCH):
@@ -280,6 +292,7 @@ class SearchIndex:
                 writer.delete_documents_by_query(tantivy.Query.term_set_query(self._schema, "id", part))
                 for doc in self._documents(f"a.id IN ({','.join(str(int(a)) for a in part)})"):
                     writer.add_document(doc)
+            self._values.save()  # before the documents that use new numbers are visible
             writer.commit()
         finally:
             del writer  # releases tantivy's writer lock for the next process
@@ -328,6 +341,7 @@ class SearchIndex:
                 last = self._last_id
                 if progress:
                     progress(n, total)
+            self._values.save()  # before the documents that use new numbers are visible
             writer.commit()
             writer.wait_merging_threads()
         finally:
@@ -379,8 +393,9 @@ class SearchIndex:
             for kind, vs in values.items():
                 for v in vs:
                     doc.add_text(kind, v)
-                    if cluster_id is not None:  # (facet, value, story): counted flat, see _answers
-                        doc.add_text("fstory", f"{FACET_FIELDS.index(kind)}{v}{SEP}{cluster_id}")
+                    if cluster_id is not None:  # (story, facet value): counted flat, see _answers
+                        doc.add_integer("fsid", (cluster_id << VALUE_BITS)
+                                        | self._values.number(FACET_FIELDS.index(kind), v))
             yield doc
 
     def size(self) -> int:
@@ -628,10 +643,11 @@ class SearchIndex:
                  matches: int | None = None) -> tuple[int, dict[str, list[tuple[str, int]]]]:
         """The exact total and facet counts (``matches``: the articles matching, if already
         counted). Collapsed, they count stories: the total is the matches, less the clustered
-        ones, plus their distinct stories (``_stories``); the facets are terms aggregations
-        (no scoring) over the unclustered matches, plus one over the clustered ones on
-        ``fstory``, one word per facet value and story (flat, about 2x faster than a story
-        aggregation nested under each facet); past tantivy's bucket limit, the clustered
+        ones, plus their distinct stories; facets are terms aggregations (no scoring) over
+        the unclustered matches, plus, over the clustered ones, a histogram of ``fsid``, one
+        integer per (story, facet value): a story counts once per value. The status pairs,
+        one per article, also give the clustered matches and their stories, so a faceted
+        search reads the clustered matches once. Past tantivy's bucket limit the clustered
         matches are aggregated by story range."""
         import tantivy
 
@@ -640,46 +656,71 @@ class SearchIndex:
         counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
         if matches is None:
             matches = self._count(searcher, self._query(query, req))
-
-        def add(agg: dict, stories: bool) -> None:
-            if stories:  # one bucket per (facet, value, story): a story counts once per value
-                for b in agg["fs"]["buckets"]:
-                    fv = b["key"].rpartition(SEP)[0]
-                    into = counts[FACET_FIELDS[int(fv[0])]]
-                    into[fv[1:]] = into.get(fv[1:], 0) + 1
-                return
-            for f in FACET_FIELDS:
-                into = counts[f]
-                for b in agg[f]["buckets"]:
-                    into[b["key"]] = into.get(b["key"], 0) + int(b["doc_count"])
-
         flat = {f: {"terms": {"field": f, **terms}} for f in FACET_FIELDS}
         if not req.collapse:
-            total = matches
             if facets:
-                add(self._aggregate(searcher, self._query(query, req), flat), False)
+                agg = self._aggregate(searcher, self._query(query, req), flat)
+                for f in FACET_FIELDS:
+                    counts[f] = {b["key"]: int(b["doc_count"]) for b in agg[f]["buckets"]}
+            total = matches
         else:
             clustered = self._query(query, req, Q.term_query(self._schema, "clustered", 1))
-            n_clustered, n_stories = self._stories(searcher, clustered, matches // 4)
-            total = matches - n_clustered + n_stories
-            if facets:
+            if not facets:
+                n_clustered, n_stories = self._stories(searcher, clustered, matches // 4)
+            else:
                 single = self._query(query, req, Q.term_query(self._schema, "clustered", 0))
-                add(self._aggregate(searcher, single, flat), False)
-                spec = {"fs": {"terms": {"field": "fstory", **terms}}}
-                agg = None
-                if not self.split_always:
-                    try:
-                        agg = searcher.aggregate(clustered, spec)
-                    except ValueError as exc:
-                        if "bucket limit" not in str(exc):
-                            raise
-                if agg is not None:
-                    add(agg, True)
-                else:
-                    for part in self._by_story_ranges(searcher, clustered, spec, n_clustered * FACET_VALUES_GUESS):
-                        add(part, True)
+                agg = self._aggregate(searcher, single, flat)
+                for f in FACET_FIELDS:
+                    counts[f] = {b["key"]: int(b["doc_count"]) for b in agg[f]["buckets"]}
+                n_clustered, n_stories = self._story_facets(searcher, clustered, counts)
+            total = matches - n_clustered + n_stories
         out = sql_search.top_facets({name: list(counts[name].items()) for name in FACETS}) if facets else {}
         return total, out
+
+    def _story_facets(self, searcher: Any, clustered: Any, counts: dict[str, dict[str, int]]) -> tuple[int, int]:
+        """Add each facet value's stories among the ``clustered`` matches to ``counts``;
+        returns (clustered matches, their stories)."""
+        spec = {"fs": {"histogram": {"field": "fsid", "interval": 1, "min_doc_count": 1}}}
+        parts = None
+        if not self.split_always:
+            try:
+                parts = [searcher.aggregate(clustered, spec)]
+            except ValueError as exc:
+                if "bucket limit" not in str(exc):
+                    raise
+        if parts is None:
+            guess = self._count(searcher, clustered) * FACET_VALUES_GUESS
+            parts = self._by_story_ranges(searcher, clustered, spec, guess)
+        per_value: Counter[int] = Counter()
+        n_clustered = n_stories = 0
+        for part in parts:
+            buckets = part["fs"]["buckets"]
+            keys = [int(b["key"]) for b in buckets]
+            numbers = [k & VALUE_MASK for k in keys]
+            per_value.update(numbers)  # buckets per value: its stories
+            status = {n for n in set(numbers) if self._value_name(n)[0] == STATUS}
+            # each article has one status: its (story, status) pairs count the articles, and
+            # their stories (a story's members may differ in status) are the stories
+            n_clustered += sum(int(b["doc_count"]) for b, n in zip(buckets, numbers, strict=True) if n in status)
+            n_stories += len({k >> VALUE_BITS for k, n in zip(keys, numbers, strict=True) if n in status})
+        for number, stories in per_value.items():
+            field, value = self._value_name(number)
+            into = counts[FACET_FIELDS[field]]
+            into[value] = into.get(value, 0) + stories
+        return n_clustered, n_stories
+
+    def _value_name(self, number: int) -> tuple[int, str]:
+        """A facet value's (field, value) by its number (the list read again if it is newer
+        than this process's: another process indexed since)."""
+        try:
+            return self._values.name(number)
+        except KeyError:
+            self._values.load()
+            try:
+                return self._values.name(number)
+            except KeyError:
+                raise IndexUnavailable(f"search index {self.path}: facet value number {number} unknown "
+                                       "(run `daihuo search-index rebuild`)") from None
 
     def search(self, req: SearchRequest, analyze: Callable[[str], list[str]], *,
                retry: bool = True) -> SearchResult:

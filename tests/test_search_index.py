@@ -439,3 +439,30 @@ def test_an_export_through_the_index_lists_every_hit_in_the_search_order(private
                 assert rows == [r["id"] for r in search_rows(engine, req, query_terms)]
             finally:
                 search_mod.attach_index(engine, SearchIndex(engine, Path(str(engine.url.database) + ".search-index")))
+
+
+def test_a_facet_value_numbered_by_another_process_is_named_in_collapsed_facets(private):
+    """Collapsed facets count (story, value) numbers (storage.facet_numbers); a value that
+    another process's catch-up numbered is still named here, and the counts match SQL."""
+    engine = private.engine
+    mine = search_mod.attached_index(engine)
+    run = lambda: search_mod.search(engine, SearchRequest("直播", per_page=1, facets=True), query_terms)  # noqa: E731
+    run()
+    with engine.connect() as conn:
+        member = conn.execute(text("SELECT id FROM articles WHERE cluster_id IS NOT NULL AND ' ' || body_terms"
+                                   " || ' ' LIKE '% 直播 %' ORDER BY id LIMIT 1")).scalar()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO tags (article_id, kind, value, score, count, in_title)"
+                          " VALUES (:i, 'entity', '新来的实体', 0.9, 1, 0)"), {"i": member})
+    other = SearchIndex(engine, mine.path)  # as another process: it catches up and numbers the value
+    other.search(SearchRequest("直播", per_page=1, facets=True), query_terms)
+    numbers_before = len(mine._values._names)
+    ours = run()
+    assert len(mine._values._names) > numbers_before  # read again, not renumbered
+    search_mod.attach_index(engine, None)
+    try:
+        ref = search_mod.search(engine, SearchRequest("直播", per_page=1, facets=True), query_terms)
+    finally:
+        search_mod.attach_index(engine, mine)
+    assert ("新来的实体", 1) in ours.facets["entity"] or len(ours.facets["entity"]) >= 10
+    assert ours.total == ref.total and ours.facets == ref.facets
