@@ -52,6 +52,10 @@ INTERNAL_TABLES = {
     "scheduler_lease": "which scheduler process is active",
     "search_changes": "the search index's change log (storage.search_index)",
 }
+#: kept, empty: machinery the copy's own triggers read (never holds data between writes)
+KEPT_EMPTY = {
+    "fts_deferred": "marks a Store.write batch whose articles enter the full-text tables at once",
+}
 FTS_TABLES = ("articles_fts", "articles_title_fts")
 BATCH = 2000
 

@@ -1,0 +1,74 @@
+"""SQLite full-text tables filled once per Store.write batch (migration 0022), by trigger otherwise."""
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import insert, text
+
+from storage.models import Article
+from storage.records import ArticleRecord, PageRecord, RawRecord
+from storage.store import Store
+
+NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
+
+
+def _page(n: int, words: str) -> PageRecord:
+    url = f"https://fts.example.com/{n}.html"
+    return PageRecord(
+        raw=RawRecord(url=url, status=200, fetched_at=NOW, html=b"<html></html>", source="fts"),
+        article=ArticleRecord(url=url, canonical_url=url, title=f"标题{n}", body=f"正文{n} " + words,
+                              script="simplified", content_hash=f"fts{n}", title_terms=f"标题 {n}",
+                              body_terms=words, published_at=NOW))
+
+
+def _matches(conn, table: str, word: str) -> set[int]:  # noqa: ANN001
+    return {r[0] for r in conn.execute(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :w"), {"w": word})}
+
+
+@pytest.fixture
+def store(tmp_path):
+    st = Store.open(f"sqlite:///{tmp_path / 'fts.sqlite'}")
+    st.sync_sources([{"name": "fts", "kind": "news", "config": {}}])
+    yield st
+    st.close()
+
+
+def test_a_batch_is_in_both_full_text_tables_and_leaves_no_mark(store):
+    outcomes = store.write([_page(i, f"直播 带货 词{i}") for i in range(30)])
+    ids = {o.article_id for o in outcomes}
+    assert len(ids) == 30
+    with store.engine.connect() as conn:
+        assert _matches(conn, "articles_fts", "直播") == ids
+        assert _matches(conn, "articles_fts", "词7") == {outcomes[7].article_id}
+        assert _matches(conn, "articles_title_fts", "标题") == ids
+        assert conn.execute(text("SELECT count(*) FROM fts_deferred")).scalar() == 0
+        for table in ("articles_fts", "articles_title_fts"):  # consistent with the content table
+            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('integrity-check')"))
+
+
+def test_other_inserts_still_go_through_the_triggers_and_deletes_stay_consistent(store):
+    store.write([_page(1, "直播 带货")])
+    with store.engine.begin() as conn:
+        other = conn.execute(insert(Article).values(
+            url="https://fts.example.com/x.html", canonical_url="https://fts.example.com/x.html", title="外来",
+            body="外来", script="simplified", content_hash="x", title_terms="外来", body_terms="直播 外来",
+            flags={}, status="new", created_at=NOW, updated_at=NOW)).inserted_primary_key[0]
+    with store.engine.begin() as conn:
+        assert other in _matches(conn, "articles_fts", "外来") and other in _matches(conn, "articles_title_fts", "外来")
+        conn.execute(text("DELETE FROM articles"))  # every row was indexed: deletes keep the tables sound
+        assert _matches(conn, "articles_fts", "直播") == set()
+        for table in ("articles_fts", "articles_title_fts"):
+            conn.execute(text(f"INSERT INTO {table}({table}) VALUES ('integrity-check')"))
+
+
+def test_a_failed_batch_leaves_neither_rows_nor_the_mark(store):
+    bad = _page(2, "直播")
+    bad.article.body = None  # NOT NULL: the articles insert fails, the batch rolls back
+    with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError
+        store.write([_page(3, "直播"), bad])
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM fts_deferred")).scalar() == 0
+        assert _matches(conn, "articles_fts", "直播") == set()
+    store.write([_page(4, "直播")])  # and the next batch is indexed as usual
+    with store.engine.connect() as conn:
+        assert len(_matches(conn, "articles_fts", "直播")) == 1
