@@ -338,6 +338,32 @@ def max_in_window(times: list[float], width: float) -> int:
     return max(bisect.bisect_left(times, t + width) - i for i, t in enumerate(times))
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive timestamps: Linux")
+def test_site_logs_when_a_request_arrived_not_when_it_was_served():
+    """The rate tests measure what the site sees: a request that waits in the accept queue
+    while the server is busy is logged at its arrival, so a stall cannot bunch the log."""
+    import socket
+
+    from daihuo.demo.demo_server import DemoServer, DemoSite
+
+    site = DemoSite()
+    srv = DemoServer(site)  # listening, but no thread serves it yet
+    host, port = srv.httpd.server_address[:2]
+    with socket.create_connection((host, port)) as conn:
+        conn.sendall(b"GET /robots.txt HTTP/1.0\r\nHost: x\r\n\r\n")
+        sent = time.monotonic()
+        time.sleep(0.5)
+        with srv:
+            reply = b""
+            while chunk := conn.recv(4096):
+                reply += chunk
+            served = time.monotonic()
+    assert reply.startswith(b"HTTP/1.0 200")
+    [(logged, path)] = site.requests
+    assert path == "/robots.txt"
+    assert abs(logged - sent) < 0.1 and served - logged > 0.4
+
+
 class TooManyRequestsOnce:
     """Wraps a DemoSite: the first request for the home page is answered 429, Retry-After: 2
     (the only request of the run then: its retry goes back to the shared queue, and whichever

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import random
+import socket
+import struct
 import sys
 import threading
 import time
@@ -179,9 +181,10 @@ class DemoSite:
         others = [a for a in self.articles[:12] if a is not art and not a.get("private")]
         return others[:4]
 
-    def respond(self, path: str, base: str) -> tuple[int, str, bytes]:
+    def respond(self, path: str, base: str, at: float | None = None) -> tuple[int, str, bytes]:
+        """The page for ``path``; ``at``: when the request reached the site (monotonic)."""
         with self._lock:
-            self.requests.append((time.monotonic(), path))
+            self.requests.append((time.monotonic() if at is None else at, path))
         path = path.split("?", 1)[0]
         if path.startswith("/zh/"):  # the account-trading part of the site
             return self.listings.respond(path, base)
@@ -214,9 +217,13 @@ class DemoSite:
 class _Handler(BaseHTTPRequestHandler):
     site: DemoSite
 
+    def setup(self) -> None:
+        super().setup()
+        self.arrived = arrival_time(self.connection)
+
     def do_GET(self) -> None:  # noqa: N802
         host, port = self.server.server_address[:2]
-        status, ctype, body = self.site.respond(self.path, f"http://{host}:{port}")
+        status, ctype, body = self.site.respond(self.path, f"http://{host}:{port}", self.arrived)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -227,12 +234,50 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the DemoSite keeps its own request log
 
 
+# Linux stamps each received packet when a socket asks for it (SO_TIMESTAMPNS, inherited by
+# accepted connections): the request log then holds when a request reached the site, not when
+# a thread of this Python process got round to it (under load that is up to seconds later, and
+# stalled requests would be logged in clumps).
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform.startswith("linux") else None)
+
+
+def arrival_time(conn: socket.socket) -> float | None:
+    """When the first bytes on ``conn`` arrived (time.monotonic() clock), from the kernel's
+    receive timestamp; None where there is none (the request is then logged when handled)."""
+    if _SO_TIMESTAMPNS is None or not hasattr(conn, "recvmsg"):
+        return None
+    try:
+        data, ancillary, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return None
+    for level, kind, raw in ancillary:
+        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(raw) >= 16:
+            sec, nsec = struct.unpack("qq", raw[:16])
+            return time.monotonic() - (time.time() - (sec + nsec / 1e9))
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    # A real site's accept queue, not Python's default of 5: with 5, connections arriving
+    # while the serving thread is busy are dropped and the clients' SYN retries come back
+    # together one and three seconds later.
+    request_queue_size = 128
+
+    def server_bind(self) -> None:
+        if _SO_TIMESTAMPNS is not None:
+            try:
+                self.socket.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+            except OSError:
+                pass
+        super().server_bind()
+
+
 class BackgroundServer:
     """An HTTP server on 127.0.0.1 (a free port) in a background thread, stopped on exit
     (the demo site's, and the tests' local sites and receivers)."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", port: int = 0) -> None:
-        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd = _Server((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
