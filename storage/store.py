@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 from operator import itemgetter
+from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
@@ -40,6 +42,7 @@ from storage.models import (
 )
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
 from storage.timestamps import db_param, from_db, now_utc, to_utc  # noqa: F401 (re-used names)
+from storage.wal_checkpointer import AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 
 @dataclass
@@ -143,10 +146,12 @@ def move_recent_keys(conn, band: int | None = None) -> int:  # noqa: ANN001
 
 
 @contextmanager
-def _full_text_per_batch(conn) -> Iterator[Callable[[list[int]], None]]:  # noqa: ANN001
-    """SQLite: inside, article inserts skip the FTS5 insert triggers (``fts_deferred`` holds a
-    row, seen by this transaction only) and the function given fills both FTS5 tables for
-    the new ids in one statement each (migration 0022). PostgreSQL: nothing to do."""
+def _deferred_per_batch(conn) -> Iterator[Callable[[list[int]], None]]:  # noqa: ANN001
+    """SQLite: inside, article inserts skip the FTS5 insert triggers and tag inserts the
+    search-change trigger (``fts_deferred`` holds a row, seen by this transaction only;
+    migrations 0022, 0023). The function given fills both FTS5 tables for the new ids in one
+    statement each; the batch logs the search changes its tags would have (_write_pending).
+    PostgreSQL: nothing to do."""
     if conn.dialect.name != "sqlite":
         yield lambda ids: None
         return
@@ -266,6 +271,7 @@ class _Pending:
         self.clusters: dict[int, int] = {}  # article id -> cluster id set during the batch
         self.canonical: dict[int, _Member] = {}  # cluster id -> its canonical member now
         self.grown: dict[int, int] = {}  # cluster id -> members added by this batch
+        self.retagged: set[int] = set()  # stored articles whose tags the batch replaces
 
     def add_keys(self, art_id: int, fp: bytes | None, band_keys: list[tuple[int, int]]) -> None:
         """``band_keys``: tuples (see _band_keys)."""
@@ -323,6 +329,11 @@ class Store:
         self.threshold = threshold
         self.owns_engine = owns_engine  # False: the process's one engine, closed by its owner
         self._source_ids: dict[str, int] = {}
+        url = engine.url
+        self._wal_file = (Path(url.database) if url.get_backend_name() == "sqlite" and url.database
+                          and url.database != ":memory:" and not url.database.startswith("file:")
+                          else None)
+        self._checkpointer: WalCheckpointer | None = None
 
     @classmethod
     def open(cls, url: str | None = None, similar: SimilarFn | None = None,
@@ -341,6 +352,9 @@ class Store:
         return cls(engine, similar, threshold, owns_engine=True)
 
     def close(self) -> None:
+        if self._checkpointer is not None and self._checkpointer.pid == os.getpid():
+            self._checkpointer.close()
+        self._checkpointer = None
         if self.owns_engine:
             self.engine.dispose()
 
@@ -432,16 +446,40 @@ class Store:
         the batch collected."""
         if not records:
             return []
-        with self.engine.begin() as conn:
-            batch = _Batch(conn, now_utc())
-            self._look_up_known(batch, records)
-            raw_ids = self._insert_raw_pages(batch, records)
-            for rec in records:
-                self._place(batch, rec, rec.raw.raw_page_id or next(raw_ids))
-            self._insert_new_articles(batch)
-            self._cluster_new_articles(batch)
-            self._write_pending(batch)
+        checkpointer = self._wal_checkpointer()
+        if checkpointer:
+            checkpointer.catch_up()
+        with self.engine.connect() as conn:
+            if checkpointer:  # this commit leaves the WAL to the checkpointer's thread
+                conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
+            try:
+                with conn.begin():
+                    batch = _Batch(conn, now_utc())
+                    self._look_up_known(batch, records)
+                    raw_ids = self._insert_raw_pages(batch, records)
+                    for rec in records:
+                        self._place(batch, rec, rec.raw.raw_page_id or next(raw_ids))
+                    with _deferred_per_batch(conn) as fill_full_text:
+                        self._insert_new_articles(batch, fill_full_text)
+                        self._cluster_new_articles(batch)
+                        self._write_pending(batch)
+            finally:
+                if checkpointer:  # the pool lends this connection to other work too
+                    conn.connection.driver_connection.execute(
+                        f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        if checkpointer:
+            checkpointer.poke()
         return batch.outcomes
+
+    def _wal_checkpointer(self) -> WalCheckpointer | None:
+        """SQLite file stores: the thread that checkpoints after each batch (one per process:
+        a forked child starts its own)."""
+        if self._wal_file is None:
+            return None
+        cp = self._checkpointer
+        if cp is None or cp.pid != os.getpid():
+            cp = self._checkpointer = WalCheckpointer(self._wal_file)
+        return cp
 
     @staticmethod
     def _look_up_known(b: _Batch, records: list[PageRecord]) -> None:
@@ -533,6 +571,7 @@ class Store:
         conn.execute(delete(LshKey).where(LshKey.article_id == target))
         conn.execute(delete(LshRecent).where(LshRecent.article_id == target))
         b.pending.forget(target)
+        b.pending.retagged.add(target)
         if art.band_keys:
             b.pending.add_keys(target, art.fingerprint, _band_keys(art))
         self._pend_tags(b.pending, target, art)
@@ -540,11 +579,10 @@ class Store:
             self._link_listings(conn, source_id, rec, target)
 
     @staticmethod
-    def _insert_new_articles(b: _Batch) -> None:
+    def _insert_new_articles(b: _Batch, fill_full_text: Callable[[list[int]], None]) -> None:
         if b.new:
-            with _full_text_per_batch(b.conn) as fill:
-                ids = _insert_returning_ids(b.conn, _ARTICLE, [dict(created_at=b.now, **n.values) for n in b.new])
-                fill(ids)
+            ids = _insert_returning_ids(b.conn, _ARTICLE, [dict(created_at=b.now, **n.values) for n in b.new])
+            fill_full_text(ids)
             for n, art_id in zip(b.new, ids, strict=True):
                 n.id = art_id
         for outcome, n in b.placeholders:
@@ -579,6 +617,10 @@ class Store:
         if pending.lsh and conn.exec_driver_sql("SELECT count(*) FROM lsh_recent").scalar() >= RECENT_ROWS:
             move_recent_keys(conn)
         _insert_rows(conn, "tags", _TAG_COLUMNS, pending.tags)
+        if pending.retagged and conn.dialect.name == "sqlite":
+            # the tag insert trigger skipped them (_deferred_per_batch); a new article's own
+            # insert logged it already
+            _insert_rows(conn, "search_changes", ("article_id",), [(a,) for a in sorted(pending.retagged)])
         if pending.clusters:
             conn.execute(update(_ARTICLE).where(_ARTICLE.c.id == bindparam("art")).values(
                 cluster_id=bindparam("cl")), [{"art": a, "cl": c} for a, c in pending.clusters.items()])

@@ -1,4 +1,5 @@
-"""SQLite full-text tables filled once per Store.write batch (migration 0022), by trigger otherwise."""
+"""SQLite full-text tables filled once per Store.write batch (migration 0022), by trigger otherwise;
+the batch's tags log one search change per article (migration 0023)."""
 
 from datetime import datetime, timezone
 
@@ -6,19 +7,20 @@ import pytest
 from sqlalchemy import insert, text
 
 from storage.models import Article
-from storage.records import ArticleRecord, PageRecord, RawRecord
+from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord
 from storage.store import Store
 
 NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
 
-def _page(n: int, words: str) -> PageRecord:
+def _page(n: int, words: str, tags: tuple[tuple[str, str], ...] = ()) -> PageRecord:
     url = f"https://fts.example.com/{n}.html"
     return PageRecord(
         raw=RawRecord(url=url, status=200, fetched_at=NOW, html=b"<html></html>", source="fts"),
         article=ArticleRecord(url=url, canonical_url=url, title=f"标题{n}", body=f"正文{n} " + words,
-                              script="simplified", content_hash=f"fts{n}", title_terms=f"标题 {n}",
-                              body_terms=words, published_at=NOW))
+                              script="simplified", content_hash=f"fts{n}-{words}",
+                              title_terms=f"标题 {n}", body_terms=words, published_at=NOW,
+                              tags=[TagRecord(kind, value) for kind, value in tags]))
 
 
 def _matches(conn, table: str, word: str) -> set[int]:  # noqa: ANN001
@@ -72,3 +74,30 @@ def test_a_failed_batch_leaves_neither_rows_nor_the_mark(store):
     store.write([_page(4, "直播")])  # and the next batch is indexed as usual
     with store.engine.connect() as conn:
         assert len(_matches(conn, "articles_fts", "直播")) == 1
+
+
+def _changes(conn) -> list[int]:  # noqa: ANN001
+    return [r[0] for r in conn.execute(text("SELECT article_id FROM search_changes ORDER BY seq"))]
+
+
+TAGS = (("platform", "抖音"), ("platform", "快手"), ("topic", "直播带货"), ("entity", "某主播"))
+
+
+def test_a_batch_logs_one_search_change_per_article_not_per_tag(store):
+    outcomes = store.write([_page(i, "直播 带货", TAGS) for i in range(5)])
+    ids = [o.article_id for o in outcomes]
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tags")).scalar() == 5 * len(TAGS)
+        assert _changes(conn) == ids
+        conn.execute(text("DELETE FROM search_changes"))
+    # a stored article rewritten with other tags is logged once more (its tags changed)
+    outcomes = store.write([_page(2, "直播 带货 改写", (("platform", "小红书"),))])
+    assert outcomes[0].status == "updated" and outcomes[0].article_id == ids[2]
+    with store.engine.begin() as conn:
+        assert set(_changes(conn)) == {ids[2]}
+        conn.execute(text("DELETE FROM search_changes"))
+        # a tag inserted by anything else still logs through the trigger
+        conn.execute(text("INSERT INTO tags (article_id, kind, value, score, count, in_title) "
+                          "VALUES (:a, 'platform', '淘宝', 0, 1, 0)"), {"a": ids[0]})
+        assert _changes(conn) == [ids[0]]
+        assert conn.execute(text("SELECT count(*) FROM fts_deferred")).scalar() == 0

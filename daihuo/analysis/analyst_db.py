@@ -54,7 +54,7 @@ INTERNAL_TABLES = {
 }
 #: kept, empty: machinery the copy's own triggers read (never holds data between writes)
 KEPT_EMPTY = {
-    "fts_deferred": "marks a Store.write batch whose articles enter the full-text tables at once",
+    "fts_deferred": "marks a Store.write batch: its articles enter the full-text tables at once, its tags log one search change per article",
 }
 FTS_TABLES = ("articles_fts", "articles_title_fts")
 BATCH = 2000
