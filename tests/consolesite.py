@@ -31,12 +31,12 @@ HOSTILE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 class HostileDemoSite(DemoSite):
     """The bundled demo site plus the hostile page."""
 
-    def respond(self, path: str, base: str) -> tuple[int, str, bytes]:
+    def respond(self, path: str, base: str, at: float | None = None) -> tuple[int, str, bytes]:
         if path.split("?", 1)[0] == HOSTILE_PATH:
             with self._lock:
                 self.requests.append((0.0, path))
             return 200, "text/html; charset=utf-8", HOSTILE.encode()
-        return super().respond(path, base)
+        return super().respond(path, base, at)
 
 
 def add_users(engine) -> None:  # noqa: ANN001

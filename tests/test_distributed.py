@@ -374,8 +374,8 @@ class TooManyRequestsOnce:
         self.requests = site.requests
         self.refused_at: float | None = None
 
-    def respond(self, path: str, base: str):  # noqa: ANN201
-        status, ctype, body = self.site.respond(path, base)
+    def respond(self, path: str, base: str, at: float | None = None):  # noqa: ANN201
+        status, ctype, body = self.site.respond(path, base, at)
         if path == "/" and self.refused_at is None:
             self.refused_at = time.monotonic()
             return 429, "text/plain", b"slow down"
