@@ -12,6 +12,7 @@ changed what is stored shows.
 
     python bench/store_write.py --sizes 20000,100000           # this checkout vs main
     python bench/store_write.py --sizes 20000 --profile        # where this checkout's time goes
+    python bench/store_write.py --sizes 300000 --before HEAD~1 --sequential  # one after the other
 """
 
 from __future__ import annotations
@@ -167,6 +168,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="20000,100000")
     ap.add_argument("--before", default="main", help="the git revision to compare with ('' : none)")
     ap.add_argument("--dir", type=Path, default=None, help="where records and stores go (default: a temp dir)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="write one store after the other, not batch by batch alternately (a "
+                         "change that works beside the writer, as a checkpoint thread does, would "
+                         "otherwise use the other store's turn)")
     ap.add_argument("--profile", action="store_true", help="cProfile this checkout's writes (first size)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--records", type=Path, help=argparse.SUPPRESS)
@@ -205,9 +210,14 @@ def main() -> None:
                     p.unlink()
                 children[label] = Child(tree, records, f"sqlite:///{db}", prof if tree == ROOT else None)
             order = list(children.values())
-            for i in range(-(-n // BATCH)):  # batch by batch, alternately first
-                for child in order if i % 2 == 0 else order[::-1]:
-                    child.batch()
+            if args.sequential:  # one store after the other: nothing runs beside a writer
+                for child in order:
+                    for _ in range(-(-n // BATCH)):
+                        child.batch()
+            else:
+                for i in range(-(-n // BATCH)):  # batch by batch, alternately first
+                    for child in order if i % 2 == 0 else order[::-1]:
+                        child.batch()
             for label, child in children.items():
                 child.close()
                 rates[label] = child.docs / child.spent

@@ -35,12 +35,13 @@ class WalCheckpointer:
 
     def __init__(self, path: Path, settle_bytes: int = SETTLE_BYTES) -> None:
         self.path = Path(path)
-        self.wal = self.path.with_name(self.path.name + "-wal")
         self.settle_bytes = settle_bytes
         self.checkpoints = 0  # how many ran (tests, diagnostics)
+        self.log_frames = 0  # the log's length at the last checkpoint (frames of a page each)
         self.pid = os.getpid()  # a forked child has no such thread: it starts its own
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                      check_same_thread=False)
+        self._page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]
         self._lock = threading.Lock()  # one checkpoint at a time on the connection
         self._wake = threading.Event()
         self._stop = False
@@ -54,12 +55,9 @@ class WalCheckpointer:
 
     def catch_up(self) -> None:
         """Before a batch: if the log has grown past ``settle_bytes``, finish the checkpoint
-        now, so the batch's transaction starts the log afresh."""
-        try:
-            big = self.wal.stat().st_size > self.settle_bytes
-        except OSError:
-            return
-        if big:
+        now, so the batch's transaction starts the log afresh. (The log's length, not its
+        file's size: SQLite reuses the file from its start, it does not shrink it.)"""
+        if self.log_frames * self._page_size > self.settle_bytes:
             self._checkpoint()
 
     def close(self) -> None:
@@ -74,7 +72,8 @@ class WalCheckpointer:
     def _checkpoint(self) -> None:
         with self._lock:
             try:
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _, frames, _ = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                self.log_frames = max(frames, 0)  # -1: not in WAL mode
                 self.checkpoints += 1
             except sqlite3.Error as exc:  # busy, or the file went away: the next one catches up
                 log.debug("WAL checkpoint of %s skipped: %s", self.path, exc)

@@ -74,13 +74,21 @@ def test_a_long_log_is_settled_before_the_next_batch_and_starts_afresh(tmp_path)
     writer.execute("PRAGMA wal_autocheckpoint=0")
     cp = WalCheckpointer(path, settle_bytes=1 << 20)
     try:
+        cp.catch_up()  # a short log: nothing to settle
+        assert cp.checkpoints == 0
         for _ in range(8):  # 8 commits of 512 KB, none checkpointed: past the 1 MB limit
             writer.execute("INSERT INTO t VALUES (zeroblob(512 * 1024))")
-        assert (tmp_path / "t.sqlite-wal").stat().st_size > 1 << 20
-        cp.catch_up()  # copies the whole log (no reader holds it)
+        cp.poke()
+        assert _wait(lambda: cp.checkpoints == 1) and cp.log_frames > 1000
+        cp.catch_up()  # the writer finishes the checkpoint itself (no reader holds the log)
+        assert cp.checkpoints == 2
         writer.execute("INSERT INTO t VALUES (zeroblob(512 * 1024))")
         frames_after, _ = _wal_frames(path)
         assert frames_after < 200  # the next commit wrote from the log's start
+        cp.poke()
+        assert _wait(lambda: cp.checkpoints == 3) and cp.log_frames < 200
+        cp.catch_up()  # the log's file is as big as before, its length short: no wait
+        assert cp.checkpoints == 3
         assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 9
     finally:
         cp.close()
