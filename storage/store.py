@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
@@ -40,6 +39,7 @@ from storage.models import (
     Source,
     Tag,
 )
+from storage.private_files import sqlite_file
 from storage.records import LISTING_STATE, ListingRecord, PageRecord
 from storage.timestamps import db_param, from_db, now_utc, to_utc  # noqa: F401 (re-used names)
 from storage.wal_checkpointer import AUTOCHECKPOINT_PAGES, WalCheckpointer
@@ -329,10 +329,7 @@ class Store:
         self.threshold = threshold
         self.owns_engine = owns_engine  # False: the process's one engine, closed by its owner
         self._source_ids: dict[str, int] = {}
-        url = engine.url
-        self._wal_file = (Path(url.database) if url.get_backend_name() == "sqlite" and url.database
-                          and url.database != ":memory:" and not url.database.startswith("file:")
-                          else None)
+        self._wal_file = sqlite_file(str(engine.url))  # None: memory, file: URI, PostgreSQL
         self._checkpointer: WalCheckpointer | None = None
 
     @classmethod

@@ -61,11 +61,11 @@ class WalCheckpointer:
             self._checkpoint()
 
     def close(self) -> None:
-        """Stop the thread after a last checkpoint of what is committed."""
-        if self._thread.is_alive():
-            self._stop = True
-            self._wake.set()
-            self._thread.join(timeout=60)
+        """Stop the thread, then checkpoint what is committed one last time."""
+        self._stop = True
+        self._wake.set()
+        self._thread.join(timeout=60)
+        self._checkpoint()
         with self._lock:
             self._conn.close()
 
@@ -79,7 +79,9 @@ class WalCheckpointer:
                 log.debug("WAL checkpoint of %s skipped: %s", self.path, exc)
 
     def _run(self) -> None:
-        while not self._stop:
+        while True:
             self._wake.wait()
             self._wake.clear()
+            if self._stop:
+                return
             self._checkpoint()

@@ -247,7 +247,7 @@ def arrival_time(conn: socket.socket) -> float | None:
     if _SO_TIMESTAMPNS is None or not hasattr(conn, "recvmsg"):
         return None
     try:
-        data, ancillary, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+        _, ancillary, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
     except OSError:
         return None
     for level, kind, raw in ancillary:
