@@ -108,8 +108,10 @@ def to_record(doc: dict) -> PageRecord:
             + [TagRecord("topic", t, 0.6, 1) for t in doc["topics"]]
             + [TagRecord("entity", e, 0.9, 1, detail="person/confirmed") for e in doc["entities"]]
             + [TagRecord("keyword", k, 0.3, 1) for k in doc.get("keywords", [])])
+    raw = RawRecord(url=doc["url"], status=200, fetched_at=FETCHED, html=html, source=doc["source"])
+    raw.compressed()  # as pipelines.convert does, where the page is processed
     return PageRecord(
-        raw=RawRecord(url=doc["url"], status=200, fetched_at=FETCHED, html=html, source=doc["source"]),
+        raw=raw,
         article=ArticleRecord(
             url=doc["url"], canonical_url=doc["url"], title=doc["title"], published_at=doc["published"],
             body=body, script="simplified", content_hash=hashlib.sha1(body.encode()).hexdigest(),

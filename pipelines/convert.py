@@ -33,6 +33,7 @@ def document_to_record(doc: Document) -> PageRecord:
                     headers=page.headers, charset=doc.charset, error=doc.error,
                     error_stage=doc.error_stage, source=page.source, run_id=page.run_id,
                     raw_page_id=page.raw_page_id)
+    raw.compressed()  # where the page is processed, not in the store's (single) writer
     if not doc.ok:
         return PageRecord(raw=raw)
     ex = doc.extraction

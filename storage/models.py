@@ -126,8 +126,9 @@ class LshKey(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
-    # (SQLite: a WITHOUT ROWID table with this key, migration 0014; PostgreSQL: a heap with a
-    # covering probe index. Both have a delete index on article_id.)
+    # (SQLite: a WITHOUT ROWID table with this key, migration 0014, and no foreign key: a
+    # trigger deletes an article's keys, migration 0024; PostgreSQL: a heap with a covering
+    # probe index. Both have a delete index on article_id.)
     __table_args__ = (Index("ix_lsh_keys_band_key_article", "band", "key", "article_id"),
                       Index("ix_lsh_keys_article", "article_id"))
 

@@ -4,6 +4,7 @@ a batch that cannot be written can be spooled to disk and replayed (nothing is l
 from __future__ import annotations
 
 import base64
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -21,6 +22,16 @@ class RawRecord:
     source: str | None = None
     run_id: int | None = None
     raw_page_id: int | None = None  # set when reprocessing an already stored page
+    # the page as raw_pages stores it, once compressed(): never serialised (to_json)
+    html_z: bytes | None = field(default=None, repr=False, compare=False)
+
+    def compressed(self) -> bytes:
+        """The page zlib-compressed (level 1) for raw_pages, computed once: a pipeline calls it
+        where it builds the record, so a crawl's worker processes compress their pages rather
+        than the store's single writer."""
+        if self.html_z is None:
+            self.html_z = zlib.compress(self.html, 1)
+        return self.html_z
 
 
 @dataclass
@@ -93,6 +104,7 @@ class PageRecord:
     def to_json(self) -> dict:
         data = asdict(self)
         data["raw"]["html"] = base64.b64encode(self.raw.html).decode("ascii")
+        del data["raw"]["html_z"]  # derived from html, again where it is needed
         if self.article is not None and self.article.fingerprint is not None:
             data["article"]["fingerprint"] = base64.b64encode(self.article.fingerprint).decode("ascii")
         for obj in (data["raw"], data["article"] or {}):

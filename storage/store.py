@@ -501,7 +501,7 @@ class Store:
             b.conn, _RAW,
             [dict(source_id=self.source_id(raw.source), run_id=raw.run_id, url=raw.url, status=raw.status,
                   fetched_at=to_utc(raw.fetched_at), headers=raw.headers, charset=raw.charset,
-                  html_z=zlib.compress(raw.html, 1), error=raw.error, error_stage=raw.error_stage)
+                  html_z=raw.compressed(), error=raw.error, error_stage=raw.error_stage)
              for raw in fresh]))
 
     def _place(self, b: _Batch, rec: PageRecord, raw_id: int) -> None:
@@ -674,8 +674,10 @@ class Store:
                     cur.execute("SELECT id, fingerprint, cluster_id FROM articles "
                                 "WHERE id = ANY(%s) AND fingerprint IS NOT NULL", (wanted,))
                 else:
-                    cur.execute("SELECT id, fingerprint, cluster_id FROM articles WHERE id IN "
-                                "(SELECT value FROM json_each(?)) AND fingerprint IS NOT NULL",
+                    # the covering index, not the rows: a row's fingerprint is behind its
+                    # overflow pages (migration 0025)
+                    cur.execute("SELECT id, fingerprint, cluster_id FROM articles INDEXED BY ix_articles_fingerprint"
+                                " WHERE id IN (SELECT value FROM json_each(?)) AND fingerprint IS NOT NULL",
                                 (json.dumps(wanted),))
                 found = {r[0]: (bytes(r[1]), r[2]) for r in cur.fetchall()}
             finally:
