@@ -141,7 +141,8 @@ def _most_shared(shared: dict[int, int]) -> list[tuple[int, int]]:
     """The MAX_CANDIDATES (id, shared bands) pairs sharing the most bands, lowest id on ties,
     in that order. Each pair is ranked as one int (bands high, the id's complement low), so the
     selection compares ints without a key function: an article has ~400 candidates at a
-    million generated articles, and sorting their pairs cost more than the probes' parsing."""
+    million generated articles, and sorting their pairs cost more than the probes' parsing.
+    (Article ids stay far below 2**40.)"""
     if len(shared) <= MAX_CANDIDATES:
         return sorted(shared.items(), key=lambda pair: (-pair[1], pair[0]))
     top = heapq.nlargest(MAX_CANDIDATES, [(n << _ID_BITS) | (_ID_MASK - i) for i, n in shared.items()])
@@ -151,7 +152,8 @@ def _most_shared(shared: dict[int, int]) -> list[tuple[int, int]]:
 def move_recent_keys(conn, band: int | None = None) -> int:  # noqa: ANN001
     """Move lsh_recent's keys (of one ``band``, or all) into lsh_keys in key order, so each
     page of the big table is written once for all of them; how many moved. All at once takes
-    13-15 s at a million articles; a band per batch, to bound that pause, was measured no
+    4-5 s at a million articles on SQLite (13-15 s while its LSH tables had a foreign key,
+    migration 0024); a band per batch, to bound that pause, was measured no
     faster than writing each batch's keys straight into lsh_keys, so a band at a time is
     left to maintenance (a bounded step while crawls write)."""
     mark = _driver_mark(conn)

@@ -18,6 +18,7 @@ table is added without being classified, so a future table of secrets cannot lea
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,10 +168,13 @@ def _finish(tmp: Path) -> None:
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys=OFF")
-        for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                                       " AND name LIKE 'search\\_changes\\_%' ESCAPE '\\'").fetchall():
-            conn.execute(f'DROP TRIGGER "{trigger}"')  # they write to search_changes, dropped next
-        for table in (*PRIVATE_TABLES, *INTERNAL_TABLES):
+        dropped = (*PRIVATE_TABLES, *INTERNAL_TABLES)
+        for trigger, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            if any(re.search(rf"\b{table}\b", sql) for table in dropped):
+                # it writes to a table dropped next (search_changes, the LSH keys): left in
+                # place it would fail every edit of an article in the copy
+                conn.execute(f'DROP TRIGGER "{trigger}"')
+        for table in dropped:
             conn.execute(f'DROP TABLE IF EXISTS "{table}"')
         for fts in FTS_TABLES:
             conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
