@@ -28,6 +28,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import queue
 import random
 import shutil
 import statistics
@@ -35,7 +36,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,63 +119,91 @@ def to_record(doc: dict) -> PageRecord:
             fingerprint=fp.to_bytes(), band_keys=fp.band_keys()))
 
 
-def _records(batch: list[dict]) -> list[PageRecord]:
-    return [to_record(d) for d in batch]
-
-
-def _produce(n: int, seed: int, out) -> None:  # noqa: ANN001
-    """Generate the corpus in batches of (docs, original indexes) into the queue ``out``, then
-    None: in a process of its own, as a crawl's pages come from processes other than the
-    store's writer."""
+def _produce(n: int, seed: int, tasks, workers: int) -> None:  # noqa: ANN001
+    """Generate the corpus in numbered batches of (docs, original indexes) into ``tasks``, then
+    one None per worker: in a process of its own, as a crawl's pages come from processes other
+    than the store's writer."""
     os.nice(NICE)  # the store's single writer is the serial stage: it gets a core first
     docs: list[dict] = []
     origins: list[int | None] = []
+    seq = 0
     for doc, orig in corpus(n, seed):
         docs.append(doc)
         origins.append(orig)
         if len(docs) == BATCH:
-            out.put((docs, origins))
-            docs, origins = [], []
+            tasks.put((seq, docs, origins))
+            docs, origins, seq = [], [], seq + 1
     if docs:
-        out.put((docs, origins))
-    out.put(None)
+        tasks.put((seq, docs, origins))
+    for _ in range(workers):
+        tasks.put(None)
 
 
-def load(store: Store, n: int, seed: int = 0) -> dict:
-    """Load ``n`` documents; returns rates."""
+def _segment(tasks, results) -> None:  # noqa: ANN001
+    """A worker: each batch of docs from the producer becomes records for the writer (the
+    docs go from the producer to the workers directly, never through the writer's process),
+    then None."""
+    os.nice(NICE)
+    while (item := tasks.get()) is not None:
+        seq, docs, origins = item
+        results.put((seq, origins, [to_record(d) for d in docs]))
+    results.put(None)
+
+
+def _next(results, procs: list):  # noqa: ANN001, ANN202
+    """The next item from the workers; an error rather than a hang if one of the processes died."""
+    while True:
+        try:
+            return results.get(timeout=5)
+        except queue.Empty:
+            if dead := [p.name for p in procs if p.exitcode not in (None, 0)]:
+                raise RuntimeError(f"load: {', '.join(dead)} failed") from None
+
+
+def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
+    """Load ``n`` documents; returns rates. The writer (this process) takes the workers'
+    batches in corpus order; unpickling them here is part of its time, as it would be for any
+    writer fed by other processes (``Store.write`` pauses the garbage collector for a batch,
+    and so does this for the batch's unpickling)."""
+    from storage.store import _collector_paused
+
     store.sync_sources([{"name": s, "kind": "news", "config": {}} for s in vocabulary()["sources"]])
     origins: list[int | None] = []
     ids: list[int | None] = []
     write_s = 0.0
     t0 = time.perf_counter()
-    window: deque = deque()  # batches being segmented by the workers, in order
-
-    def write(docs: list[dict], recs: list[PageRecord]) -> None:
-        nonlocal write_s
+    ctx = mp.get_context("fork")
+    tasks, results = ctx.Queue(maxsize=4), ctx.Queue(maxsize=4)
+    procs = [ctx.Process(target=_produce, args=(n, seed, tasks, workers), daemon=True)]
+    procs += [ctx.Process(target=_segment, args=(tasks, results), daemon=True) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    ready: dict[int, tuple] = {}  # batches that arrived before an earlier one
+    running, seq = workers, 0
+    while running or ready:
+        if seq in ready:
+            batch_origins, recs = ready.pop(seq)
+        else:
+            if not running:
+                raise RuntimeError(f"batch {seq} never came from the workers")
+            with _collector_paused():
+                item = _next(results, procs)
+            if item is None:
+                running -= 1
+                continue
+            ready[item[0]] = item[1:]
+            continue
         t = time.perf_counter()
         outcomes = store.write(recs)
         write_s += time.perf_counter() - t
+        origins.extend(batch_origins)
         ids.extend(o.article_id if o.status == "stored" else None for o in outcomes)
+        seq += 1
         if len(ids) % 100_000 < BATCH:
             print(f"    loaded {len(ids):,} ({len(ids) / (time.perf_counter() - t0):,.0f} docs/s)",
                   file=sys.stderr, flush=True)
-
-    ctx = mp.get_context("fork")
-    produced = ctx.Queue(maxsize=8)
-    producer = ctx.Process(target=_produce, args=(n, seed, produced), daemon=True)
-    producer.start()
-    with ctx.Pool(2, initializer=os.nice, initargs=(NICE,)) as pool:
-        while (item := produced.get()) is not None:
-            docs, batch_origins = item
-            origins.extend(batch_origins)
-            window.append((docs, pool.apply_async(_records, (docs,))))
-            if len(window) >= 4:
-                done, fut = window.popleft()
-                write(done, fut.get())
-        while window:
-            done, fut = window.popleft()
-            write(done, fut.get())
-    producer.join()
+    for p in procs:
+        p.join()
     if store.engine.dialect.name == "sqlite":
         # counted: batches leave the log's checkpoint to a thread (storage.wal_checkpointer),
         # so what it has not copied yet is part of the load
