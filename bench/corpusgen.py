@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -125,6 +126,8 @@ class _Writer:
 
     def article(self, i: int, n: int) -> dict:
         rnd = self.rnd
+        all_platforms, n_platforms = self.platforms, len(self.platforms)
+        n_cities, n_categories, n_generic = len(CITIES), len(CATEGORIES), len(GENERIC)
         plats = list(dict.fromkeys(rnd.choices(self.platforms, self.p_weights, k=rnd.choice((1, 1, 2, 2, 3)))))
         topics = rnd.sample(self.topic_names, k=rnd.choice((1, 1, 2)))
         ents = list(dict.fromkeys(rnd.choices(self.entities, self.e_weights, k=rnd.choice((0, 1, 1, 2, 3)))))
@@ -134,16 +137,23 @@ class _Writer:
         used_e: set[str] = set()
         used_t: list[str] = []
 
+        # random's own draws without its Python layers (choice and randint are one
+        # _randbelow each, so the corpus is the same): generation runs beside the store's
+        # writer in bench/search.py, on a machine with two cores
+        below = rnd._randbelow
+        t_cum = list(accumulate(t_weights))
+        fallback = ("一位业内人士", "相关负责人", "某品牌创始人")
+
         def slots() -> dict:
-            p = plats[0] if rnd.random() < 0.6 else rnd.choice(plats)
-            others = [x for x in plats if x != p] or [rnd.choice(self.platforms)]
-            e = rnd.choice(ents)[0] if ents else rnd.choice(("一位业内人士", "相关负责人", "某品牌创始人"))
-            t, t2 = rnd.choices(t_words, t_weights, k=2)
-            return {"p": p, "p2": rnd.choice(others), "e": e, "t": t, "t2": t2,
-                    "city": rnd.choice(CITIES), "cat": rnd.choice(CATEGORIES), "cat2": rnd.choice(CATEGORIES),
-                    "g": rnd.choice(GENERIC), "n": rnd.randint(2, 900), "pct": rnd.randint(3, 180),
-                    "small": rnd.randint(2, 9), "month": rnd.randint(1, 12),
-                    "date": f"{rnd.randint(1, 12)}月{rnd.randint(1, 28)}日"}
+            p = plats[0] if rnd.random() < 0.6 else plats[below(len(plats))]
+            others = [x for x in plats if x != p] or [all_platforms[below(n_platforms)]]
+            e = ents[below(len(ents))][0] if ents else fallback[below(3)]
+            t, t2 = rnd.choices(t_words, cum_weights=t_cum, k=2)
+            return {"p": p, "p2": others[below(len(others))], "e": e, "t": t, "t2": t2,
+                    "city": CITIES[below(n_cities)], "cat": CATEGORIES[below(n_categories)],
+                    "cat2": CATEGORIES[below(n_categories)], "g": GENERIC[below(n_generic)],
+                    "n": 2 + below(899), "pct": 3 + below(178), "small": 2 + below(8),
+                    "month": 1 + below(12), "date": f"{1 + below(12)}月{1 + below(28)}日"}
 
         def fill(template: str) -> str:
             s = slots()

@@ -44,6 +44,7 @@ numpy ~0.1 ms.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,9 @@ _C2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _BOUNDS = np.arange(K, dtype=np.uint64) << _SHIFT
 _LOW16 = np.uint64(0xFFFF)
+#: a band's key is its ROWS 16-bit lanes read as one little-endian signed 64-bit integer
+_BAND_KEYS = struct.Struct(f"<{BANDS}q")
+assert ROWS == 4, "a band key packs four 16-bit lanes into 64 bits"
 
 
 def _splitmix64(state: int) -> tuple[int, int]:
@@ -120,10 +124,7 @@ class Fingerprint:
         """(band, key) pairs for the LSH table; ``key`` fits a signed 64-bit BIGINT."""
         if self.empty:
             return []
-        width = 2 * ROWS
-        v = self.values
-        return [(band, int.from_bytes(v[band * width : (band + 1) * width], "little", signed=True))
-                for band in range(BANDS)]
+        return list(enumerate(_BAND_KEYS.unpack_from(self.values)))
 
     def to_bytes(self) -> bytes:
         return self.values

@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterable
 from importlib import resources
+from itertools import chain, filterfalse
 
 from nlp.masks import is_mask_token
 
@@ -80,7 +81,7 @@ def engine() -> _Engine:
 
 def segment(text: str) -> list[str]:
     """Precise-mode tokens of ``text``, whitespace tokens dropped."""
-    return [t for t in engine().cut(text) if not t.isspace()]
+    return list(filterfalse(str.isspace, engine().cut(text)))  # (in C: no Python loop per token)
 
 
 def pos_tag(text: str) -> list[tuple[str, str]]:
@@ -102,10 +103,7 @@ def search_terms(tokens: Iterable[str]) -> list[str]:
     (``**``) never become terms. A token's terms are memoised: vocabulary repeats, and the
     dictionary look-ups were most of this function's cost.
     """
-    out: list[str] = []
-    for tok in tokens:
-        out.extend(_token_terms(tok))
-    return out
+    return list(chain.from_iterable(map(_token_terms, tokens)))  # in C: ~500 tokens a body
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, Engine, bindparam, delete, func, insert, select, update
 
 from storage.db import ensure_schema, make_engine
 from storage.facets import MARK, facet_terms
@@ -248,7 +248,7 @@ def _insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:  # noqa: 
     defaults = {c.name: c.default for c in table.c
                 if c.name not in given and c.default is not None and not c.primary_key}
     names = given + list(defaults)
-    procs = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    procs = [_bind_processor(table.c[name].type, conn.dialect) for name in names]
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     fill = [d.arg(None) if d.is_callable else d.arg for d in defaults.values()]
     cur = conn.connection.driver_connection.cursor()
@@ -262,6 +262,20 @@ def _insert_returning_ids(conn, table, rows: list[dict]) -> list[int]:  # noqa: 
     if len(ids) != len(rows) or ids[-1] - ids[0] != len(rows) - 1:  # only past the largest rowid
         raise RuntimeError(f"{table.name}: the new rows' ids are not the table's last {len(rows)}")
     return ids
+
+
+def _bind_processor(type_, dialect) -> Callable | None:  # noqa: ANN001
+    """The column type's own bind processor; for JSON, the empty list and dict (most pages'
+    authors, blocks, flags and headers: four per page) are serialised once, not per row."""
+    proc = type_.bind_processor(dialect)
+    if proc is None or not isinstance(type_, JSON):
+        return proc
+    empty = {list: proc([]), dict: proc({})}
+
+    def bind(value):  # noqa: ANN001, ANN202
+        return empty[type(value)] if not value and type(value) in empty else proc(value)
+
+    return bind
 
 
 def _band_keys(art) -> list[tuple[int, int]]:  # noqa: ANN001
