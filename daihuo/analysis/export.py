@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ FIELDS = ["id", "title", "url", "source", "published_at", "platforms", "topics",
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 500  # hits whose details are fetched at once
 READ_AHEAD = 4  # parts read ahead of the writer (see _rows)
+READERS = 2  # threads reading parts' details (see _rows)
 PARQUET_GROUP = 20_000  # rows per Parquet row group (bounded memory)
 PARQUET_CONVERT = 500  # rows held as Python objects before they become Arrow columns
 PARQUET_GROUP_BYTES = 12 << 20  # a row group also ends at this much Arrow data (with bodies: ~4,500 rows)
@@ -108,53 +108,89 @@ def search_rows(engine: Engine, req: SearchRequest, analyze: Callable[[str], lis
 _DONE = object()
 
 
+class _Readers:
+    """READERS threads, each on a connection of its own, reading the details of the parts in
+    turn (each takes the next part when a slot is free) and handing them back by number, so
+    the caller gets them in order. At most READ_AHEAD parts are read and not yet taken."""
+
+    def __init__(self, engine: Engine, parts: Iterator, read_part: Callable[[Connection, object], object]) -> None:
+        self._parts, self._read_part, self._engine = parts, read_part, engine
+        self._take = threading.Lock()  # one reader at a time advances ``parts`` (a cursor, maybe)
+        self._slots = threading.Semaphore(READ_AHEAD)
+        self._ready = threading.Condition()
+        self._done: dict[int, object] = {}
+        self._next = 0  # the number the next part taken gets
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, name=f"export-reader-{i}", daemon=True)
+                         for i in range(READERS)]
+        for t in self._threads:
+            t.start()
+
+    def _run(self) -> None:
+        try:
+            with _lean(self._engine) as conn:
+                while not self._stop.is_set():
+                    if not self._slots.acquire(timeout=0.1):
+                        continue
+                    with self._take:
+                        seq, part = self._next, next(self._parts, _DONE)
+                        self._next += 1
+                    item = _DONE if part is _DONE else self._read_part(conn, part)
+                    with self._ready:
+                        self._done[seq] = item
+                        self._ready.notify_all()
+                    if item is _DONE:
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            with self._ready:
+                self._error = self._error or exc
+                self._ready.notify_all()
+
+    def __iter__(self) -> Iterator:
+        seq = 0
+        while True:
+            with self._ready:
+                while seq not in self._done and self._error is None:
+                    self._ready.wait(0.1)
+                if self._error is not None:
+                    raise self._error
+                item = self._done.pop(seq)
+            if item is _DONE:
+                return
+            self._slots.release()
+            yield item
+            seq += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+
 def _rows(engine: Engine, parts: Iterator, terms: list[str], snippets: bool, with_body: bool) -> Iterator[dict]:
     """The rows of ranked hits, one part (a batch of (id, score) rows) at a time.
 
-    A thread of its own reads each part's details (on a connection of its own) while the
-    caller writes the rows before them: SQLite runs without the GIL, so on two cores reading
-    and writing overlap. At most READ_AHEAD parts wait in between (memory stays constant);
-    an error in the reader is raised here, and a caller that stops early stops the reader."""
-    ready: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
+    READERS threads read the parts' details (_Readers) while the caller writes the rows before
+    them: SQLite runs without the GIL, so on two cores reading and writing overlap, and at a
+    million articles the reading (random rows of a file larger than SQLite's memory map) is
+    the slower side. Memory stays constant; an error in a reader is raised here, and a caller
+    that stops early stops the readers."""
 
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def read_part(conn: Connection, part: object) -> tuple:
+        bodies: dict[int, str] | None = {} if with_body else None
+        return search_mod.hit_details(conn, part, terms, snippets, mark=("", ""), bodies=bodies), bodies
 
-    def read() -> None:
-        try:
-            with _lean(engine) as details:
-                for part in parts:
-                    bodies: dict[int, str] | None = {} if with_body else None
-                    hits = search_mod.hit_details(details, part, terms, snippets, mark=("", ""), bodies=bodies)
-                    if not put((hits, bodies)):
-                        return
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            put(exc)
-            return
-        put(_DONE)
-
-    reader = threading.Thread(target=read, name="export-reader", daemon=True)
-    reader.start()
+    readers = _Readers(engine, parts, read_part)
     try:
-        while (item := ready.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            hits, bodies = item
+        for hits, bodies in readers:
             for h in hits:
                 row = _row(h)
                 if bodies is not None:
                     row["body"] = bodies.get(h.id)
                 yield row
     finally:
-        stop.set()
-        reader.join()
+        readers.close()
 
 
 def _row(h: search_mod.Hit) -> dict:
