@@ -165,7 +165,7 @@ def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
     batches in corpus order; unpickling them here is part of its time, as it would be for any
     writer fed by other processes (``Store.write`` pauses the garbage collector for a batch,
     and so does this for the batch's unpickling)."""
-    from storage.store import _collector_paused
+    from storage.store import collector_paused
 
     store.sync_sources([{"name": s, "kind": "news", "config": {}} for s in vocabulary()["sources"]])
     origins: list[int | None] = []
@@ -186,7 +186,7 @@ def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
         else:
             if not running:
                 raise RuntimeError(f"batch {seq} never came from the workers")
-            with _collector_paused():
+            with collector_paused():
                 item = _next(results, procs)
             if item is None:
                 running -= 1

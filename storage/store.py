@@ -166,11 +166,12 @@ def move_recent_keys(conn, band: int | None = None) -> int:  # noqa: ANN001
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for one batch: a batch allocates ~100,000
     tuples, dicts and rows, none of them cyclic garbage, and each 700 allocations started a
     collection that walked the young ones (and every 100th, the whole heap). Turned back on
-    at the end, unless something else had turned it off."""
+    at the end, unless something else had turned it off. (Process-wide: another thread's
+    garbage waits for the batch's end too.) bench/search.py unpickles batches under it."""
     if not gc.isenabled():
         yield
         return
@@ -496,7 +497,7 @@ class Store:
         checkpointer = self._wal_checkpointer()
         if checkpointer:
             checkpointer.catch_up()
-        with _collector_paused(), self.engine.connect() as conn:
+        with collector_paused(), self.engine.connect() as conn:
             if checkpointer:  # this commit leaves the WAL to the checkpointer's thread
                 conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
             try:
