@@ -42,7 +42,7 @@ def run(tree: Path, n: int, db: Path) -> dict:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from bench.store_write import export_revision
+    from bench.store_write import checkout_label, export_revision
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=100_000)
@@ -54,12 +54,8 @@ def main() -> None:
         before = work / "before"
         before.mkdir()
         commit = export_revision(args.before, before)
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "storage", "nlp", "pipelines", "bench"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
         trees = [(f"{args.before} ({commit})", before),
-                 (f"this checkout ({head}{' + uncommitted changes' if dirty else ''})", ROOT)]
+                 (checkout_label(("storage", "nlp", "pipelines", "bench")), ROOT)]
         print(f"end-to-end load of {args.size:,} generated articles into SQLite, clustering at insert")
         rates: dict[str, list[float]] = {label: [] for label, _ in trees}
         for r in range(args.repeat):

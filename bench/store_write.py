@@ -123,6 +123,15 @@ class Child:
             raise RuntimeError(f"the timing process failed ({self.proc.returncode})")
 
 
+def checkout_label(paths: tuple[str, ...] = ("storage", "nlp", "pipelines")) -> str:
+    """"this checkout (<HEAD>)", saying so when ``paths`` hold uncommitted changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return f"this checkout ({head}{' + uncommitted changes' if dirty else ''})"
+
+
 def export_revision(rev: str, into: Path) -> str:
     """``rev``'s tree in ``into`` (git archive); its commit id."""
     commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
@@ -185,11 +194,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-store-write-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "storage", "nlp", "pipelines"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
-    trees = {f"this checkout ({head}{' + uncommitted changes' if dirty else ''})": ROOT}
+    trees = {checkout_label(): ROOT}
     if args.before:
         before = workdir / "before"
         if before.exists():
