@@ -37,8 +37,8 @@ class MaintenanceReport:
     lsh_keys_moved: int = 0
 
 
-#: the SQLite full-text indexes (the titles' own since migration 0013)
-FTS_TABLES = ("articles_fts", "articles_title_fts")
+#: the SQLite full-text indexes (the titles' own, migration 0013, was dropped by 0026)
+FTS_TABLES = ("articles_fts",)
 
 
 def fts_segments(engine: Engine, table: str = "articles_fts") -> int:

@@ -184,10 +184,10 @@ def collector_paused() -> Iterator[None]:
 
 @contextmanager
 def _deferred_per_batch(conn) -> Iterator[Callable[[list[int]], None]]:  # noqa: ANN001
-    """SQLite: inside, article inserts skip the FTS5 insert triggers and tag inserts the
+    """SQLite: inside, article inserts skip the FTS5 insert trigger and tag inserts the
     search-change trigger (``fts_deferred`` holds a row, seen by this transaction only;
-    migrations 0022, 0023). The function given fills both FTS5 tables for the new ids in one
-    statement each; the batch logs the search changes its tags would have (_write_pending).
+    migrations 0022, 0023). The function given fills the FTS5 table for the new ids in one
+    statement; the batch logs the search changes its tags would have (_write_pending).
     PostgreSQL: nothing to do."""
     if conn.dialect.name != "sqlite":
         yield lambda ids: None
@@ -199,8 +199,6 @@ def _deferred_per_batch(conn) -> Iterator[Callable[[list[int]], None]]:  # noqa:
         id_list = ",".join(str(int(i)) for i in ids)  # ints the insert just returned: safe to inline
         conn.exec_driver_sql("INSERT INTO articles_fts (rowid, title_terms, body_terms, facet_terms) SELECT id,"
                              f" title_terms, body_terms, facet_terms FROM articles WHERE id IN ({id_list})")
-        conn.exec_driver_sql("INSERT INTO articles_title_fts (rowid, title_terms)"
-                             f" SELECT id, title_terms FROM articles WHERE id IN ({id_list})")
 
     conn.exec_driver_sql("INSERT OR IGNORE INTO fts_deferred (flag) VALUES (1)")
     yield fill  # an error inside rolls the batch back, the row with it

@@ -81,7 +81,7 @@ def test_the_copy_holds_the_corpus_views_and_index(copied):
     # times read back as the store's (UTC text on SQLite, whatever the source backend)
     stored = conn.execute("SELECT published_at FROM articles WHERE id = ?", (ids["a2"],)).fetchone()[0]
     assert from_db(stored) == from_db(published) and from_db(stored).year == 2026
-    # the documented views and both full-text indexes answer
+    # the documented views and the full-text index (titles and bodies) answer
     overview = conn.execute("SELECT title, source, platforms FROM article_overview WHERE id = ?",
                             (ids["a2"],)).fetchone()
     assert overview[0] == "品牌自播成为抖音电商新常态" and "抖音" in overview[2]
@@ -90,7 +90,7 @@ def test_the_copy_holds_the_corpus_views_and_index(copied):
                                        ('"品牌" "自播"',))}
     assert ids["a2"] in hits
     titles = {r[0] for r in conn.execute(
-        "SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH ?", ('"扶持"',))}
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", ('title_terms : "扶持"',))}
     with_word = {r[0] for r in conn.execute("SELECT id FROM articles WHERE title LIKE '%扶持%'")}
     assert ids["a1"] in titles and titles == with_word
 
@@ -105,8 +105,8 @@ def test_articles_can_be_edited_and_deleted_in_the_copy(copied):
     conn.execute("DELETE FROM tags WHERE article_id = ?", (ids["a2"],))
     conn.execute("DELETE FROM articles WHERE id = ?", (ids["a2"],))
     assert conn.execute("SELECT count(*) FROM articles WHERE id = ?", (ids["a2"],)).fetchone()[0] == 0
-    titles = {r[0] for r in conn.execute("SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH ?",
-                                         ('"改过"',))}
+    titles = {r[0] for r in conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                                         ('title_terms : "改过"',))}
     assert ids["a1"] in titles  # the full-text triggers stay
 
 

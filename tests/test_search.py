@@ -170,35 +170,6 @@ def test_hits_carry_snippet_from_original_body_and_tags(corpus):
     assert hit.status == "published" and hit.published_at == T0 - timedelta(days=20)
 
 
-def test_the_title_index_follows_rewritten_and_deleted_articles(corpus):
-    """Title ranking reads the titles' own index (migration 0013): it must follow an
-    article whose title changes and forget one that is deleted."""
-    store, ids = corpus
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("the titles' own index is SQLite's")
-
-    def title_hits(q):
-        rq = parse_query(q, query_terms).fts5()
-        with store.engine.connect() as conn:
-            return set(conn.execute(text("SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH :q"),
-                                    {"q": rq}).scalars())
-
-    before = title_hits("快手 OR 抖音")
-    assert ids["a9"] in before
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE articles SET title_terms = '农产品 上行' WHERE id = :i"), {"i": ids["a9"]})
-        conn.execute(text("DELETE FROM tags WHERE article_id = :i"), {"i": ids["a1"]})
-        conn.execute(text("UPDATE articles SET cluster_id = NULL WHERE id = :i"), {"i": ids["a1"]})
-        conn.execute(text("DELETE FROM articles WHERE id = :i"), {"i": ids["a1"]})
-    after = title_hits("快手 OR 抖音")
-    assert after == before - {ids["a9"], ids["a1"]}
-    with store.engine.connect() as conn:
-        assert ids["a9"] in set(conn.execute(text(
-            "SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH '\"农产品\"'")).scalars())
-    with store.engine.begin() as conn:
-        conn.execute(text("INSERT INTO articles_title_fts(articles_title_fts) VALUES ('integrity-check')"))
-
-
 def test_totals_facets_and_pages_are_exact_over_every_match(corpus):
     """No candidate cap: the total is the number of matches, facets count all of them, and
     the last page of a deep walk is reachable."""

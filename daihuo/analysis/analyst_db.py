@@ -4,8 +4,8 @@ or webhook secrets (``daihuo analyst-db OUT.db``).
 Why a copy and not a second database for the private tables: the store stays one file (or
 one PostgreSQL schema) for backups, migrations and every existing deployment, and what an
 analyst receives is decided in one place, here. The copy is built by creating a new, empty
-store with the project's own migrations (same tables, the documented views, both full-text
-indexes and their triggers), copying only :data:`CORPUS_TABLES` into it, then dropping the
+store with the project's own migrations (same tables, the documented views, the full-text
+index and its triggers), copying only :data:`CORPUS_TABLES` into it, then dropping the
 private and internal tables, which were never filled. The secrets are therefore never
 written to the file, not even to pages a VACUUM would later free. From PostgreSQL the rows
 are copied through the same SQLAlchemy tables the store writes with, so times, JSON and
@@ -57,7 +57,7 @@ INTERNAL_TABLES = {
 KEPT_EMPTY = {
     "fts_deferred": "marks a Store.write batch: its articles enter the full-text tables at once, its tags log one search change per article",
 }
-FTS_TABLES = ("articles_fts", "articles_title_fts")
+FTS_TABLES = ("articles_fts",)
 BATCH = 2000
 
 
