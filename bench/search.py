@@ -30,6 +30,7 @@ import multiprocessing as mp
 import os
 import queue
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -49,6 +50,7 @@ from sqlalchemy import text  # noqa: E402
 import bench.capped_fts5_search as capped_fts5  # noqa: E402
 import storage.search as search_mod  # noqa: E402
 from bench.corpusgen import generate, repost, vocabulary  # noqa: E402
+from bench.machine import machine_speed  # noqa: E402
 from daihuo.system import System  # noqa: E402
 from storage.records import ArticleRecord, PageRecord, RawRecord, TagRecord  # noqa: E402
 from storage.search import SearchRequest  # noqa: E402
@@ -171,7 +173,7 @@ def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
     origins: list[int | None] = []
     ids: list[int | None] = []
     write_s = 0.0
-    t0 = time.perf_counter()
+    t0, cpu0, children0 = time.perf_counter(), time.process_time(), _children_cpu()
     ctx = mp.get_context("fork")
     tasks, results = ctx.Queue(maxsize=4), ctx.Queue(maxsize=4)
     procs = [ctx.Process(target=_produce, args=(n, seed, tasks, workers), daemon=True)]
@@ -203,24 +205,46 @@ def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
             print(f"    loaded {len(ids):,} ({len(ids) / (time.perf_counter() - t0):,.0f} docs/s)",
                   file=sys.stderr, flush=True)
     for p in procs:
-        p.join()
+        p.join()  # reaped: their CPU time is in RUSAGE_CHILDREN from here
     if store.engine.dialect.name == "sqlite":
         # counted: batches leave the log's checkpoint to a thread (storage.wal_checkpointer),
         # so what it has not copied yet is part of the load
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     total_s = time.perf_counter() - t0
+    writer_cpu, producers_cpu = time.process_time() - cpu0, _children_cpu() - children0
     n_clusters, joined = _clusters(store, ids, origins)
     return {"docs": len(ids), "stored": sum(i is not None for i in ids), "total_s": total_s,
-            "write_s": write_s, "clusters": n_clusters, "joined": joined}
+            "write_s": write_s, "clusters": n_clusters, "joined": joined,
+            "writer_cpu_s": writer_cpu, "producers_cpu_s": producers_cpu}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's reaped children."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def cpu_line(info: dict) -> str:
+    """Where a load's CPU went, per 1,000 articles, and the rates it allows on this machine:
+    the writer is one serial process (its CPU bounds the load however many cores there are),
+    and all processes together share the machine's cores."""
+    k = info["docs"] / 1000
+    writer, producers = info["writer_cpu_s"] / k, info["producers_cpu_s"] / k
+    cores = os.cpu_count() or 1
+    return (f"CPU per 1,000 articles: writer {writer:.2f} s (Store.write, unpickling, WAL checkpoints), "
+            f"producers {producers:.2f} s (generate, segment, fingerprint); at most "
+            f"{1000 / writer:,.0f} docs/s with one writer, {cores * 1000 / (writer + producers):,.0f} "
+            f"docs/s with {cores} cores shared")
 
 
 def reused(store: Store) -> dict:
     with store.engine.connect() as conn:
         docs = conn.execute(text("SELECT count(*) FROM articles")).scalar()
         clusters = conn.execute(text("SELECT count(*) FROM clusters")).scalar()
-    return {"docs": docs, "stored": docs, "total_s": float("nan"), "write_s": float("nan"),
-            "clusters": clusters, "joined": float("nan")}
+    nan = float("nan")
+    return {"docs": docs, "stored": docs, "total_s": nan, "write_s": nan, "clusters": clusters,
+            "joined": nan, "writer_cpu_s": nan, "producers_cpu_s": nan}
 
 
 def _clusters(store: Store, ids: list[int | None], origins: list[int | None]) -> tuple[int, float]:
@@ -302,6 +326,8 @@ def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[f
     print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate in 1 process, "
           f"segment + fingerprint in 2, Store.write in this one), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
           f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
+    if info["writer_cpu_s"] == info["writer_cpu_s"]:  # not NaN (a reused store was not loaded)
+        print(f"  {cpu_line(info)}")
     print(f"  database size: {size / 1e6:,.0f} MB ({size / max(info['docs'], 1) / 1024:.1f} KB/doc, "
           "raw HTML included)")
     print_latencies(lat)
@@ -459,7 +485,7 @@ def main() -> None:
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     qs = queries(args.queries)
-    print(f"search bench: {os.cpu_count()} CPUs, sizes {sizes}, {len(qs)} two-word queries "
+    print(f"search bench: {os.cpu_count()} CPUs ({machine_speed()}), sizes {sizes}, {len(qs)} two-word queries "
           f"(e.g. {qs[0][0]!r}, {qs[1][0]!r}); app engine: storage.search.search as the app calls it")
     results: dict[str, dict] = {}
     for k, n in enumerate(sizes):
