@@ -53,7 +53,8 @@ def title_index(engine: Engine) -> Iterator[float]:
     store does not change while the baseline is queried."""
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE VIRTUAL TABLE articles_title_fts USING fts5(title_terms, content='articles',"
+        # (IF NOT EXISTS: an interrupted run may have left it; 'rebuild' refills it anyway)
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS articles_title_fts USING fts5(title_terms, content='articles',"
                              " content_rowid='id', tokenize='unicode61 remove_diacritics 0')")
         conn.exec_driver_sql("INSERT INTO articles_title_fts(articles_title_fts) VALUES ('rebuild')")
     try:
