@@ -1,4 +1,4 @@
-"""SQLite full-text tables filled once per Store.write batch (migration 0022), by trigger otherwise;
+"""The SQLite full-text table filled once per Store.write batch (migration 0022), by trigger otherwise;
 the batch's tags log one search change per article (migration 0023)."""
 
 from datetime import datetime, timezone

@@ -55,7 +55,7 @@ INTERNAL_TABLES = {
 }
 #: kept, empty: machinery the copy's own triggers read (never holds data between writes)
 KEPT_EMPTY = {
-    "fts_deferred": "marks a Store.write batch: its articles enter the full-text tables at once, its tags log one search change per article",
+    "fts_deferred": "marks a Store.write batch: its articles enter the full-text table at once, its tags log one search change per article",
 }
 FTS_TABLES = ("articles_fts",)
 BATCH = 2000
