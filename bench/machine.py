@@ -33,7 +33,8 @@ def loop_seconds(repeat: int = 3) -> float:
 
 def sqlite_seconds() -> float:
     """ROWS rows of 1 KB under a random 40-character unique key, BATCH per transaction, into
-    a new WAL-mode file (the store's pragmas): seconds."""
+    a new file in WAL mode with synchronous=NORMAL, as the store runs (fixed here, not read
+    from storage.db, so the probe stays the same when the store's settings change): seconds."""
     with tempfile.TemporaryDirectory(prefix="daihuo-probe-") as tmp:
         conn = sqlite3.connect(Path(tmp) / "probe.sqlite", isolation_level=None)
         try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import multiprocessing as mp
 import os
 import queue
@@ -326,7 +327,7 @@ def report_store(name: str, n: int, info: dict, size: int, lat: dict[str, list[f
     print(f"  load: {info['docs'] / info['total_s']:,.0f} docs/s end to end (generate in 1 process, "
           f"segment + fingerprint in 2, Store.write in this one), Store.write alone {info['docs'] / info['write_s']:,.0f} docs/s "
           f"({info['write_s']:.0f} of {info['total_s']:.0f} s)")
-    if info["writer_cpu_s"] == info["writer_cpu_s"]:  # not NaN (a reused store was not loaded)
+    if not math.isnan(info["writer_cpu_s"]):  # a reused store was not loaded
         print(f"  {cpu_line(info)}")
     print(f"  database size: {size / 1e6:,.0f} MB ({size / max(info['docs'], 1) / 1024:.1f} KB/doc, "
           "raw HTML included)")
