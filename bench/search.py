@@ -184,21 +184,26 @@ def load(store: Store, n: int, seed: int = 0, workers: int = 2) -> dict:
     ready: dict[int, tuple] = {}  # batches that arrived before an earlier one
     running, seq = workers, 0
     while running or ready:
-        if seq in ready:
-            batch_origins, recs = ready.pop(seq)
-        else:
-            if not running:
-                raise RuntimeError(f"batch {seq} never came from the workers")
-            with collector_paused():
+        # one pause of the collector from unpickling a batch to the end of its write, the
+        # records dropped inside it: re-enabled earlier, the collector's next pass would walk
+        # the batch's ~100,000 young objects (none of them garbage) and promote them
+        with collector_paused():
+            if seq not in ready:
+                if not running:
+                    raise RuntimeError(f"batch {seq} never came from the workers")
                 item = _next(results, procs)
-            if item is None:
-                running -= 1
-                continue
-            ready[item[0]] = item[1:]
-            continue
-        t = time.perf_counter()
-        outcomes = store.write(recs)
-        write_s += time.perf_counter() - t
+                if item is None:
+                    running -= 1
+                    continue
+                ready[item[0]] = item[1:]
+                del item
+                if seq not in ready:  # a later batch came first: it waits, young, for its turn
+                    continue
+            batch_origins, recs = ready.pop(seq)
+            t = time.perf_counter()
+            outcomes = store.write(recs)
+            write_s += time.perf_counter() - t
+            del recs
         origins.extend(batch_origins)
         ids.extend(o.article_id if o.status == "stored" else None for o in outcomes)
         seq += 1

@@ -83,6 +83,7 @@ def time_writes(records: Path, url: str, profile: Path | None) -> None:
 
         prof = cProfile.Profile()
     print("ready", flush=True)
+    cpu0 = time.process_time()
     for batch in read_batches(records):
         sys.stdin.readline()
         t = time.perf_counter()
@@ -91,7 +92,8 @@ def time_writes(records: Path, url: str, profile: Path | None) -> None:
         store.write(batch)
         if prof:
             prof.disable()
-        print(f"{len(batch)} {time.perf_counter() - t:.4f}", flush=True)
+        # the process's CPU so far, all threads: the WAL checkpoint thread works between batches
+        print(f"{len(batch)} {time.perf_counter() - t:.4f} {time.process_time() - cpu0:.4f}", flush=True)
     if prof:
         prof.dump_stats(str(profile))
     engine.dispose()
@@ -108,14 +110,15 @@ class Child:
         self.proc = subprocess.Popen(cmd, cwd=code_root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True)
         assert self.proc.stdout.readline().strip() == "ready"
-        self.docs, self.spent = 0, 0.0
+        self.docs, self.spent, self.cpu = 0, 0.0, 0.0
 
     def batch(self) -> None:
         self.proc.stdin.write("go\n")
         self.proc.stdin.flush()
-        docs, spent = self.proc.stdout.readline().split()
+        docs, spent, cpu = self.proc.stdout.readline().split()
         self.docs += int(docs)
         self.spent += float(spent)
+        self.cpu = float(cpu)  # cumulative: up to the end of this batch
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -207,7 +210,7 @@ def main() -> None:
             records = workdir / f"records-{n}.pickle"
             if not records.exists():
                 make_records(n, records)
-            rates, digests, children, dbs = {}, {}, {}, {}
+            rates, cpus, digests, children, dbs = {}, {}, {}, {}, {}
             prof = workdir / "profile.out" if args.profile and k == 0 else None
             for label, tree in trees.items():
                 dbs[label] = db = workdir / f"store-{n}-{len(dbs)}.sqlite"
@@ -226,9 +229,11 @@ def main() -> None:
             for label, child in children.items():
                 child.close()
                 rates[label] = child.docs / child.spent
+                cpus[label] = child.cpu / child.docs
                 digests[label] = digest(dbs[label])
                 print(f"  {n:>9,} articles, {label}: Store.write {rates[label]:,.0f} docs/s "
-                      f"({child.spent:,.1f} s)", flush=True)
+                      f"({child.spent:,.1f} s); CPU {child.cpu / (child.docs / 1000):.3f} s per 1,000 "
+                      "articles (all its threads)", flush=True)
                 for p in workdir.glob(dbs[label].name + "*"):
                     p.unlink()
             if prof:
@@ -238,7 +243,8 @@ def main() -> None:
             if len(rates) == 2:
                 (a, ra), (b, rb) = rates.items()
                 same = digests[a] == digests[b]
-                print(f"  {n:>9,} articles: {rb / ra:.2f}x; stored rows identical: {'yes' if same else 'NO'}")
+                print(f"  {n:>9,} articles: {rb / ra:.2f}x, CPU per article {cpus[b] / cpus[a]:.2f}x; "
+                      f"stored rows identical: {'yes' if same else 'NO'}")
                 if not same:
                     for table in TABLES:
                         print(f"    {table}: {digests[a][table]} vs {digests[b][table]}")

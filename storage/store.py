@@ -12,17 +12,16 @@ stored under another URL is dropped as a duplicate.
 from __future__ import annotations
 
 import gc
-import heapq
 import json
 import os
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import chain
 
+import numpy as np
 from sqlalchemy import JSON, Engine, bindparam, delete, func, insert, select, update
 
 from storage.db import ensure_schema, make_engine
@@ -81,12 +80,13 @@ def _words(terms: str | None) -> str | None:
     return terms.replace(MARK, " ") if terms and MARK in terms else terms
 
 
-def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:  # noqa: ANN001
-    """Stored articles under each LSH (band, key), the newest PROBE_LIMIT per key (a key shared
-    by hundreds is boilerplate, and reposts follow their original within days), from both
-    lsh_keys and lsh_recent: one statement for a whole batch's keys, sorted so each table's
-    (band, key, article_id) key is read in order rather than at 24 random places per article.
-    The newest PROBE_LIMIT of the two tables together are among each one's newest PROBE_LIMIT."""
+def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], str]:  # noqa: ANN001
+    """Stored articles under each LSH (band, key) that has any, the newest PROBE_LIMIT per key
+    (a key shared by hundreds is boilerplate, and reposts follow their original within days),
+    from both lsh_keys and lsh_recent, as their ids joined by commas (numpy reads a batch's
+    ~300,000 at a million articles from one string: see most_shared_each). One statement for a
+    whole batch's keys, sorted so each table's (band, key, article_id) key is read in order
+    rather than at 24 random places per article."""
     if not keys:
         return {}
     # sorted band by band: sorting ints is ~4x faster than sorting 24,000 tuples
@@ -94,7 +94,6 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
     for band, key in keys:
         by_band.setdefault(band, set()).add(key)
     keys = [(band, key) for band in sorted(by_band) for key in sorted(by_band[band])]
-    out: dict[tuple[int, int], list[int]] = {}
     if conn.dialect.name == "postgresql":
         newest = ("(SELECT article_id FROM {t} l WHERE l.band = q.band AND l.key = q.key "
                   f"ORDER BY article_id DESC LIMIT {PROBE_LIMIT})")
@@ -102,52 +101,66 @@ def _stored_members(conn, keys: list[tuple[int, int]]) -> dict[tuple[int, int], 
             "SELECT q.band, q.key, m.article_id FROM unnest(%s::smallint[], %s::bigint[]) AS q(band, key) "
             f"CROSS JOIN LATERAL ({newest.format(t='lsh_keys')} UNION ALL {newest.format(t='lsh_recent')}) m",
             ([b for b, _ in keys], [k for _, k in keys]))
+        found: dict[tuple[int, int], list[int]] = {}
         for band, key, art_id in rows:
-            out.setdefault((band, key), []).append(art_id)
-        return {bk: sorted(ids, reverse=True)[:PROBE_LIMIT] if len(ids) > PROBE_LIMIT else ids
-                for bk, ids in out.items()}
+            found.setdefault((band, key), []).append(art_id)
+        return {bk: ",".join(map(str, sorted(ids, reverse=True)[:PROBE_LIMIT])) for bk, ids in found.items()}
     # SQLite: the keys travel as one JSON parameter (no limit on their number); a correlated
-    # subquery per key and table keeps the newest PROBE_LIMIT without a LATERAL join. (An
-    # article's keys are in one table or the other: no id is in both lists.) Most keys are
-    # nobody else's: an EXISTS probe first spares them the subqueries (~1/3 of the time).
-    newest = ("(SELECT group_concat(article_id) FROM (SELECT article_id FROM {t} WHERE band = q.band "
-              f"AND key = q.key ORDER BY article_id DESC LIMIT {PROBE_LIMIT}))")
+    # subquery per key merges the two tables' newest (both read in key order, newest first)
+    # up to PROBE_LIMIT, without a LATERAL join. Most keys are nobody else's: an EXISTS probe
+    # first spares them the subquery (~1/3 of the time).
+    newest = ("(SELECT group_concat(article_id) FROM (SELECT article_id FROM lsh_recent WHERE band = q.band "
+              "AND key = q.key UNION ALL SELECT article_id FROM lsh_keys WHERE band = q.band AND key = q.key "
+              f"ORDER BY 1 DESC LIMIT {PROBE_LIMIT}))")
     known = "EXISTS (SELECT 1 FROM {t} l WHERE l.band = q.band AND l.key = q.key)"
     # (through the driver: SQLAlchemy's result rows cost more than the probes for 24,000 keys)
     cur = conn.connection.driver_connection.cursor()
     try:
         rows = cur.execute(
-            f"SELECT band, key, {newest.format(t='lsh_keys')}, {newest.format(t='lsh_recent')} FROM "
+            f"SELECT band, key, {newest} FROM "
             "(SELECT json_extract(value, '$[0]') AS band, json_extract(value, '$[1]') AS key "
             f"FROM json_each(?)) q WHERE {known.format(t='lsh_keys')} OR {known.format(t='lsh_recent')}",
             (json.dumps(keys),)).fetchall()
     finally:
         cur.close()
-    loads = json.loads  # parses a list of ids in C: ~300,000 ids a batch at a million articles
-    for band, key, old, recent in rows:
-        if old and recent:
-            ids = loads(f"[{old},{recent}]")
-            ids.sort(reverse=True)
-            out[(band, key)] = ids[:PROBE_LIMIT]
-        elif old or recent:
-            out[(band, key)] = loads(f"[{old or recent}]")
-    return out
+    return {(band, key): ids for band, key, ids in rows}
 
 
-_ID_BITS = 40
+_ID_BITS = 40  # article ids stay far below 2**40
 _ID_MASK = (1 << _ID_BITS) - 1
+BANDS_MAX = 255  # more LSH bands than any fingerprint has: a count's room in a sort key
 
 
-def _most_shared(shared: dict[int, int]) -> list[tuple[int, int]]:
-    """The MAX_CANDIDATES (id, shared bands) pairs sharing the most bands, lowest id on ties,
-    in that order. Each pair is ranked as one int (bands high, the id's complement low), so the
-    selection compares ints without a key function: an article has ~400 candidates at a
-    million generated articles, and sorting their pairs cost more than the probes' parsing.
-    (Article ids stay far below 2**40.)"""
-    if len(shared) <= MAX_CANDIDATES:
-        return sorted(shared.items(), key=lambda pair: (-pair[1], pair[0]))
-    top = heapq.nlargest(MAX_CANDIDATES, [(n << _ID_BITS) | (_ID_MASK - i) for i, n in shared.items()])
-    return [(_ID_MASK - (r & _ID_MASK), r >> _ID_BITS) for r in top]
+def most_shared_each(hits: list[list[str]]) -> list[list[tuple[int, int]]]:
+    """For each article, given its hits (for each of its LSH keys that has any, the stored
+    ids under it joined by commas, see _stored_members), the MAX_CANDIDATES (id, shared
+    bands) pairs sharing the most bands, lowest id on ties, in that order. A whole batch at
+    once, in numpy: at a million generated articles a batch's articles have ~300,000 hits,
+    and parsing them into lists, then a Counter and a heap per article, cost a tenth of the
+    write. (An id appears at most once under a key: its count is its shared bands.)"""
+    out: list[list[tuple[int, int]]] = [[] for _ in hits]
+    per_article = [len(lists) for lists in hits]
+    lists = list(chain.from_iterable(hits))
+    if not lists:
+        return out
+    lengths = np.fromiter((ids.count(",") + 1 for ids in lists), dtype=np.int64, count=len(lists))
+    try:  # (numpy before 2.x warns and stops at a bad number instead of raising: hence the count)
+        ids = np.fromstring(",".join(lists), dtype=np.int64, sep=",")
+    except ValueError:
+        ids = None
+    if ids is None or len(ids) != lengths.sum():
+        raise ValueError("an LSH hit list is not a list of ids")
+    owner = np.repeat(np.repeat(np.arange(len(hits), dtype=np.int64), per_article), lengths)
+    pairs, bands = np.unique((owner << _ID_BITS) | ids, return_counts=True)  # sorted: article, id
+    owner, ids = pairs >> _ID_BITS, pairs & _ID_MASK
+    # most bands first within each article; the stable sort keeps ids ascending on ties
+    order = np.argsort(owner * (BANDS_MAX + 1) + (BANDS_MAX - bands), kind="stable")
+    owner = owner[order]
+    first = np.arange(len(order)) - np.searchsorted(owner, owner) < MAX_CANDIDATES  # place in its article
+    keep = order[first]
+    for art, cid, n in zip(owner[first].tolist(), ids[keep].tolist(), bands[keep].tolist(), strict=True):
+        out[art].append((cid, n))
+    return out
 
 
 def move_recent_keys(conn, band: int | None = None) -> int:  # noqa: ANN001
@@ -495,7 +508,16 @@ class Store:
         checkpointer = self._wal_checkpointer()
         if checkpointer:
             checkpointer.catch_up()
-        with collector_paused(), self.engine.connect() as conn:
+        # the batch's state is dropped (on _write_batch's return) before the collector is
+        # back: re-enabled earlier, its next pass would walk the batch's young objects
+        with collector_paused():
+            outcomes = self._write_batch(records, checkpointer)
+        if checkpointer:
+            checkpointer.poke()
+        return outcomes
+
+    def _write_batch(self, records: list[PageRecord], checkpointer: WalCheckpointer | None) -> list[Outcome]:
+        with self.engine.connect() as conn:
             if checkpointer:  # this commit leaves the WAL to the checkpointer's thread
                 conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
             try:
@@ -513,8 +535,6 @@ class Store:
                 if checkpointer:  # the pool lends this connection to other work too
                     conn.connection.driver_connection.execute(
                         f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
-        if checkpointer:
-            checkpointer.poke()
         return batch.outcomes
 
     def _wal_checkpointer(self) -> WalCheckpointer | None:
@@ -705,13 +725,9 @@ class Store:
         fingerprint, cluster id)}}. Two statements for the batch, whatever its size."""
         keys = {n.id: _band_keys(n.rec.article) for n in new}
         members = _stored_members(conn, [bk for ks in keys.values() for bk in ks])
-        best: dict[int, list[tuple[int, int]]] = {}
-        for n in new:
-            hits = [ids for bk in keys[n.id] if (ids := members.get(bk))]
-            if not hits:
-                best[n.id] = []
-                continue
-            best[n.id] = _most_shared(Counter(chain.from_iterable(hits)))
+        get = members.get
+        best = dict(zip(keys, most_shared_each([[ids for bk in ks if (ids := get(bk))] for ks in keys.values()]),
+                        strict=True))
         wanted = sorted({cid for cands in best.values() for cid, _ in cands})
         found: dict[int, tuple] = {}
         if wanted:
