@@ -1,5 +1,7 @@
 """Store.write alone: docs/s of the store's write (clustering at insert) on generated records,
-for this checkout and, in the same run, for another git revision (default: main).
+and its CPU per 1,000 articles (all the writing process's threads: the WAL checkpoint thread
+works between batches, while the other store writes), for this checkout and, in the same run,
+for another git revision (default: main).
 
 The records are bench/search.py's live-commerce articles (about 10% reposts), segmented and
 fingerprinted once by two worker processes and pickled batch by batch to a file; each store
