@@ -15,12 +15,19 @@ changed what is stored shows.
     python bench/store_write.py --sizes 20000,100000           # this checkout vs main
     python bench/store_write.py --sizes 20000 --profile        # where this checkout's time goes
     python bench/store_write.py --sizes 300000 --before HEAD~1 --sequential  # one after the other
+
+At scale, without loading it again each time: write part of a corpus once and keep the store,
+then time the next batches written onto copies of it (both trees start from the same store):
+
+    python bench/store_write.py --sizes 330000 --before '' --dir D --stop-after 300 --keep
+    python bench/store_write.py --sizes 330000 --before HEAD --dir D --grow-from D/store-330000-0.sqlite
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import multiprocessing as mp
 import os
 import pickle
@@ -55,6 +62,21 @@ def make_records(n: int, path: Path) -> None:
     print(f"  {n:,} records generated in {time.perf_counter() - t0:,.0f} s", flush=True)
 
 
+def held_batches(store: Path) -> int:
+    """How many batches of the records file a kept store holds (a raw page per record), its
+    log checkpointed first so that a copy of the file alone is the whole store."""
+    import sqlite3
+
+    if not store.is_file():
+        sys.exit(f"store_write: no store at {store} (write one with --keep first)")
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = db.execute("SELECT count(*) FROM raw_pages").fetchone()[0]
+    if pages % BATCH:
+        sys.exit(f"store_write: {store} holds {pages:,} pages, not whole batches of {BATCH:,}")
+    return pages // BATCH
+
+
 def read_batches(path: Path):  # noqa: ANN201
     with path.open("rb") as fh:
         while True:
@@ -65,7 +87,7 @@ def read_batches(path: Path):  # noqa: ANN201
 
 
 # -- timing (run in a child process: this checkout's code or another revision's) -------------
-def time_writes(records: Path, url: str, profile: Path | None) -> None:
+def time_writes(records: Path, url: str, profile: Path | None, skip: int = 0, limit: int | None = None) -> None:
     """Write the batches of ``records`` into a new store at ``url``, one each time a line
     arrives on stdin (the parent alternates the two stores' batches, so both see the same
     load from whatever else runs on the machine); prints each batch's seconds."""
@@ -86,7 +108,7 @@ def time_writes(records: Path, url: str, profile: Path | None) -> None:
         prof = cProfile.Profile()
     print("ready", flush=True)
     cpu0 = time.process_time()
-    for batch in read_batches(records):
+    for batch in itertools.islice(read_batches(records), skip, None if limit is None else skip + limit):
         sys.stdin.readline()
         t = time.perf_counter()
         if prof:
@@ -104,9 +126,12 @@ def time_writes(records: Path, url: str, profile: Path | None) -> None:
 class Child:
     """A process timing Store.write with the code of ``code_root``."""
 
-    def __init__(self, code_root: Path, records: Path, url: str, profile: Path | None = None) -> None:
+    def __init__(self, code_root: Path, records: Path, url: str, profile: Path | None = None,
+                 skip: int = 0, limit: int | None = None) -> None:
         cmd = [sys.executable, str(ROOT / "bench" / "store_write.py"), "--child", str(code_root),
-               "--records", str(records), "--url", url]
+               "--records", str(records), "--url", url, "--skip", str(skip)]
+        if limit is not None:
+            cmd += ["--stop-after", str(limit)]
         if profile:
             cmd += ["--profile-out", str(profile)]
         self.proc = subprocess.Popen(cmd, cwd=code_root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -187,6 +212,13 @@ def main() -> None:
                          "change that works beside the writer, as a checkpoint thread does, would "
                          "otherwise use the other store's turn)")
     ap.add_argument("--profile", action="store_true", help="cProfile this checkout's writes (first size)")
+    ap.add_argument("--stop-after", type=int, default=None, metavar="BATCHES",
+                    help="write only this many batches of 1,000 (the first ones, or those after --grow-from's)")
+    ap.add_argument("--keep", action="store_true", help="keep the stores written in --dir (to --grow-from later)")
+    ap.add_argument("--grow-from", type=Path, default=None, metavar="STORE",
+                    help="start each store as a copy of STORE, which a --keep run wrote from the same "
+                         "--sizes corpus, and write the batches after those it holds")
+    ap.add_argument("--skip", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--records", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
@@ -194,7 +226,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         sys.path.insert(0, str(args.child))
-        time_writes(args.records, args.url, args.profile_out)
+        time_writes(args.records, args.url, args.profile_out, args.skip, args.stop_after)
         return
     sys.path.insert(0, str(ROOT))
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="daihuo-store-write-"))
@@ -214,18 +246,29 @@ def main() -> None:
                 make_records(n, records)
             rates, cpus, digests, children, dbs = {}, {}, {}, {}, {}
             prof = workdir / "profile.out" if args.profile and k == 0 else None
+            skip = held_batches(args.grow_from) if args.grow_from else 0
+            batches = -(-n // BATCH) - skip
+            if args.stop_after is not None:
+                batches = min(batches, args.stop_after)
+            if batches <= 0:
+                sys.exit(f"store_write: {args.grow_from} already holds all {n:,} records; "
+                         "--keep a run with a smaller --stop-after to grow from")
+            onto = f" onto a store of {skip * BATCH:,}" if skip else ""
             for label, tree in trees.items():
-                dbs[label] = db = workdir / f"store-{n}-{len(dbs)}.sqlite"
+                dbs[label] = db = workdir / f"store-{n}-{len(dbs)}{'-grown' if skip else ''}.sqlite"
                 for p in workdir.glob(db.name + "*"):
                     p.unlink()
-                children[label] = Child(tree, records, f"sqlite:///{db}", prof if tree == ROOT else None)
+                if args.grow_from:
+                    shutil.copyfile(args.grow_from, db)
+                children[label] = Child(tree, records, f"sqlite:///{db}", prof if tree == ROOT else None,
+                                        skip=skip, limit=batches)
             order = list(children.values())
             if args.sequential:  # one store after the other: nothing runs beside a writer
                 for child in order:
-                    for _ in range(-(-n // BATCH)):
+                    for _ in range(batches):
                         child.batch()
             else:
-                for i in range(-(-n // BATCH)):  # batch by batch, alternately first
+                for i in range(batches):  # batch by batch, alternately first
                     for child in order if i % 2 == 0 else order[::-1]:
                         child.batch()
             for label, child in children.items():
@@ -233,11 +276,14 @@ def main() -> None:
                 rates[label] = child.docs / child.spent
                 cpus[label] = child.cpu / child.docs
                 digests[label] = digest(dbs[label])
-                print(f"  {n:>9,} articles, {label}: Store.write {rates[label]:,.0f} docs/s "
+                print(f"  {child.docs:>9,} articles{onto}, {label}: Store.write {rates[label]:,.0f} docs/s "
                       f"({child.spent:,.1f} s); CPU {child.cpu / (child.docs / 1000):.3f} s per 1,000 "
                       "articles (all its threads)", flush=True)
-                for p in workdir.glob(dbs[label].name + "*"):
-                    p.unlink()
+                if args.keep:
+                    print(f"    kept: {dbs[label]}")
+                else:
+                    for p in workdir.glob(dbs[label].name + "*"):
+                        p.unlink()
             if prof:
                 import pstats
 
@@ -245,7 +291,7 @@ def main() -> None:
             if len(rates) == 2:
                 (a, ra), (b, rb) = rates.items()
                 same = digests[a] == digests[b]
-                print(f"  {n:>9,} articles: {rb / ra:.2f}x, CPU per article {cpus[b] / cpus[a]:.2f}x; "
+                print(f"  {child.docs:>9,} articles{onto}: {rb / ra:.2f}x, CPU per article {cpus[b] / cpus[a]:.2f}x; "
                       f"stored rows identical: {'yes' if same else 'NO'}")
                 if not same:
                     for table in TABLES:
