@@ -1,6 +1,7 @@
 """Store.write alone: docs/s of the store's write (clustering at insert) on generated records,
 and its CPU per 1,000 articles (all the writing process's threads: the WAL checkpoint thread
-works between batches, while the other store writes), for this checkout and, in the same run,
+works between batches, while the other store writes; its unpickling of the records, the same
+code for both trees, is counted too), for this checkout and, in the same run,
 for another git revision (default: main).
 
 The records are bench/search.py's live-commerce articles (about 10% reposts), segmented and
