@@ -1,7 +1,7 @@
 """Store.write alone: docs/s of the store's write (clustering at insert) on generated records,
 and its CPU per 1,000 articles (all the writing process's threads: the WAL checkpoint thread
-works between batches, while the other store writes; its unpickling of the records, the same
-code for both trees, is counted too), for this checkout and, in the same run,
+works between batches, while the other store writes; not its unpickling of the records), for
+this checkout and, in the same run,
 for another git revision (default: main).
 
 The records are bench/search.py's live-commerce articles (about 10% reposts), segmented and
@@ -107,9 +107,17 @@ def time_writes(records: Path, url: str, profile: Path | None, skip: int = 0, li
         import cProfile
 
         prof = cProfile.Profile()
+    batches = read_batches(records)
+    for _ in itertools.islice(batches, skip):  # the batches a --grow-from store holds already
+        pass
     print("ready", flush=True)
-    cpu0 = time.process_time()
-    for batch in itertools.islice(read_batches(records), skip, None if limit is None else skip + limit):
+    cpu0, reading = time.process_time(), 0.0
+    for _ in range(limit) if limit is not None else itertools.count():
+        r = time.thread_time()
+        batch = next(batches, None)  # unpickling: this bench's work, not the store's
+        reading += time.thread_time() - r
+        if batch is None:
+            break
         sys.stdin.readline()
         t = time.perf_counter()
         if prof:
@@ -117,8 +125,9 @@ def time_writes(records: Path, url: str, profile: Path | None, skip: int = 0, li
         store.write(batch)
         if prof:
             prof.disable()
-        # the process's CPU so far, all threads: the WAL checkpoint thread works between batches
-        print(f"{len(batch)} {time.perf_counter() - t:.4f} {time.process_time() - cpu0:.4f}", flush=True)
+        # the process's CPU so far, all threads (the WAL checkpoint thread works between
+        # batches), less this thread's unpickling of the records
+        print(f"{len(batch)} {time.perf_counter() - t:.4f} {time.process_time() - cpu0 - reading:.4f}", flush=True)
     if prof:
         prof.dump_stats(str(profile))
     engine.dispose()
