@@ -466,3 +466,53 @@ def test_a_facet_value_numbered_by_another_process_is_named_in_collapsed_facets(
         search_mod.attach_index(engine, mine)
     assert ("新来的实体", 1) in ours.facets["entity"] or len(ours.facets["entity"]) >= 10
     assert ours.total == ref.total and ours.facets == ref.facets
+
+
+def test_slots_hold_a_clustered_articles_value_numbers_or_say_they_overflow():
+    import numpy as np
+
+    from storage.search_index import FV_PER_SLOT, FV_SLOTS, OVERFLOW, VALUE_MASK, pack_slots, unpack_slots
+
+    # stories 9, 9 and 4: a story counts once per value, whichever of its members has it
+    docs = [pack_slots([1, 2]), pack_slots([2]), pack_slots([2, 3, 0, VALUE_MASK - 1])]
+    numbers, stories = unpack_slots(np.array([9, 9, 4]), np.array(docs, dtype=np.uint64).T)
+    assert dict(zip(numbers.tolist(), stories.tolist(), strict=True)) == {0: 1, 1: 1, 2: 2, 3: 1, VALUE_MASK - 1: 1}
+    full = FV_SLOTS * FV_PER_SLOT
+    assert not pack_slots(list(range(full)))[0] & OVERFLOW
+    assert pack_slots(list(range(full + 1)))[0] & OVERFLOW
+
+
+def test_collapsed_facets_come_from_the_slots_and_from_fsid_when_values_overflow(stored, tmp_path, monkeypatch):
+    """Clustered matches are counted from their packed value numbers; an index whose
+    articles have more values than its slots hold counts them from ``fsid``: both exact."""
+    import storage.search_index as si
+
+    engine, index = stored
+    by_fsid = []
+    fallback = si.SearchIndex._story_facets_by_fsid
+    monkeypatch.setattr(si.SearchIndex, "_story_facets_by_fsid",
+                        lambda self, *a: by_fsid.append(1) or fallback(self, *a))
+    reqs = [SearchRequest(q, per_page=5) for q in ("直播 OR 电商", "品牌")] + [SearchRequest(None, platform="抖音")]
+    sql = [search_mod.search(engine, r, query_terms) for r in reqs]
+    assert [(r.total, r.facets) for r in (index.search(r, query_terms) for r in reqs)] == \
+        [(r.total, r.facets) for r in sql]
+    assert not by_fsid
+    monkeypatch.setattr(si, "FV_SLOTS", 1)  # three values: every clustered article overflows
+    small = SearchIndex(engine, tmp_path / "small-slots.search-index")
+    assert [(r.total, r.facets) for r in (small.search(r, query_terms) for r in reqs)] == \
+        [(r.total, r.facets) for r in sql]
+    assert len(by_fsid) == len(reqs)
+
+
+def test_searches_from_many_threads_at_once_answer_as_one_at_a_time(stored):
+    """Totals and facets are counted on the search threads while the page is ranked: many
+    searches at once (the web app's threads) get the answers each gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, index = stored
+    reqs = [SearchRequest(q, per_page=7, facets=True, collapse=c) for q in QUERIES for c in (True, False)]
+    alone = [index.search(r, query_terms) for r in reqs]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda r: index.search(r, query_terms), reqs * 3))
+    key = [(r.total, r.facets, [h.id for h in r.hits]) for r in alone]
+    assert [(r.total, r.facets, [h.id for h in r.hits]) for r in together] == key * 3
