@@ -24,10 +24,12 @@ two hits whose scores are close can differ between the engines (and with it whic
 the first page); the set of matches, the totals, the facets and the date order never do.
 
 Costs (bench/search.py): every answer is exact, so counting and facets read every match, as
-the SQL engine does, but from columns. Collapsed facets cost most: one histogram bucket per
-(story, facet value) among the clustered matches, an integer (``fsid``; the values are
-numbered by storage.facet_numbers), 2-3x cheaper than the word per pair it replaced, whose
-term lookups and string keys cost ~2 us a bucket. On PostgreSQL (an index only when configured) the
+the SQL engine does, but from columns, and on the search threads while the page is ranked
+(tantivy releases the GIL while it searches). Collapsed facets cost most: each value's
+distinct stories among the clustered matches, counted in numpy from the matches' stories and
+their facet value numbers (storage.facet_numbers) packed into six fast fields (``fv0``..),
+read in one pass; a histogram of ``fsid`` (one bucket per (story, value), which tantivy hands
+over as a dict) remains for an article with more values than the slots hold. On PostgreSQL (an index only when configured) the
 change log's sequence can commit out of order under concurrent writers, so a change may
 reach the index only at its next rebuild: SQLite, with one writer, has no such gap.
 

@@ -471,7 +471,14 @@ def test_a_facet_value_numbered_by_another_process_is_named_in_collapsed_facets(
 def test_slots_hold_a_clustered_articles_value_numbers_or_say_they_overflow():
     import numpy as np
 
-    from storage.search_index import FV_PER_SLOT, FV_SLOTS, OVERFLOW, VALUE_MASK, pack_slots, unpack_slots
+    from storage.search_index import (
+        FV_PER_SLOT,
+        FV_SLOTS,
+        OVERFLOW,
+        VALUE_MASK,
+        pack_slots,
+        unpack_slots,
+    )
 
     # stories 9, 9 and 4: a story counts once per value, whichever of its members has it
     docs = [pack_slots([1, 2]), pack_slots([2]), pack_slots([2, 3, 0, VALUE_MASK - 1])]
