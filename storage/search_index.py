@@ -29,9 +29,11 @@ the SQL engine does, but from columns, and on the search threads while the page 
 distinct stories among the clustered matches, counted in numpy from the matches' stories and
 their facet value numbers (storage.facet_numbers) packed into six fast fields (``fv0``..),
 read in one pass; a histogram of ``fsid`` (one bucket per (story, value), which tantivy hands
-over as a dict) remains for an article with more values than the slots hold. On PostgreSQL (an index only when configured) the
-change log's sequence can commit out of order under concurrent writers, so a change may
-reach the index only at its next rebuild: SQLite, with one writer, has no such gap.
+over as a dict) remains for an article with more values than the slots hold.
+
+On PostgreSQL (an index only when configured) the change log's sequence can commit out of
+order under concurrent writers, so a change may reach the index only at its next rebuild:
+SQLite, with one writer, has no such gap.
 
 Catching up: a search first applies the change log past the index's watermark (read your own
 writes), one process at a time (a file lock; tantivy's writer lock besides), then reloads its
@@ -52,7 +54,7 @@ import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -764,10 +766,7 @@ class SearchIndex:
             if words is not None and not (words[0] & np.uint64(OVERFLOW)).any():
                 stories = np.fromiter((k for k, _ in hits), dtype=np.int64, count=len(hits))
                 numbers, n = unpack_slots(stories, words)
-                for number, stories_with in zip(numbers.tolist(), n.tolist(), strict=True):
-                    field, value = self._value_name(number)
-                    into = counts[FACET_FIELDS[field]]
-                    into[value] = into.get(value, 0) + stories_with
+                self._add_stories(counts, zip(numbers.tolist(), n.tolist(), strict=True))
                 return len(hits), len(np.unique(stories))
         return self._story_facets_by_fsid(searcher, clustered, counts)
 
@@ -797,11 +796,15 @@ class SearchIndex:
             # their stories (a story's members may differ in status) are the stories
             n_clustered += sum(int(b["doc_count"]) for b, n in zip(buckets, numbers, strict=True) if n in status)
             n_stories += len({k >> VALUE_BITS for k, n in zip(keys, numbers, strict=True) if n in status})
-        for number, stories in per_value.items():
+        self._add_stories(counts, per_value.items())
+        return n_clustered, n_stories
+
+    def _add_stories(self, counts: dict[str, dict[str, int]], per_number: Iterable[tuple[int, int]]) -> None:
+        """Add (facet value number, stories) pairs to ``counts``, by field and value."""
+        for number, stories in per_number:
             field, value = self._value_name(number)
             into = counts[FACET_FIELDS[field]]
             into[value] = into.get(value, 0) + stories
-        return n_clustered, n_stories
 
     def _value_name(self, number: int) -> tuple[int, str]:
         """A facet value's (field, value) by its number (the list read again if it is newer
